@@ -1,0 +1,98 @@
+"""The user: email is the login; the role decides everything else (see accounts/roles.py)."""
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone as dj_timezone
+
+from .roles import Role, is_admin_role, is_staff_role
+from .validators import validate_phone, validate_timezone
+
+
+def default_timezone() -> str:
+    return settings.EHAB_DEFAULT_TIMEZONE
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **fields) -> "User":
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> "User":
+        fields.setdefault("role", Role.CLIENT)
+        return self._create(email, password, **fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> "User":
+        fields["role"] = Role.ADMIN
+        return self._create(email, password, **fields)
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser):
+    email = models.EmailField("email address", max_length=254, unique=True)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.CLIENT)
+    preferred_name = models.CharField(
+        max_length=80, blank=True, help_text="What we call you on screen."
+    )
+    timezone = models.CharField(
+        max_length=64, default=default_timezone, validators=[validate_timezone]
+    )
+    phone = models.CharField(max_length=16, blank=True, validators=[validate_phone])
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=dj_timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=[r.value for r in Role]),
+                name="accounts_user_role_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def display_name(self) -> str:
+        """The name shown on screen: the preferred name, or a neutral fallback."""
+        return self.preferred_name or "there"
+
+    @property
+    def is_staff(self) -> bool:
+        """Django admin access: administrators only (the role decides)."""
+        return self.is_active and is_admin_role(self.role)
+
+    @property
+    def is_staff_role(self) -> bool:
+        return is_staff_role(self.role)
+
+    # Django's permission API, answered by the role: admins may do anything in the admin site,
+    # nobody else may use it at all.
+    def has_perm(self, perm, obj=None) -> bool:
+        return self.is_staff
+
+    def has_perms(self, perm_list, obj=None) -> bool:
+        return self.is_staff
+
+    def has_module_perms(self, app_label) -> bool:
+        return self.is_staff

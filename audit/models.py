@@ -1,0 +1,94 @@
+"""The append-only audit trail: who did what to whose data, allowed or denied. Never content."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class AuditImmutableError(Exception):
+    """Raised on any attempt to change or remove an audit event."""
+
+
+class Action:
+    """The actions the trail records. Dotted names group by area."""
+
+    LOGIN = "auth.login"
+    LOGOUT = "auth.logout"
+    LOGIN_FAILED = "auth.login_failed"
+    SESSION_EXPIRED = "auth.session_expired"
+    MFA_ADDED = "auth.mfa_added"
+    MFA_REMOVED = "auth.mfa_removed"
+    MFA_RESET = "auth.mfa_recovery_codes_reset"
+    PASSWORD_CHANGED = "auth.password_changed"  # noqa: S105 - an action name
+    PASSWORD_RESET = "auth.password_reset"  # noqa: S105 - an action name
+    USER_SIGNED_UP = "account.signed_up"
+    USER_CREATED = "account.created"
+    ROLE_CHANGED = "account.role_changed"
+    PROFILE_UPDATED = "account.profile_updated"
+    ACCESS_DENIED = "access.denied"
+    RECORD_VIEWED = "record.viewed"
+
+
+class Outcome(models.TextChoices):
+    ALLOWED = "allowed", "Allowed"
+    DENIED = "denied", "Denied"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AuditImmutableError("Audit events cannot be updated.")
+
+    def delete(self):
+        raise AuditImmutableError("Audit events cannot be deleted.")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AuditImmutableError("Audit events cannot be updated.")
+
+
+class AuditEvent(models.Model):
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who acted; empty for the anonymous or the system.",
+    )
+    actor_role = models.CharField(max_length=16, blank=True)
+    action = models.CharField(max_length=64)
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Whose data or account the action concerned.",
+    )
+    target_type = models.CharField(max_length=64, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.ALLOWED)
+    request_id = models.CharField(max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["action", "occurred_at"]),
+            models.Index(fields=["subject", "occurred_at"]),
+            models.Index(fields=["actor", "occurred_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.action} {self.outcome}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditImmutableError("Audit events cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditImmutableError("Audit events cannot be deleted.")

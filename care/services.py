@@ -1,0 +1,28 @@
+"""Writes to care records."""
+
+from django.db import transaction
+
+from accounts.roles import Capability, is_client_role, role_can
+from audit.services import audit_record
+
+from .models import CareAssignment
+
+
+@transaction.atomic
+def care_assignment_create(*, clinician, client, acting_user) -> CareAssignment:
+    """Assign a client to a clinician (idempotent while one is active); audited."""
+    if not role_can(clinician.role, Capability.CASELOAD):
+        raise ValueError("Only clinicians and supervisors hold a caseload.")
+    if not is_client_role(client.role):
+        raise ValueError("Only clients and partners can be assigned to a clinician.")
+    assignment, created = CareAssignment.objects.get_or_create(
+        clinician=clinician, client=client, is_active=True
+    )
+    if created:
+        audit_record(
+            action="care.assignment_created",
+            actor=acting_user,
+            subject=client,
+            target=assignment,
+        )
+    return assignment

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "care"
+
+urlpatterns = [
+    path("caseload/", views.caseload, name="caseload"),
+    path("clients/<int:client_id>/", views.client_detail, name="client_detail"),
+]

@@ -1,0 +1,23 @@
+"""The Celery application and the one place that declares the clock (beat schedule).
+
+Broker and worker options live in settings (`CELERY_*`, see ehab/settings/base.py): Redis in CI
+and production, the `filesystem://` broker for the one-command local run. Tasks take ids only and
+are idempotent (HOUSE_STYLE 7-8).
+"""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ehab.settings.local")
+
+app = Celery("ehab")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+
+# Every periodic job is declared here and nowhere else; each entry enumerates due work with a
+# selector and fans out small tasks.
+app.conf.beat_schedule = {
+    "beat-heartbeat": {"task": "notifications.tasks.beat_heartbeat", "schedule": 60.0},
+}
+
+app.autodiscover_tasks()

@@ -1,0 +1,47 @@
+"""Project-wide middleware: request ids and no-store caching."""
+
+import re
+import uuid
+
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
+
+from .logging import bind_request, unbind_request
+
+# A proxy-supplied id is accepted only if it is short and plain; anything else is replaced.
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class RequestIdMiddleware:
+    """Gives every request an id (request.id), echoes it in X-Request-ID and binds it for logs."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+        request.id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
+        tokens = bind_request(request.id, request.META.get("REMOTE_ADDR") or None)
+        try:
+            response = self.get_response(request)
+        finally:
+            unbind_request(tokens)
+        response["X-Request-ID"] = request.id
+        return response
+
+
+class NoStoreMiddleware:
+    """Marks every dynamic response `Cache-Control: no-store, private`.
+
+    Static files are answered earlier by WhiteNoise and keep their long cache headers; every page
+    that passes here may carry health information or a CSRF token, so no cache may keep it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        add_never_cache_headers(response)
+        response["Cache-Control"] = "no-store, no-cache, must-revalidate, max-age=0, private"
+        patch_vary_headers(response, ("Cookie",))
+        return response

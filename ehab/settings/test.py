@@ -1,0 +1,13 @@
+"""Test settings: the real database named by DATABASE_URL (SQLite when unset), fast hashing."""
+
+from .base import *  # noqa: F403
+
+EHAB_ENV = "test"
+DEBUG = False
+SECRET_KEY = "test-only-key-" + "x" * 40  # noqa: S105
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+# Rate limits are tested on their own; the rest of the suite signs in many times per minute.
+ACCOUNT_RATE_LIMITS = False
+CELERY_TASK_ALWAYS_EAGER = False

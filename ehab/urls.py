@@ -1,0 +1,23 @@
+"""Every URL of the site. Each name must be classified in tests/test_url_matrix.py."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts import views as account_views
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("help/", account_views.crisis, name="crisis"),
+    path("healthz", account_views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("account/", include("accounts.urls")),
+    path("me/", include("courses.urls")),
+    path("care/", include("care.urls")),
+    path("billing/", include("payments.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "ehab.errors.bad_request"
+handler403 = "ehab.errors.permission_denied"
+handler404 = "ehab.errors.page_not_found"
+handler500 = "ehab.errors.server_error"
