@@ -1,6 +1,7 @@
 from allauth.account.decorators import reauthentication_required
 from django import forms
 from django.contrib import admin
+from django.contrib.auth.models import Group
 from django.utils.decorators import method_decorator
 
 from .models import User
@@ -55,3 +56,8 @@ class UserAdmin(admin.ModelAdmin):
             obj.save(update_fields=other)
         if "role" in form.changed_data:
             user_set_role(user=obj, role=new_role, acting_user=request.user)
+
+
+# E-Hab decides permissions by role (accounts/roles.py); Django's groups are not used.
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)

@@ -36,3 +36,10 @@ class EhabAdminSite(admin.AdminSite):
         if not self.has_permission(request):
             deny(user=request.user, target_type="page", target_id="admin")
         return redirect("admin:index")
+
+    def password_change(self, request, extra_context=None):
+        # Passwords change in one place, where the change is audited and rate-limited.
+        return redirect("account_change_password")
+
+    def password_change_done(self, request, extra_context=None):
+        return redirect("account_change_password")

@@ -124,6 +124,7 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "E-Hab: "
+ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
 ACCOUNT_REAUTHENTICATION_TIMEOUT = env_int("EHAB_REAUTH_SECONDS", 300, minimum=30)
 ACCOUNT_RATE_LIMITS = {
     # allauth's defaults, stated so a reader sees them; they key on IP and on the account.

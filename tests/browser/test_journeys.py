@@ -1,0 +1,114 @@
+"""Two journeys through a real browser: a client signing up, a clinician setting up MFA."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from accounts.roles import Role
+from audit.models import Action, AuditEvent
+from tests.factories import PASSWORD, CareAssignmentFactory, UserFactory
+
+from .helpers import assert_accessible, denylisted_words, fresh_totp_code
+
+pytestmark = pytest.mark.browser
+
+NEW_CLIENT_EMAIL = "sam.rivers@example.org"
+NEW_CLIENT_PASSWORD = "lantern-harbour-morning-7"
+CONFIRM_LINK_RE = re.compile(r"https?://[^\s\"'<>]+/accounts/confirm-email/[^\s\"'<>]+")
+
+
+def label(text: str) -> re.Pattern:
+    """A form label, exactly `text` with or without Django's trailing colon."""
+    return re.compile(r"^" + re.escape(text) + r":?$")
+
+
+def path_is(path: str) -> re.Pattern:
+    """A URL pattern matching `path` on any host, with or without a query string."""
+    return re.compile(r"^https?://[^/]+" + re.escape(path) + r"(\?.*)?$")
+
+
+def sign_in(page, email: str, password: str) -> None:
+    page.goto(reverse("account_login"))
+    assert_accessible(page)
+    page.get_by_label(label("Email")).fill(email)
+    page.get_by_label(label("Password")).fill(password)
+    page.get_by_role("button", name="Sign In").click()
+
+
+def test_a_new_client_signs_up_confirms_email_and_lands_on_home(page):
+    page.goto("/accounts/signup/")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_label(label("Email")).fill(NEW_CLIENT_EMAIL)
+    page.get_by_label(label("Password")).fill(NEW_CLIENT_PASSWORD)
+    page.get_by_label(label("Password (again)")).fill(NEW_CLIENT_PASSWORD)
+    page.get_by_role("button", name="Sign Up").click()
+
+    expect(page).to_have_url(path_is(reverse("account_email_verification_sent")))
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("verify your email", re.I))
+    assert_accessible(page)
+
+    assert len(mail.outbox) == 1, [m.subject for m in mail.outbox]
+    message = mail.outbox[0]
+    assert message.to == [NEW_CLIENT_EMAIL]
+    bodies = [message.body] + [content for content, _ in getattr(message, "alternatives", [])]
+    for part, text in [("subject", message.subject), ("sender", message.from_email)] + [
+        ("body", body) for body in bodies
+    ]:
+        assert not denylisted_words(text), f"email {part} is not discreet: {denylisted_words(text)}"
+    links = CONFIRM_LINK_RE.findall(message.body)
+    assert len(links) == 1, message.body
+
+    page.goto(links[0])
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("confirm", re.I))
+    assert_accessible(page)
+    page.get_by_role("button", name="Confirm").click()
+
+    # Confirming does not sign in (ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False): on to sign-in.
+    expect(page).to_have_url(path_is(reverse("account_login")))
+    sign_in(page, NEW_CLIENT_EMAIL, NEW_CLIENT_PASSWORD)
+
+    expect(page).to_have_url(path_is(reverse("courses:dashboard")))
+    assert reverse("courses:dashboard") == "/me/"
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
+    assert_accessible(page)
+
+
+def test_a_clinician_must_set_up_mfa_before_reaching_the_caseload(page):
+    clinician = UserFactory(role=Role.CLINICIAN)
+    client = UserFactory(role=Role.CLIENT, preferred_name="Robin Client")
+    CareAssignmentFactory(clinician=clinician, client=client)
+    activate_url = reverse("mfa_activate_totp")
+    caseload_url = reverse("care:caseload")
+
+    sign_in(page, clinician.email, PASSWORD)
+    expect(page).to_have_url(path_is(activate_url))
+
+    # No way round it: the caseload itself sends them back to set up a second factor.
+    page.goto(caseload_url)
+    expect(page).to_have_url(path_is(activate_url))
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        re.compile("activate authenticator", re.I)
+    )
+    assert_accessible(page)
+
+    secret = page.locator("#authenticator_secret").input_value()
+    assert re.fullmatch(r"[A-Z2-7]+=*", secret), secret
+    page.get_by_label(label("Authenticator code")).fill(fresh_totp_code(secret))
+    page.get_by_role("button", name="Activate").click()
+
+    expect(page).to_have_url(path_is(reverse("mfa_view_recovery_codes")))
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("recovery codes", re.I))
+    assert_accessible(page)
+
+    page.goto(caseload_url)
+    expect(page).to_have_url(path_is(caseload_url))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Caseload")
+    expect(page.get_by_role("link", name="Robin Client")).to_be_visible()
+    assert_accessible(page)
+
+    assert AuditEvent.objects.filter(action=Action.MFA_ADDED, subject_id=clinician.pk).exists()

@@ -1,0 +1,262 @@
+"""A-3: every URL, classified by what each role gets, requested as every role.
+
+A URL that is added without a row here fails `test_every_url_is_classified`. The admin site is
+classified by one rule (every page of it is for administrators only) and every one of its URLs is
+still requested as every role.
+"""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from audit.models import Action, AuditEvent, Outcome
+
+ANON, CA, CB, CL, OC, BI, AD = (
+    "anonymous",
+    "client_a",
+    "client_b",
+    "clinician",
+    "other_clinician",
+    "billing",
+    "admin",
+)
+ROLES = (ANON, CA, CB, CL, OC, BI, AD)
+SIGNED_IN = ROLES[1:]
+
+OK, LOGIN, NOT_FOUND, REDIRECT, GONE = "200", "login", "404", "redirect", "405"
+
+
+def everyone(outcome):
+    return dict.fromkeys(ROLES, outcome)
+
+
+def signed_in_only(outcome=OK):
+    return {ANON: LOGIN, **dict.fromkeys(SIGNED_IN, outcome)}
+
+
+def only(*roles):
+    """A page for some roles: anonymous is sent to sign in, every other role gets 404."""
+    return {ANON: LOGIN, **{r: (OK if r in roles else NOT_FOUND) for r in SIGNED_IN}}
+
+
+def clients_and_staff(client_outcome, staff_outcome):
+    """Clients here have no second factor; staff have an authenticator app."""
+    return {
+        ANON: LOGIN,
+        CA: client_outcome,
+        CB: client_outcome,
+        **dict.fromkeys((CL, OC, BI, AD), staff_outcome),
+    }
+
+
+def anon_only(signed_in_outcome=REDIRECT):
+    return {ANON: OK, **dict.fromkeys(SIGNED_IN, signed_in_outcome)}
+
+
+# name -> (kwargs builder or None, {role: expected}, ours): `ours` marks our own gated views,
+# whose refusals must also write a denied audit event.
+MATRIX = {
+    "home": (None, {ANON: LOGIN, **dict.fromkeys(SIGNED_IN, REDIRECT)}, False),
+    "crisis": (None, everyone(OK), False),
+    "healthz": (None, everyone(OK), False),
+    "accounts:profile": (None, signed_in_only(), False),
+    "accounts:console": (None, only(AD), True),
+    "courses:dashboard": (None, only(CA, CB), True),
+    "care:caseload": (None, only(CL, OC), True),
+    "care:client_detail": (lambda p: {"client_id": p[CA].pk}, only(CL), True),
+    "payments:console": (None, only(BI, AD), True),
+    # allauth: sign-in, sign-up, email, password, second factor.
+    "account_login": (None, anon_only(), False),
+    "account_signup": (None, anon_only(), False),
+    "account_logout": (None, {ANON: REDIRECT, **dict.fromkeys(SIGNED_IN, OK)}, False),
+    "account_inactive": (None, everyone(OK), False),
+    "account_reauthenticate": (None, signed_in_only(), False),
+    "account_request_reauthentication_code": (
+        None,
+        {ANON: LOGIN, **dict.fromkeys(SIGNED_IN, NOT_FOUND)},
+        False,
+    ),
+    "account_confirm_reauthentication_code": (
+        None,
+        {ANON: LOGIN, **dict.fromkeys(SIGNED_IN, NOT_FOUND)},
+        False,
+    ),
+    "account_email": (None, signed_in_only(), False),
+    "account_email_verification_sent": (None, everyone(OK), False),
+    "account_change_password": (None, signed_in_only(), False),
+    "account_set_password": (None, signed_in_only(REDIRECT), False),
+    "account_reset_password": (None, everyone(OK), False),
+    "account_reset_password_done": (None, everyone(OK), False),
+    "account_reset_password_from_key": (
+        lambda p: {"uidb36": "zz", "key": "not-a-key"},
+        everyone(OK),
+        False,
+    ),
+    "account_reset_password_from_key_done": (None, everyone(OK), False),
+    "account_confirm_login_code": (None, everyone(REDIRECT), False),
+    "account_confirm_email": (lambda p: {"key": "not-a-key"}, everyone(OK), False),
+    "mfa_index": (None, signed_in_only(), False),
+    "mfa_authenticate": (None, everyone(REDIRECT), False),
+    "mfa_reauthenticate": (None, clients_and_staff(REDIRECT, OK), False),
+    "mfa_activate_totp": (None, signed_in_only(REDIRECT), False),
+    "mfa_deactivate_totp": (None, clients_and_staff(NOT_FOUND, REDIRECT), False),
+    "mfa_view_recovery_codes": (None, signed_in_only(NOT_FOUND), False),
+    "mfa_generate_recovery_codes": (None, signed_in_only(REDIRECT), False),
+    "mfa_download_recovery_codes": (None, signed_in_only(NOT_FOUND), False),
+}
+
+ADMIN_RULE = {ANON: LOGIN, **dict.fromkeys(SIGNED_IN, NOT_FOUND), AD: "admin"}
+ADMIN_PREFIX = "admin/"
+
+
+def _walk(patterns, prefix="", namespace=None):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            ns = namespace
+            if pattern.namespace:
+                ns = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern), ns)
+        elif isinstance(pattern, URLPattern):
+            route = prefix + str(pattern.pattern)
+            if pattern.name:
+                name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+            else:
+                name = None
+            yield name, route
+
+
+def all_urls():
+    return list(_walk(get_resolver().url_patterns))
+
+
+def test_every_url_is_classified():
+    unclassified = []
+    for name, route in all_urls():
+        if route.startswith(ADMIN_PREFIX):
+            continue  # classified by ADMIN_RULE
+        if name not in MATRIX:
+            unclassified.append(f"{name or '(unnamed)'} -> /{route}")
+    assert not unclassified, "Classify these URLs in tests/test_url_matrix.py:\n" + "\n".join(
+        unclassified
+    )
+    stale = set(MATRIX) - {name for name, _ in all_urls()}
+    assert not stale, f"The matrix names URLs that no longer exist: {sorted(stale)}"
+
+
+@pytest.fixture
+def people(client_a, client_b, clinician, other_clinician, billing_user, admin_user):
+    return {
+        ANON: None,
+        CA: client_a,
+        CB: client_b,
+        CL: clinician,
+        OC: other_clinician,
+        BI: billing_user,
+        AD: admin_user,
+    }
+
+
+def _request_as(client, user, url, method="get"):
+    from .conftest import sign_in
+
+    client.logout()
+    if user is not None:
+        sign_in(client, user)
+    return getattr(client, method)(url)
+
+
+def _check(response, expected, url, role):
+    where = f"{role} {response.request['REQUEST_METHOD']} {url}"
+    status = response.status_code
+    assert status < 500, f"{where} answered {status}"
+    if expected == OK:
+        assert status == 200, f"{where}: expected 200, got {status}"
+    elif expected == NOT_FOUND:
+        assert status == 404, f"{where}: expected 404, got {status}"
+    elif expected == LOGIN:
+        assert status == 302, f"{where}: expected a redirect to sign in, got {status}"
+        assert response["Location"].startswith(reverse("account_login")), where
+    elif expected == REDIRECT:
+        assert status == 302, f"{where}: expected a redirect, got {status}"
+    elif expected == "admin":
+        assert status in (200, 302, 405), f"{where}: admin page answered {status}"
+    else:  # pragma: no cover - a typo in the table
+        raise AssertionError(f"unknown expectation {expected!r}")
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_each_url_answers_each_role_as_classified(name, client, people):
+    kwargs_for, expectations, ours = MATRIX[name]
+    url = reverse(name, kwargs=kwargs_for(people) if kwargs_for else None)
+    for role in ROLES:
+        user = people[role]
+        before = AuditEvent.objects.filter(action=Action.ACCESS_DENIED).count()
+        response = _request_as(client, user, url)
+        _check(response, expectations[role], url, role)
+        if ours and expectations[role] == NOT_FOUND:
+            denied = AuditEvent.objects.filter(action=Action.ACCESS_DENIED, outcome=Outcome.DENIED)
+            assert denied.count() == before + 1, f"{role} {url}: no denied audit event"
+            assert denied.first().actor == user
+            # A refused POST is refused the same way (A-1: every method).
+            response = _request_as(client, user, url, method="post")
+            assert response.status_code == 404, f"{role} POST {url}"
+
+
+def _admin_urls(people):
+    from audit.services import audit_record
+    from care.models import CareAssignment
+
+    event = audit_record(action=Action.LOGIN, actor=people[CA], subject=people[CA])
+    objects = {
+        "accounts/user/": people[CA].pk,
+        "care/careassignment/": CareAssignment.objects.first().pk,
+        "audit/auditevent/": event.pk,
+    }
+    urls = []
+    for name, route in all_urls():
+        if not route.startswith(ADMIN_PREFIX):
+            continue
+        path = "/" + route
+        path = path.replace("^", "").replace("$", "")
+        object_id = next((v for k, v in objects.items() if k in path), 1)
+        path = re.sub(r"<path:object_id>", str(object_id), path)
+        path = re.sub(r"<path:content_type_id>", "1", path)
+        path = re.sub(r"\(\?P<app_label>[^)]*\)", "accounts", path)
+        path = re.sub(r"\(\?P<url>\.\*\)", "nowhere/", path)
+        urls.append((name, path))
+    return urls
+
+
+# Admin URLs that answer 404 even to an administrator when called without their parameters.
+ADMIN_404_WITHOUT_PARAMETERS = {"admin:autocomplete", "admin:view_on_site", None}
+
+
+def _admin_refuses(name, admin_user) -> bool:
+    """Whether the admin site itself refuses this action to administrators (e.g. no deletes)."""
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    match = re.match(r"admin:(\w+?)_(\w+)_(add|delete|change)$", name or "")
+    if not match:
+        return False
+    app_label, model_name, action = match.groups()
+    for model, model_admin in admin.site._registry.items():
+        if (model._meta.app_label, model._meta.model_name) == (app_label, model_name):
+            request = RequestFactory().get("/")
+            request.user = admin_user
+            return not getattr(model_admin, f"has_{action}_permission")(request)
+    return False
+
+
+def test_every_admin_page_is_for_administrators_only(client, people):
+    urls = _admin_urls(people)
+    assert len(urls) > 20
+    for name, url in urls:
+        for role in ROLES:
+            response = _request_as(client, people[role], url)
+            expected = ADMIN_RULE[role]
+            if role == AD and response.status_code == 404:
+                if name in ADMIN_404_WITHOUT_PARAMETERS or _admin_refuses(name, people[AD]):
+                    continue
+            _check(response, expected, url, role)
