@@ -45,7 +45,7 @@ class SessionPolicyMiddleware:
                     "You were signed out after a quiet spell, to keep your information private. "
                     "Please sign in again.",
                 )
-                if getattr(request, "htmx", False):
+                if request.headers.get("HX-Request") == "true":
                     response = HttpResponse(status=204)
                     response["HX-Redirect"] = reverse(settings.LOGIN_URL)
                     return response

@@ -17,14 +17,16 @@ def get_client_ip() -> str | None:
     return _client_ip.get()
 
 
-def bind_request(request_id: str, client_ip: str | None) -> tuple:
-    """Bind a request's id and client address to the current context; returns reset tokens."""
-    return (_request_id.set(request_id), _client_ip.set(client_ip))
+def bind_request(request_id: str, client_ip: str | None) -> None:
+    """Bind a request's id and client address to the current context."""
+    _request_id.set(request_id)
+    _client_ip.set(client_ip)
 
 
-def unbind_request(tokens: tuple) -> None:
-    _request_id.reset(tokens[0])
-    _client_ip.reset(tokens[1])
+def unbind_request() -> None:
+    """Forget the request once its response is closed."""
+    _request_id.set("-")
+    _client_ip.set(None)
 
 
 class RequestIdFilter(logging.Filter):

@@ -3,6 +3,8 @@
 import re
 import uuid
 
+from django.core.signals import request_finished
+from django.dispatch import receiver
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
 from .logging import bind_request, unbind_request
@@ -20,13 +22,17 @@ class RequestIdMiddleware:
     def __call__(self, request):
         incoming = request.META.get("HTTP_X_REQUEST_ID", "")
         request.id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
-        tokens = bind_request(request.id, request.META.get("REMOTE_ADDR") or None)
-        try:
-            response = self.get_response(request)
-        finally:
-            unbind_request(tokens)
+        # Bound until the response is closed (request_finished), because Django logs 4xx/5xx
+        # responses after the middleware chain has returned.
+        bind_request(request.id, request.META.get("REMOTE_ADDR") or None)
+        response = self.get_response(request)
         response["X-Request-ID"] = request.id
         return response
+
+
+@receiver(request_finished, dispatch_uid="ehab_unbind_request")
+def _unbind_request(sender, **kwargs):
+    unbind_request()
 
 
 class NoStoreMiddleware:

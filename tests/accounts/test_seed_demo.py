@@ -1,0 +1,45 @@
+"""The demo accounts for `make run`."""
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from accounts.management.commands.seed_demo import DEMO_PASSWORD
+from accounts.models import User
+from accounts.roles import Role
+from care.selectors import caseload_for
+
+
+def test_seed_demo_creates_the_four_demo_accounts_who_can_sign_in(client, db, capsys):
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert DEMO_PASSWORD in out
+    roles = dict(User.objects.values_list("email", "role"))
+    assert roles == {
+        "client@example.com": Role.CLIENT,
+        "clinician@example.com": Role.CLINICIAN,
+        "admin@example.com": Role.ADMIN,
+        "billing@example.com": Role.BILLING,
+    }
+    response = client.post(
+        reverse("account_login"), {"login": "client@example.com", "password": DEMO_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("courses:dashboard")).status_code == 200
+    clinician = User.objects.get(email="clinician@example.com")
+    assert [c.email for c in caseload_for(clinician=clinician)] == ["client@example.com"]
+
+
+def test_seed_demo_run_twice_changes_nothing_more(db):
+    call_command("seed_demo")
+    call_command("seed_demo")
+    assert User.objects.count() == 4
+    clinician = User.objects.get(email="clinician@example.com")
+    assert caseload_for(clinician=clinician).count() == 1
+
+
+def test_seed_demo_refuses_under_production_settings(db, settings):
+    settings.EHAB_ENV = "production"
+    with pytest.raises(CommandError, match="production"):
+        call_command("seed_demo")
+    assert not User.objects.exists()
