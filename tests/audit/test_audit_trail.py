@@ -44,9 +44,12 @@ def test_the_audit_queryset_refuses_bulk_update_and_delete(event):
     ],
 )
 def test_postgresql_refuses_raw_update_and_delete_of_audit_rows(event, sql):
-    with pytest.raises(DatabaseError, match="append-only"):
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql, [event.pk])
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql, [event.pk])
     event_again = AuditEvent.objects.get(pk=event.pk)
     assert event_again.action == Action.LOGIN
 

@@ -54,5 +54,7 @@ def page(browser, live_server):
     context = browser.new_context(viewport=VIEWPORT, base_url=live_server.url)
     context.set_default_timeout(ACTION_TIMEOUT_MS)
     page = context.new_page()
+    page.on("console", lambda m: print("CONSOLE", m.type, m.text, page.url))
+    page.on("pageerror", lambda e: print("PAGEERROR", e, page.url))
     yield page
     context.close()
