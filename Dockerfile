@@ -41,4 +41,6 @@ USER ehab
 
 EXPOSE 8000
 
-CMD ["gunicorn", "ehab.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# No gunicorn access log: URL paths can carry one-time keys (email confirmation, password
+# reset). The application logs every request failure with its request id instead.
+CMD ["gunicorn", "ehab.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

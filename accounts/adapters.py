@@ -1,9 +1,13 @@
 """allauth configured through adapters, not forks."""
 
+import time
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
+from django.conf import settings
 
 from .roles import Role, is_staff_role
+from .session_policy import AUTH_STARTED
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -11,6 +15,17 @@ class AccountAdapter(DefaultAccountAdapter):
         # Anyone who signs up is a client; staff roles are given by an administrator.
         user.role = Role.CLIENT
         return super().save_user(request, user, form, commit=commit)
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        # A sign-in in the last few minutes (password, plus the code for staff) is as fresh as a
+        # reauthentication; without this a new staff member would be asked for their password a
+        # second time on the way to setting up their authenticator.
+        if not super().is_reauthentication_required(app=app, **kwargs):
+            return False
+        request = self.request
+        started = request.session.get(AUTH_STARTED) if request is not None else None
+        window = settings.ACCOUNT_REAUTHENTICATION_TIMEOUT
+        return not (started and time.time() - started < window)
 
 
 class MFAAdapter(DefaultMFAAdapter):

@@ -23,4 +23,7 @@ def mfa_verified(request) -> bool:
     """Whether this session proved a second factor (at sign-in, reauthentication or setup)."""
     if request.session.get(MFA_VERIFIED):
         return True
-    return any(record.get("method") == "mfa" for record in get_authentication_records(request))
+    return any(
+        record.get("method") == "mfa"
+        for record in get_authentication_records(request, request.user)
+    )

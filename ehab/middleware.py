@@ -1,8 +1,10 @@
 """Project-wide middleware: request ids and no-store caching."""
 
+import ipaddress
 import re
 import uuid
 
+from django.conf import settings
 from django.core.signals import request_finished
 from django.dispatch import receiver
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
@@ -11,6 +13,21 @@ from .logging import bind_request, unbind_request
 
 # A proxy-supplied id is accepted only if it is short and plain; anything else is replaced.
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def client_ip(request) -> str | None:
+    """The client's address: REMOTE_ADDR, or the hop our trusted proxies recorded."""
+    proxies = settings.EHAB_TRUSTED_PROXY_COUNT
+    if proxies:
+        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        hops = [h for h in hops if h]
+        if len(hops) >= proxies:
+            candidate = hops[-proxies]
+            try:
+                return str(ipaddress.ip_address(candidate))
+            except ValueError:
+                return None
+    return request.META.get("REMOTE_ADDR") or None
 
 
 class RequestIdMiddleware:
@@ -24,7 +41,7 @@ class RequestIdMiddleware:
         request.id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
         # Bound until the response is closed (request_finished), because Django logs 4xx/5xx
         # responses after the middleware chain has returned.
-        bind_request(request.id, request.META.get("REMOTE_ADDR") or None)
+        bind_request(request.id, client_ip(request))
         response = self.get_response(request)
         response["X-Request-ID"] = request.id
         return response

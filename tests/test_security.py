@@ -198,3 +198,30 @@ def test_signup_does_not_reveal_whether_an_address_is_registered(client, client_
     assert response.status_code == 302
     assert response["Location"] == reverse("account_email_verification_sent")
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [client_a.email]
+
+
+def test_behind_one_trusted_proxy_the_audit_row_holds_the_client_address(
+    client, client_a, settings
+):
+    from audit.models import Action, AuditEvent
+
+    settings.EHAB_TRUSTED_PROXY_COUNT = 1
+    client.post(
+        reverse("account_login"),
+        {"login": client_a.email, "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.77",
+        REMOTE_ADDR="10.0.0.2",
+    )
+    assert AuditEvent.objects.get(action=Action.LOGIN).ip_address == "203.0.113.77"
+
+
+def test_without_a_trusted_proxy_a_forwarded_header_is_ignored(client, client_a):
+    from audit.models import Action, AuditEvent
+
+    client.post(
+        reverse("account_login"),
+        {"login": client_a.email, "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="198.51.100.1",
+        REMOTE_ADDR="192.0.2.5",
+    )
+    assert AuditEvent.objects.get(action=Action.LOGIN).ip_address == "192.0.2.5"

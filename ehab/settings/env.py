@@ -10,7 +10,7 @@ import zoneinfo
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_FALSE = {"0", "false", "no", "off"}
 
 
 def env_str(name: str, default: str | None = None, *, required: bool = False) -> str:
@@ -24,9 +24,9 @@ def env_str(name: str, default: str | None = None, *, required: bool = False) ->
 
 
 def env_bool(name: str, default: bool) -> bool:
-    """The variable as a boolean: 1/true/yes/on or 0/false/no/off."""
+    """The variable as a boolean: 1/true/yes/on or 0/false/no/off; unset or empty → default."""
     raw = os.environ.get(name)
-    if raw is None:
+    if raw is None or raw.strip() == "":
         return default
     lowered = raw.strip().lower()
     if lowered in _TRUE:

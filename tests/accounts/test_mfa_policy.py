@@ -93,3 +93,31 @@ def test_a_password_reset_never_removes_the_second_factor(client, clinician):
     # The reset does not sign in; signing in with the new password still asks for the code.
     response = client.post(reverse("account_login"), {"login": clinician.email, "password": new})
     assert response["Location"] == reverse("mfa_authenticate")
+
+
+def test_staff_with_an_authenticator_sign_in_with_password_and_code_and_reach_their_page(
+    client, clinician
+):
+    from tests.browser.helpers import fresh_totp_code
+
+    secret = "JBSWY3DPEHPK3PXP"
+    give_totp(clinician)
+    response = client.post(
+        reverse("account_login"), {"login": clinician.email, "password": PASSWORD}
+    )
+    assert response["Location"] == reverse("mfa_authenticate")
+    response = client.post(reverse("mfa_authenticate"), {"code": fresh_totp_code(secret)})
+    assert response.status_code == 302
+    response = client.get(reverse("care:caseload"))
+    assert response.status_code == 200
+
+
+def test_a_new_staff_member_sets_up_mfa_right_after_signing_in_without_a_second_password(
+    client, db
+):
+    staff = UserFactory(role=Role.BILLING)
+    client.post(reverse("account_login"), {"login": staff.email, "password": PASSWORD})
+    response = client.get(reverse("payments:console"))
+    assert response["Location"].startswith(reverse("mfa_activate_totp"))
+    response = client.get(reverse("mfa_activate_totp"))
+    assert response.status_code == 200  # not sent to confirm the password again

@@ -7,7 +7,7 @@ Tests here drive Debian's Chromium (/usr/bin/chromium) through Playwright agains
 The site's CSP (script-src 'self' + nonce) stays enforced: axe-core is injected with
 `page.evaluate`, which goes through the DevTools protocol and is not subject to the page's CSP
 (only `add_script_tag`, which we do not use, would be blocked). So there is no `bypass_csp`, and a
-page that breaks its own CSP shows up as it would for a real visitor.
+page that breaks its own CSP shows up in `page_problems` as it would for a real visitor.
 """
 
 from pathlib import Path
@@ -49,12 +49,23 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server):
+def page_problems():
+    """CSP violations and uncaught script errors seen by `page`; a journey asserts it is empty."""
+    return []
+
+
+@pytest.fixture
+def page(browser, live_server, page_problems):
     """A page in a fresh context (no cookies or storage from other tests), closed afterwards."""
     context = browser.new_context(viewport=VIEWPORT, base_url=live_server.url)
     context.set_default_timeout(ACTION_TIMEOUT_MS)
     page = context.new_page()
-    page.on("console", lambda m: print("CONSOLE", m.type, m.text, page.url))
-    page.on("pageerror", lambda e: print("PAGEERROR", e, page.url))
+
+    def on_console(message):
+        if message.type == "error" and "Content Security Policy" in message.text:
+            page_problems.append(f"CSP on {page.url}: {message.text}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: page_problems.append(f"script error on {page.url}: {error}"))
     yield page
     context.close()
