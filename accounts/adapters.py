@@ -1,16 +1,38 @@
 """allauth configured through adapters, not forks."""
 
 import time
+import unicodedata
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from .roles import Role, is_staff_role
 from .session_policy import AUTH_STARTED
 
 
+def _refuse_email(email: str) -> None:
+    """Refuse addresses that Django's validator lets through but that cannot be stored or
+    mailed faithfully: longer than the column, invisible or control characters (look-alike
+    accounts), or a domain that cannot be encoded for sending."""
+    invalid = ValidationError("Enter a valid email address.", code="invalid")
+    if len(email) > 254:
+        raise invalid
+    if any(unicodedata.category(ch).startswith("C") for ch in email):
+        raise invalid
+    _local, _, domain = email.rpartition("@")
+    try:
+        domain.encode("idna")
+    except UnicodeError:
+        raise invalid from None
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    def clean_email(self, email: str) -> str:
+        _refuse_email(email)
+        return super().clean_email(email)
+
     def save_user(self, request, user, form, commit=True):
         # Anyone who signs up is a client; staff roles are given by an administrator.
         user.role = Role.CLIENT

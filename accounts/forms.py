@@ -1,12 +1,13 @@
 """Account forms."""
 
+import unicodedata
 import zoneinfo
 
 from django import forms
 
 from .validators import validate_phone
 
-# Offer the zones people actually live in, US first; any valid IANA name is still accepted.
+# Offer the zones people actually live in, US first, then every other regional zone and UTC.
 _US_ZONES = [
     "America/New_York",
     "America/Chicago",
@@ -25,9 +26,11 @@ def timezone_choices() -> list[tuple[str, str]]:
         for z in zoneinfo.available_timezones()
         if "/" in z and not z.startswith(("Etc/", "SystemV/"))
     )
-    return [(z, z.replace("_", " ")) for z in _US_ZONES] + [
-        (z, z.replace("_", " ")) for z in others if z not in _US_ZONES
-    ]
+    return (
+        [(z, z.replace("_", " ")) for z in _US_ZONES]
+        + [(z, z.replace("_", " ")) for z in others if z not in _US_ZONES]
+        + [("UTC", "UTC")]
+    )
 
 
 class ProfileForm(forms.Form):
@@ -56,6 +59,7 @@ class ProfileForm(forms.Form):
 
     def clean_preferred_name(self) -> str:
         value = self.cleaned_data["preferred_name"].strip()
-        if any(ord(ch) < 32 for ch in value):
+        # Control characters and bidirectional overrides could disguise the name on screen.
+        if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
             raise forms.ValidationError("Please use letters, spaces and everyday punctuation.")
         return value

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 # E.164: a plus sign and 8 to 15 digits.
-_E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+_E164 = re.compile(r"\A\+[1-9][0-9]{7,14}\Z")
 
 
 def validate_timezone(value: str) -> None:
