@@ -243,6 +243,19 @@ else:
     # worker while the first still holds it.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 
+# --- Cache (allauth's rate limits live here, so it must be shared by every web process) ----------
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "ehab",
+            "TIMEOUT": 300,
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # --- The practice -------------------------------------------------------------------------------
 EHAB_PRACTICE_NAME = env_str("EHAB_PRACTICE_NAME", "the E-Hab care team")
 EHAB_PRACTICE_PHONE = env_str("EHAB_PRACTICE_PHONE", "")

@@ -8,6 +8,8 @@ SECRET_KEY = "test-only-key-" + "x" * 40  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
-# Rate limits are tested on their own; the rest of the suite signs in many times per minute.
+# Rate limits are tested on their own (tests/accounts/test_rate_limits.py); the rest of the suite
+# signs in many times per minute. Each test process keeps its own counters.
 ACCOUNT_RATE_LIMITS = False
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_TASK_ALWAYS_EAGER = False
