@@ -1,6 +1,7 @@
 """Session lifetime policy and the staff second-factor requirement."""
 
 import time
+import zoneinfo
 
 from django.conf import settings
 from django.contrib import messages
@@ -9,6 +10,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
 
 from audit.models import Action
 from audit.services import audit_record
@@ -109,3 +111,24 @@ class StaffMfaRequiredMiddleware:
                     target = reverse("mfa_activate_totp")
                 return redirect(f"{target}?next={reverse('home')}")
         return self.get_response(request)
+
+
+class UserTimezoneMiddleware:
+    """Shows every date and time in the signed-in person's own time zone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and user.timezone:
+            try:
+                timezone.activate(zoneinfo.ZoneInfo(user.timezone))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                timezone.deactivate()
+        else:
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

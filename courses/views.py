@@ -1,14 +1,240 @@
-"""Client pages. The weekly course fills these in [2/4]; the home exists now."""
+"""The client's course pages: home, program map, a week, a lesson, worksheets, "My work".
 
-from django.shortcuts import render
+Each view: one access check, one service or selector, render or redirect (HOUSE_STYLE 4).
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.permissions import capability_required
 from accounts.roles import Capability
+from care.services import worksheet_save_draft, worksheet_submit
+
+from .forms import SudsForm, WorksheetForm
+from .permissions import access_lesson, access_module
+from .selectors import (
+    course_overview,
+    current_enrollment_for,
+    lesson_progress_for,
+    program_map,
+    submitted_work_for,
+    worksheet_state,
+)
+from .services.progress import ProgressError, lesson_complete, lesson_defer, lesson_start
+from .services.releases import enrollment_release_due_modules, release_mark_content_note_seen
+
+own_program = capability_required(Capability.OWN_PROGRAM)
 
 
-@capability_required(Capability.OWN_PROGRAM)
+def _only(request, *methods):
+    """After the access check: refuse other methods with 405 (outsiders already got 404)."""
+    if request.method not in methods:
+        return HttpResponseNotAllowed(methods)
+    return None
+
+
+@own_program
 @require_GET
 def dashboard(request):
-    """The client's home: this week's work (from [2/4]) and the way to help."""
-    return render(request, "courses/dashboard.html")
+    """Home: this week and what to do next. Opening it releases whatever is due (lazy path)."""
+    enrollment = current_enrollment_for(client=request.user)
+    context = {"enrollment": enrollment}
+    if enrollment is not None:
+        enrollment_release_due_modules(enrollment=enrollment)
+        context["overview"] = course_overview(enrollment=enrollment)
+    return render(request, "courses/dashboard.html", context)
+
+
+@own_program
+@require_GET
+def map_view(request):
+    enrollment = current_enrollment_for(client=request.user)
+    weeks = program_map(enrollment=enrollment) if enrollment else []
+    return render(request, "courses/program_map.html", {"enrollment": enrollment, "weeks": weeks})
+
+
+@own_program
+def module_detail(request, module_id: int):
+    release = access_module(user=request.user, module_id=module_id)
+    if refused := _only(request, "GET"):
+        return refused
+    module = release.module
+    if module.trauma_intense and release.content_note_seen_at is None:
+        return render(request, "courses/content_note.html", {"module": module})
+    lessons = list(module.lessons.filter(retired_at__isnull=True).order_by("order"))
+    progress = lesson_progress_for(enrollment=release.enrollment, lessons=lessons)
+    rows = [(lesson, progress.get(lesson.pk)) for lesson in lessons]
+    return render(
+        request,
+        "courses/module.html",
+        {"module": module, "rows": rows, "program": module.track.program},
+    )
+
+
+@own_program
+def module_ready(request, module_id: int):
+    """The client chose to open a trauma-intense week after reading its content note."""
+    release = access_module(user=request.user, module_id=module_id, for_write=True)
+    if refused := _only(request, "POST"):
+        return refused
+    release_mark_content_note_seen(release=release)
+    return redirect("courses:module", module_id=module_id)
+
+
+def _lesson_context(request, lesson, release, *, form=None):
+    enrollment = release.enrollment
+    progress = lesson_progress_for(enrollment=enrollment, lessons=[lesson]).get(lesson.pk)
+    context = {
+        "lesson": lesson,
+        "module": lesson.module,
+        "program": lesson.module.track.program,
+        "progress": progress,
+        "suds_form": SudsForm(),
+    }
+    if lesson.has_worksheet:
+        draft, latest, versions = worksheet_state(enrollment=enrollment, lesson=lesson)
+        if form is None:
+            source = draft or latest
+            initial = {f"answer_{k}": v for k, v in (source.answers if source else {}).items()}
+            initial["draft_id"] = draft.pk if draft else None
+            form = WorksheetForm(lesson.prompts, initial=initial)
+        context.update(worksheet=form, draft=draft, latest=latest, versions=versions)
+    return context
+
+
+@own_program
+def lesson_detail(request, lesson_id: int):
+    lesson, release = access_lesson(user=request.user, lesson_id=lesson_id)
+    if refused := _only(request, "GET"):
+        return refused
+    if lesson.module.trauma_intense and release.content_note_seen_at is None:
+        return redirect("courses:module", module_id=lesson.module_id)
+    return render(request, "courses/lesson.html", _lesson_context(request, lesson, release))
+
+
+def _suds(request):
+    form = SudsForm(request.POST)
+    if not form.is_valid():
+        raise ProgressError("Choose a number from 0 to 10, or leave it blank.")
+    return form.cleaned_data["suds"]
+
+
+@own_program
+def lesson_begin(request, lesson_id: int):
+    lesson, release = access_lesson(user=request.user, lesson_id=lesson_id, for_write=True)
+    if refused := _only(request, "POST"):
+        return refused
+    try:
+        lesson_start(
+            enrollment=release.enrollment,
+            lesson=lesson,
+            acting_user=request.user,
+            suds_before=_suds(request),
+        )
+    except ProgressError as exc:
+        messages.error(request, str(exc))
+    return redirect("courses:lesson", lesson_id=lesson.pk)
+
+
+@own_program
+def lesson_finish(request, lesson_id: int):
+    lesson, release = access_lesson(user=request.user, lesson_id=lesson_id, for_write=True)
+    if refused := _only(request, "POST"):
+        return refused
+    try:
+        lesson_complete(
+            enrollment=release.enrollment,
+            lesson=lesson,
+            acting_user=request.user,
+            suds_after=_suds(request),
+        )
+    except ProgressError as exc:
+        messages.error(request, str(exc))
+        return redirect("courses:lesson", lesson_id=lesson.pk)
+    messages.success(request, "Marked as done. Well done for showing up for yourself.")
+    return redirect("courses:module", module_id=lesson.module_id)
+
+
+@own_program
+def lesson_not_today(request, lesson_id: int):
+    lesson, release = access_lesson(user=request.user, lesson_id=lesson_id, for_write=True)
+    if refused := _only(request, "POST"):
+        return refused
+    lesson_defer(enrollment=release.enrollment, lesson=lesson, acting_user=request.user)
+    messages.info(
+        request,
+        "That's fine. This lesson will be here when you're ready, and nothing is lost.",
+    )
+    return redirect("courses:dashboard")
+
+
+@own_program
+def worksheet_autosave(request, lesson_id: int):
+    """htmx autosave of a draft: a small status fragment, or 400 with the reason if refused."""
+    lesson, release = access_lesson(user=request.user, lesson_id=lesson_id, for_write=True)
+    if refused := _only(request, "POST"):
+        return refused
+    if not lesson.has_worksheet:
+        return HttpResponse("This lesson has no worksheet.", status=400)
+    form = WorksheetForm(lesson.prompts, request.POST)
+    try:
+        draft = worksheet_save_draft(
+            enrollment=release.enrollment,
+            lesson=lesson,
+            answers=form.raw_answers(),
+            acting_user=request.user,
+        )
+    except ValidationError as exc:
+        return render(
+            request,
+            "courses/_autosave_status.html",
+            {"errors": exc.message_dict, "prompts": lesson.prompts},
+            status=400,
+        )
+    return render(
+        request,
+        "courses/_autosave_status.html",
+        {"saved_at": timezone.localtime(draft.updated_at), "draft": draft},
+    )
+
+
+@own_program
+def worksheet_send(request, lesson_id: int):
+    lesson, release = access_lesson(user=request.user, lesson_id=lesson_id, for_write=True)
+    if refused := _only(request, "POST"):
+        return refused
+    if not lesson.has_worksheet:
+        return HttpResponse("This lesson has no worksheet.", status=400)
+    form = WorksheetForm(lesson.prompts, request.POST)
+    draft_id = request.POST.get("draft_id", "")
+    try:
+        version = worksheet_submit(
+            enrollment=release.enrollment,
+            lesson=lesson,
+            answers=form.raw_answers(),
+            acting_user=request.user,
+            draft_id=int(draft_id) if draft_id.isdigit() else None,
+        )
+    except ValidationError as exc:
+        for key, problems in exc.message_dict.items():
+            form.add_error(f"answer_{key}", problems)
+        context = _lesson_context(request, lesson, release, form=form)
+        return render(request, "courses/lesson.html", context, status=400)
+    messages.success(
+        request,
+        f"Saved as version {version.version}. You'll find it under My work, and your clinician "
+        "can see it too.",
+    )
+    return redirect("courses:lesson", lesson_id=lesson.pk)
+
+
+@own_program
+@require_GET
+def my_work(request):
+    return render(
+        request, "courses/my_work.html", {"responses": submitted_work_for(client=request.user)}
+    )

@@ -39,3 +39,116 @@ class CareAssignmentFactory(factory.django.DjangoModelFactory):
 
     clinician = factory.SubFactory(UserFactory, role=Role.CLINICIAN)
     client = factory.SubFactory(UserFactory, role=Role.CLIENT)
+
+
+# --- Courses -------------------------------------------------------------------------------------
+import datetime as _dt  # noqa: E402
+
+from courses.markdown import render_markdown  # noqa: E402
+from courses.models import (  # noqa: E402
+    Cohort,
+    Domain,
+    Enrollment,
+    Lesson,
+    LessonKind,
+    Module,
+    Program,
+    Track,
+)
+
+
+class ProgramFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Program
+
+    slug = factory.Sequence(lambda n: f"program-{n}")
+    title = "The E-Hab intensive"
+    disclaimer = "Educational support inside your treatment, not a substitute for it."
+
+
+class TrackFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Track
+
+    program = factory.SubFactory(ProgramFactory)
+    slug = factory.Sequence(lambda n: f"track-{n}")
+    title = factory.Sequence(lambda n: f"Track {n}")
+    weeks = 12
+    release_weekday = 0
+    release_time = _dt.time(6, 0)
+
+
+class ModuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Module
+
+    track = factory.SubFactory(TrackFactory)
+    slug = factory.Sequence(lambda n: f"module-{n}")
+    week = 1
+    domain = Domain.ORIENTATION
+    title = factory.Sequence(lambda n: f"Module title {n}")
+    summary = "What this week is about."
+    asks = "About an hour across the week."
+    minutes = 60
+
+
+class LessonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Lesson
+
+    module = factory.SubFactory(ModuleFactory)
+    slug = factory.Sequence(lambda n: f"lesson-{n}")
+    order = factory.Sequence(lambda n: n)
+    title = factory.Sequence(lambda n: f"Lesson {n}")
+    kind = LessonKind.READING
+    body = "Some *gentle* words."
+    body_html = factory.LazyAttribute(lambda o: render_markdown(o.body))
+    minutes = 10
+
+
+WORKSHEET_PROMPTS = [
+    {"key": "warning-signs", "label": "My early warning signs", "help": "", "kind": "textarea"},
+    {"key": "one-word", "label": "One word for today", "help": "", "kind": "text"},
+    {"key": "calm", "label": "How calm do I feel?", "help": "", "kind": "scale"},
+]
+
+
+def make_track(*, weeks: int = 12, lessons_per_module: int = 4, trauma_weeks=(3,), **kwargs):
+    """A track with one module a week, each with a reading, a SUDS practice and a worksheet."""
+    track = TrackFactory(weeks=weeks, **kwargs)
+    for week in range(1, weeks + 1):
+        intense = week in trauma_weeks
+        module = ModuleFactory(
+            track=track,
+            week=week,
+            trauma_intense=intense,
+            content_note="This week touches painful memories. Go slowly." if intense else "",
+        )
+        for i in range(lessons_per_module):
+            kind = [LessonKind.READING, LessonKind.PRACTICE, LessonKind.WORKSHEET][i % 3]
+            LessonFactory(
+                module=module,
+                order=i + 1,
+                kind=kind,
+                suds=kind == LessonKind.PRACTICE,
+                prompts=WORKSHEET_PROMPTS if kind == LessonKind.WORKSHEET else [],
+            )
+    return track
+
+
+class CohortFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Cohort
+
+    track = factory.SubFactory(TrackFactory)
+    name = factory.Sequence(lambda n: f"Cohort {n}")
+    start_date = _dt.date(2026, 11, 2)
+
+
+class EnrollmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Enrollment
+
+    client = factory.SubFactory(UserFactory)
+    track = factory.SubFactory(TrackFactory)
+    start_date = _dt.date(2026, 11, 2)

@@ -40,6 +40,10 @@ def only(*roles):
     return {ANON: LOGIN, **{r: (OK if r in roles else NOT_FOUND) for r in SIGNED_IN}}
 
 
+def post_only(*roles):
+    return {ANON: LOGIN, **{r: (GONE if r in roles else NOT_FOUND) for r in SIGNED_IN}}
+
+
 def clients_and_staff(client_outcome, staff_outcome):
     """Clients here have no second factor; staff have an authenticator app."""
     return {
@@ -63,6 +67,22 @@ MATRIX = {
     "accounts:profile": (None, signed_in_only(), False),
     "accounts:console": (None, only(AD), True),
     "courses:dashboard": (None, only(CA, CB), True),
+    "courses:program_map": (None, only(CA, CB), True),
+    "courses:my_work": (None, only(CA, CB), True),
+    # Client A's week 1 is open to A alone; B (not enrolled) and every staff role get 404.
+    "courses:module": (lambda p: {"module_id": p["week1"].pk}, only(CA), True),
+    "courses:lesson": (lambda p: {"lesson_id": p["lesson1"].pk}, only(CA), True),
+    # POST-only actions: A's GET is refused with 405 after the access check; others get 404.
+    "courses:module_ready": (lambda p: {"module_id": p["week1"].pk}, post_only(CA), True),
+    "courses:lesson_begin": (lambda p: {"lesson_id": p["lesson1"].pk}, post_only(CA), True),
+    "courses:lesson_finish": (lambda p: {"lesson_id": p["lesson1"].pk}, post_only(CA), True),
+    "courses:lesson_not_today": (lambda p: {"lesson_id": p["lesson1"].pk}, post_only(CA), True),
+    "courses:worksheet_autosave": (
+        lambda p: {"lesson_id": p["lesson1"].pk},
+        post_only(CA),
+        True,
+    ),
+    "courses:worksheet_submit": (lambda p: {"lesson_id": p["lesson1"].pk}, post_only(CA), True),
     "care:caseload": (None, only(CL, OC), True),
     "care:client_detail": (lambda p: {"client_id": p[CA].pk}, only(CL), True),
     "payments:console": (None, only(BI, AD), True),
@@ -148,7 +168,18 @@ def test_every_url_is_classified():
 
 @pytest.fixture
 def people(client_a, client_b, clinician, other_clinician, billing_user, admin_user):
+    from datetime import date
+
+    from courses.models import ModuleRelease
+    from tests.factories import EnrollmentFactory, make_track
+
+    track = make_track(weeks=2, lessons_per_module=1, trauma_weeks=())
+    enrollment = EnrollmentFactory(client=client_a, track=track, start_date=date(2026, 11, 2))
+    week1 = track.modules.get(week=1)
+    ModuleRelease.objects.create(enrollment=enrollment, module=week1, reason="schedule")
     return {
+        "week1": week1,
+        "lesson1": week1.lessons.first(),
         ANON: None,
         CA: client_a,
         CB: client_b,
@@ -179,6 +210,8 @@ def _check(response, expected, url, role):
     elif expected == LOGIN:
         assert status == 302, f"{where}: expected a redirect to sign in, got {status}"
         assert response["Location"].startswith(reverse("account_login")), where
+    elif expected == GONE:
+        assert status == 405, f"{where}: expected 405, got {status}"
     elif expected == REDIRECT:
         assert status == 302, f"{where}: expected a redirect, got {status}"
     elif expected == "admin":
@@ -203,6 +236,7 @@ def test_each_url_answers_each_role_as_classified(name, client, people):
             # A refused POST is refused the same way (A-1: every method).
             response = _request_as(client, user, url, method="post")
             assert response.status_code == 404, f"{role} POST {url}"
+            assert denied.count() == before + 2
 
 
 def _admin_urls(people):

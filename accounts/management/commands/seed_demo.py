@@ -1,23 +1,35 @@
-"""Demo accounts for the one-command local run. Idempotent; refuses to run in production."""
+"""Demo accounts and program for the one-command local run. Idempotent; refuses in production."""
+
+from datetime import date, timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
 from accounts.services import user_create
 from care.services import care_assignment_create
+from courses.curriculum import curriculum_load, validate_curriculum
+from courses.models import Cohort, Enrollment, Track
+from courses.services.enrollment import enrollment_create
+from courses.services.releases import enrollment_release_due_modules
 
 DEMO_PASSWORD = "calm-harbor-2026"  # noqa: S105 - printed on purpose; never used in production
 
 DEMO_USERS = [
     ("client@example.com", Role.CLIENT, "Sam"),
+    ("client2@example.com", Role.CLIENT, "Jordan"),
     ("clinician@example.com", Role.CLINICIAN, "Dr. Rivera"),
     ("admin@example.com", Role.ADMIN, "Admin"),
     ("billing@example.com", Role.BILLING, "Billing"),
 ]
+
+
+def _monday_on_or_before(day: date) -> date:
+    return day - timedelta(days=day.weekday())
 
 
 class Command(BaseCommand):
@@ -43,12 +55,45 @@ class Command(BaseCommand):
                     user.save(update_fields=["password"])
                     EmailAddress.objects.filter(user=user).update(verified=True)
                 users[role] = user
-            care_assignment_create(
-                clinician=users[Role.CLINICIAN], client=users[Role.CLIENT], acting_user=None
-            )
+            clients = [
+                User.objects.get(email="client@example.com"),
+                User.objects.get(email="client2@example.com"),
+            ]
+            for client in clients:
+                care_assignment_create(
+                    clinician=users[Role.CLINICIAN], client=client, acting_user=None
+                )
+            self._seed_program(clients, users[Role.CLINICIAN])
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD})")
         for email, role, _name in DEMO_USERS:
             self.stdout.write(f"  {role:<10} {email}")
         self.stdout.write(
             "Staff accounts set up an authenticator app (TOTP) at their first sign-in."
         )
+
+    def _seed_program(self, clients, clinician) -> None:
+        """The curriculum, a cohort that began three weeks ago (weeks 1-4 open) with the first
+        demo client, and the second demo client on rolling enrollment from today."""
+        spec = validate_curriculum(settings.BASE_DIR / "curriculum" / "e-hab-iop")
+        curriculum_load(spec)
+        track = Track.objects.get(slug="core-12")
+        today = timezone.localdate()
+        start = _monday_on_or_before(today) - timedelta(weeks=3)
+        cohort, _ = Cohort.objects.get_or_create(
+            track=track,
+            name="Demo cohort",
+            defaults={"start_date": start, "capacity": 10, "timezone": "America/New_York"},
+        )
+        if cohort.start_date != start:
+            cohort.start_date = start
+            cohort.save(update_fields=["start_date"])
+        cohort.clinicians.add(clinician)
+        first, second = clients
+        if not Enrollment.objects.filter(client=first, track=track).exists():
+            enrollment_create(client=first, track=track, cohort=cohort)
+        if not Enrollment.objects.filter(client=second, track=track).exists():
+            enrollment_create(client=second, track=track, start_date=today)
+        for enrollment in Enrollment.objects.filter(client__in=clients).select_related(
+            "track", "cohort", "client"
+        ):
+            enrollment_release_due_modules(enrollment=enrollment)

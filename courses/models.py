@@ -1,0 +1,306 @@
+"""Programs and their content; cohorts and enrollments; the release ledger; pacing; progress."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from accounts.validators import validate_timezone
+
+
+class Audience(models.TextChoices):
+    CLIENT = "client", "Clients"
+    PARTNER = "partner", "Partners"
+
+
+class Domain(models.TextChoices):
+    ORIENTATION = "orientation", "Orientation"
+    CONTAINMENT = "containment", "Containment"
+    TRAUMA = "trauma", "Trauma"
+    ATTACHMENT = "attachment", "Attachment"
+    IFS = "ifs", "Parts work"
+    SOMATIC = "somatic", "Somatic work"
+    RELATIONAL_REPAIR = "relational_repair", "Relational repair"
+    DAILY_STRUCTURE = "daily_structure", "Daily structure"
+    RELAPSE_PREVENTION = "relapse_prevention", "Relapse prevention"
+    INTEGRATION = "integration", "Integration"
+
+
+class LessonKind(models.TextChoices):
+    READING = "reading", "Reading"
+    VIDEO = "video", "Video"
+    AUDIO = "audio", "Audio"
+    EXERCISE = "exercise", "Exercise"
+    WORKSHEET = "worksheet", "Worksheet"
+    PRACTICE = "practice", "Practice"
+    REFLECTION = "reflection", "Reflection"
+
+
+class Program(models.Model):
+    slug = models.SlugField(max_length=64, unique=True)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    disclaimer = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Track(models.Model):
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="tracks")
+    slug = models.SlugField(max_length=64, unique=True)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    audience = models.CharField(max_length=16, choices=Audience.choices, default=Audience.CLIENT)
+    weeks = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    release_weekday = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(6)], help_text="0 = Monday … 6 = Sunday"
+    )
+    release_time = models.TimeField(default="06:00")
+    requires_previous_completion = models.BooleanField(
+        default=False,
+        help_text="Open a week only when the required lessons of the week before are done.",
+    )
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Module(models.Model):
+    class Status(models.TextChoices):
+        WRITTEN = "written", "Written"
+        OUTLINE = "outline", "Outline"
+
+    track = models.ForeignKey(Track, on_delete=models.PROTECT, related_name="modules")
+    slug = models.SlugField(max_length=80)
+    week = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    order = models.PositiveSmallIntegerField(default=1)
+    domain = models.CharField(max_length=24, choices=Domain.choices)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    asks = models.TextField(blank=True)
+    minutes = models.PositiveSmallIntegerField(default=0)
+    trauma_intense = models.BooleanField(default=False)
+    content_note = models.TextField(blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.WRITTEN)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["track", "week", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["track", "slug"], name="courses_module_slug_per_track"),
+            models.CheckConstraint(
+                condition=~models.Q(trauma_intense=True, content_note=""),
+                name="courses_module_trauma_needs_note",
+            ),
+        ]
+        indexes = [models.Index(fields=["track", "week"])]
+
+    def __str__(self) -> str:
+        return f"Week {self.week}: {self.title}"
+
+
+class Lesson(models.Model):
+    module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="lessons")
+    slug = models.SlugField(max_length=80)
+    order = models.PositiveSmallIntegerField(default=1)
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=12, choices=LessonKind.choices)
+    body = models.TextField(help_text="Markdown, as written.")
+    body_html = models.TextField(help_text="Sanitized HTML rendered from the Markdown at load.")
+    minutes = models.PositiveSmallIntegerField(default=0)
+    required = models.BooleanField(default=True)
+    suds = models.BooleanField(default=False, help_text="Ask 0–10 distress before and after.")
+    prompts = models.JSONField(default=list, blank=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["module", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["module", "slug"], name="courses_lesson_slug_per_module"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def has_worksheet(self) -> bool:
+        return bool(self.prompts)
+
+
+class Cohort(models.Model):
+    track = models.ForeignKey(Track, on_delete=models.PROTECT, related_name="cohorts")
+    name = models.CharField(max_length=120)
+    start_date = models.DateField()
+    capacity = models.PositiveSmallIntegerField(default=10, validators=[MinValueValidator(1)])
+    timezone = models.CharField(
+        max_length=64, default="America/New_York", validators=[validate_timezone]
+    )
+    meeting_weekday = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(6)]
+    )
+    meeting_time = models.TimeField(null=True, blank=True)
+    clinicians = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="cohorts_led"
+    )
+
+    class Meta:
+        ordering = ["start_date", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EnrollmentStatus(models.TextChoices):
+    PENDING_PAYMENT = "pending_payment", "Waiting for payment"
+    ACTIVE = "active", "Active"
+    PAUSED = "paused", "Paused"
+    COMPLETED = "completed", "Completed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+LIVE_STATUSES = (
+    EnrollmentStatus.PENDING_PAYMENT,
+    EnrollmentStatus.ACTIVE,
+    EnrollmentStatus.PAUSED,
+)
+
+
+class Enrollment(models.Model):
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enrollments"
+    )
+    track = models.ForeignKey(Track, on_delete=models.PROTECT, related_name="enrollments")
+    cohort = models.ForeignKey(
+        Cohort, null=True, blank=True, on_delete=models.PROTECT, related_name="enrollments"
+    )
+    status = models.CharField(
+        max_length=16, choices=EnrollmentStatus.choices, default=EnrollmentStatus.ACTIVE
+    )
+    start_date = models.DateField(help_text="The schedule anchor for rolling enrollment.")
+    paused_days = models.PositiveIntegerField(default=0)
+    paused_since = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "track"],
+                condition=models.Q(status__in=LIVE_STATUSES),
+                name="courses_one_live_enrollment_per_track",
+            )
+        ]
+        indexes = [models.Index(fields=["status"])]
+
+    def __str__(self) -> str:
+        return f"Enrollment #{self.pk}"
+
+    @property
+    def anchor_date(self):
+        """The cohort's start date, or the enrollment's own start for rolling enrollment."""
+        return self.cohort.start_date if self.cohort_id else self.start_date
+
+
+class ReleaseReason(models.TextChoices):
+    SCHEDULE = "schedule", "On schedule"
+    CLINICIAN_ADVANCE = "clinician_advance", "Opened early by the clinician"
+
+
+class ModuleRelease(models.Model):
+    """The release ledger: one row per (enrollment, module); the truth of what a client can open."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="releases")
+    module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="releases")
+    released_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=24, choices=ReleaseReason.choices)
+    content_note_seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment", "module"], name="courses_one_release_per_module"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Release #{self.pk}"
+
+
+class PacingKind(models.TextChoices):
+    HOLD = "hold", "Hold a week"
+    RELEASE_HOLD = "release_hold", "Lift a hold"
+    ADVANCE = "advance", "Open a week early"
+    PAUSE = "pause", "Pause the program"
+    RESUME = "resume", "Resume the program"
+    SHIFT = "shift", "Shift the schedule"
+
+
+class PacingReason(models.TextChoices):
+    CLINICAL_JUDGEMENT = "clinical_judgement", "Clinical judgement"
+    CLIENT_REQUEST = "client_request", "Client asked"
+    STABILIZATION = "stabilization", "Stabilization first"
+    LIFE_EVENT = "life_event", "Life event"
+    READY_EARLY = "ready_early", "Ready to move on"
+    ADMINISTRATIVE = "administrative", "Administrative"
+
+
+class PacingAction(models.Model):
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.PROTECT, related_name="pacing_actions"
+    )
+    kind = models.CharField(max_length=16, choices=PacingKind.choices)
+    reason_code = models.CharField(max_length=24, choices=PacingReason.choices)
+    note = models.TextField(blank=True, max_length=2000)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    module = models.ForeignKey(
+        Module, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    days = models.IntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    lifted_at = models.DateTimeField(
+        null=True, blank=True, help_text="For holds: when the hold was lifted."
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["enrollment", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
+class LessonProgress(models.Model):
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="progress")
+    lesson = models.ForeignKey(Lesson, on_delete=models.PROTECT, related_name="progress")
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    deferred_at = models.DateTimeField(null=True, blank=True, help_text='"Not today".')
+    suds_before = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(10)]
+    )
+    suds_after = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(10)]
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment", "lesson"], name="courses_one_progress_per_lesson"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(suds_before__lte=10) | models.Q(suds_before__isnull=True),
+                name="courses_suds_before_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(suds_after__lte=10) | models.Q(suds_after__isnull=True),
+                name="courses_suds_after_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Progress #{self.pk}"

@@ -1,0 +1,162 @@
+"""Reads for the client's course pages. Each returns what a page needs in a fixed number of
+queries, however many weeks or lessons the track has and however much progress exists."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Prefetch
+
+from care.models import WorksheetResponse
+
+from .models import (
+    LIVE_STATUSES,
+    Enrollment,
+    Lesson,
+    LessonProgress,
+    Module,
+    ModuleRelease,
+)
+from .services.releases import module_due_at
+
+
+def current_enrollment_for(*, client) -> Enrollment | None:
+    """The client's live enrollment (the newest, if several), with track, program and cohort."""
+    return (
+        Enrollment.objects.filter(client=client, status__in=LIVE_STATUSES)
+        .select_related("track__program", "cohort", "client")
+        .order_by("-created_at")
+        .first()
+    )
+
+
+@dataclass
+class ModuleState:
+    module: Module
+    lessons: list[Lesson]
+    release: ModuleRelease | None
+    due_at: datetime
+    required_total: int
+    required_done: int
+
+    @property
+    def released(self) -> bool:
+        return self.release is not None
+
+    @property
+    def completed(self) -> bool:
+        return self.released and self.required_done >= self.required_total
+
+    @property
+    def state(self) -> str:
+        if self.completed:
+            return "completed"
+        return "released" if self.released else "locked"
+
+
+def _active_lessons():
+    return Prefetch(
+        "lessons",
+        queryset=Lesson.objects.filter(retired_at__isnull=True).order_by("order"),
+        to_attr="active_lessons",
+    )
+
+
+def program_map(*, enrollment: Enrollment) -> list[ModuleState]:
+    """Every week of the enrollment's track: released or locked, with progress (4 queries)."""
+    modules = list(
+        Module.objects.filter(track_id=enrollment.track_id, retired_at__isnull=True)
+        .order_by("week", "order")
+        .prefetch_related(_active_lessons())
+    )
+    releases = {r.module_id: r for r in ModuleRelease.objects.filter(enrollment=enrollment)}
+    done = set(
+        LessonProgress.objects.filter(
+            enrollment=enrollment, completed_at__isnull=False
+        ).values_list("lesson_id", flat=True)
+    )
+    states = []
+    for module in modules:
+        required = [lesson for lesson in module.active_lessons if lesson.required]
+        states.append(
+            ModuleState(
+                module=module,
+                lessons=module.active_lessons,
+                release=releases.get(module.pk),
+                due_at=module_due_at(enrollment=enrollment, module=module),
+                required_total=len(required),
+                required_done=sum(1 for lesson in required if lesson.pk in done),
+            )
+        )
+    return states
+
+
+@dataclass
+class Overview:
+    weeks: list[ModuleState]
+    current: ModuleState | None
+    next_lesson: Lesson | None
+    next_locked: ModuleState | None
+    done_required: int
+    total_required: int
+
+    @property
+    def percent(self) -> int:
+        if not self.total_required:
+            return 0
+        return round(100 * self.done_required / self.total_required)
+
+
+def course_overview(*, enrollment: Enrollment) -> Overview:
+    """The home page's view: this week, what to do next, progress, the next unlock."""
+    weeks = program_map(enrollment=enrollment)
+    released = [w for w in weeks if w.released]
+    current = next((w for w in released if not w.completed), released[-1] if released else None)
+    progress = {
+        p.lesson_id: p
+        for p in LessonProgress.objects.filter(enrollment=enrollment, completed_at__isnull=False)
+    }
+    next_lesson = None
+    for week in released:
+        next_lesson = next((lesson for lesson in week.lessons if lesson.pk not in progress), None)
+        if next_lesson:
+            break
+    next_locked = next((w for w in weeks if not w.released), None)
+    total = sum(w.required_total for w in weeks)
+    done = sum(w.required_done for w in weeks)
+    return Overview(weeks, current, next_lesson, next_locked, done, total)
+
+
+def lesson_progress_for(*, enrollment: Enrollment, lessons) -> dict[int, LessonProgress]:
+    """Progress rows keyed by lesson id, for a list of lessons."""
+    return {
+        p.lesson_id: p
+        for p in LessonProgress.objects.filter(
+            enrollment=enrollment, lesson_id__in=[lesson.pk for lesson in lessons]
+        )
+    }
+
+
+def worksheet_state(*, enrollment: Enrollment, lesson: Lesson):
+    """(draft or None, latest submitted version or None, count of versions) for a lesson."""
+    rows = list(
+        WorksheetResponse.objects.filter(enrollment=enrollment, lesson=lesson).order_by("-version")
+    )
+    draft = next((r for r in rows if r.status == WorksheetResponse.Status.DRAFT), None)
+    submitted = [r for r in rows if r.status == WorksheetResponse.Status.SUBMITTED]
+    return draft, (submitted[0] if submitted else None), len(submitted)
+
+
+def submitted_work_for(*, client):
+    """The client's own submitted worksheets, newest version first within each lesson, ordered
+    by track, week and lesson, with lesson and module joined (1 query)."""
+    return (
+        WorksheetResponse.objects.submitted()
+        .filter(enrollment__client=client)
+        .select_related("lesson__module__track", "enrollment")
+        .order_by(
+            "lesson__module__track__title",
+            "lesson__module__week",
+            "lesson__order",
+            "-version",
+        )
+    )

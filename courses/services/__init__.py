@@ -1,0 +1,1 @@
+"""Writes to courses, one concept per module: releases, pacing, progress, enrollment."""

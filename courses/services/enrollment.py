@@ -1,0 +1,91 @@
+"""Enrollment state: created and moved only through an allowed-transition map (I-2)."""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from accounts.roles import Role
+from audit.services import audit_record
+from courses.models import Audience, Cohort, Enrollment, EnrollmentStatus, Track
+
+S = EnrollmentStatus
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    S.PENDING_PAYMENT: frozenset({S.ACTIVE, S.CANCELLED}),
+    S.ACTIVE: frozenset({S.PAUSED, S.COMPLETED, S.WITHDRAWN}),
+    S.PAUSED: frozenset({S.ACTIVE, S.WITHDRAWN}),
+    S.COMPLETED: frozenset(),
+    S.WITHDRAWN: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+
+
+class EnrollmentError(ValueError):
+    """The enrollment change is not allowed."""
+
+
+@transaction.atomic
+def enrollment_create(
+    *,
+    client,
+    track: Track,
+    start_date: date | None = None,
+    cohort: Cohort | None = None,
+    status: str = S.ACTIVE,
+    acting_user=None,
+) -> Enrollment:
+    """Enroll a client on a track, in a cohort or on rolling enrollment; audited.
+
+    Raises EnrollmentError when the person, track or cohort do not fit, or when the client already
+    has a live enrollment on the track.
+    """
+    expected = Role.PARTNER if track.audience == Audience.PARTNER else Role.CLIENT
+    if client.role != expected:
+        raise EnrollmentError(f"This track is for {track.get_audience_display().lower()}.")
+    if cohort is not None and cohort.track_id != track.pk:
+        raise EnrollmentError("That cohort runs another track.")
+    if cohort is None and start_date is None:
+        raise EnrollmentError("Rolling enrollment needs a start date.")
+    if status not in (S.ACTIVE, S.PENDING_PAYMENT):
+        raise EnrollmentError("A new enrollment starts active or waiting for payment.")
+    enrollment = Enrollment(
+        client=client,
+        track=track,
+        cohort=cohort,
+        status=status,
+        start_date=start_date or cohort.start_date,
+    )
+    try:
+        enrollment.full_clean(validate_constraints=False)
+        with transaction.atomic():
+            enrollment.save()
+    except (IntegrityError, ValidationError):
+        raise EnrollmentError("This client already has a live enrollment on this track.") from None
+    audit_record(
+        action="enrollment.created",
+        actor=acting_user,
+        subject=client,
+        target=enrollment,
+        metadata={"track": track.slug, "cohort": cohort.pk if cohort else None},
+    )
+    return enrollment
+
+
+@transaction.atomic
+def enrollment_set_status(*, enrollment: Enrollment, status: str, acting_user) -> Enrollment:
+    """Move an enrollment along the allowed-transition map; audited. Raises EnrollmentError."""
+    current = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    if status not in ALLOWED_TRANSITIONS.get(current.status, frozenset()):
+        raise EnrollmentError(f"An enrollment cannot go from {current.status} to {status}.")
+    old = current.status
+    current.status = status
+    current.save(update_fields=["status"])
+    enrollment.status = status
+    audit_record(
+        action="enrollment.status_changed",
+        actor=acting_user,
+        subject=current.client,
+        target=current,
+        metadata={"from": old, "to": status},
+    )
+    return current

@@ -1,0 +1,183 @@
+"""load_curriculum: validate first (file and line), load all or nothing, re-run safely."""
+
+from datetime import date
+from io import StringIO
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import CommandError, call_command
+
+from care.models import WorksheetResponse
+from courses.models import Lesson, LessonProgress, Module, Program, Track
+from tests.factories import EnrollmentFactory
+
+REPO_CURRICULUM = Path(__file__).resolve().parents[2] / "curriculum" / "e-hab-iop"
+
+
+def write_module(folder: Path, slug: str, week: int, **overrides):
+    folder.mkdir(parents=True)
+    data = {
+        "slug": slug,
+        "week": week,
+        "title": f"Week {week}",
+        "domain": "orientation",
+        "summary": "A summary.",
+        "asks": "About half an hour.",
+        "minutes": 30,
+        "trauma_intense": False,
+        "content_note": "",
+        "lessons": [
+            {"slug": "read", "title": "Read", "kind": "reading", "file": "01.md", "minutes": 10},
+            {
+                "slug": "sheet",
+                "title": "Sheet",
+                "kind": "worksheet",
+                "file": "02.md",
+                "minutes": 20,
+                "prompts": [{"key": "one", "label": "One thing", "kind": "textarea"}],
+            },
+        ],
+    }
+    data.update(overrides)
+    (folder / "module.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    (folder / "01.md").write_text("Some words for this week.\n")
+    (folder / "02.md").write_text("Write a little.\n")
+
+
+@pytest.fixture
+def curriculum(tmp_path) -> Path:
+    root = tmp_path / "cur"
+    root.mkdir()
+    (root / "program.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "slug": "demo",
+                "title": "Demo program",
+                "disclaimer": "Educational support, not a substitute.",
+                "tracks": [
+                    {
+                        "slug": "two-weeks",
+                        "title": "Two weeks",
+                        "audience": "client",
+                        "weeks": 2,
+                        "release_weekday": 0,
+                        "release_time": "06:00",
+                        "modules": ["modules/w1", "modules/w2"],
+                    }
+                ],
+            },
+            sort_keys=False,
+        )
+    )
+    write_module(root / "modules" / "w1", "w1", 1)
+    write_module(root / "modules" / "w2", "w2", 2)
+    return root
+
+
+def run(folder, *args):
+    out, err = StringIO(), StringIO()
+    call_command("load_curriculum", str(folder), *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_a_valid_curriculum_loads_everything(db, curriculum):
+    out, _ = run(curriculum)
+    assert "1 tracks, 2 modules, 4 lessons" in out
+    assert Program.objects.get().slug == "demo"
+    assert Track.objects.get().weeks == 2
+    assert Lesson.objects.count() == 4
+    assert Lesson.objects.get(slug="read", module__week=1).body_html == (
+        "<p>Some words for this week.</p>"
+    )
+
+
+def test_check_validates_and_writes_nothing(db, curriculum):
+    out, _ = run(curriculum, "--check")
+    assert out.startswith("OK")
+    assert not Program.objects.exists()
+
+
+def test_a_second_run_changes_nothing(db, curriculum):
+    run(curriculum)
+    out, _ = run(curriculum)
+    assert "0 created, 0 updated" in out
+
+
+def test_errors_name_the_file_and_line_and_nothing_is_loaded(db, curriculum):
+    module_yaml = curriculum / "modules" / "w2" / "module.yaml"
+    data = yaml.safe_load(module_yaml.read_text())
+    data["trauma_intense"] = True
+    data["lessons"][1]["prompts"] = []
+    data["lessons"][0]["kind"] = "podcast"
+    module_yaml.write_text(yaml.safe_dump(data, sort_keys=False))
+    (curriculum / "modules" / "w1" / "01.md").unlink()
+    with pytest.raises(CommandError, match="nothing was loaded"):
+        run(curriculum)
+    assert not Program.objects.exists()
+    assert not Module.objects.exists()
+
+
+def test_each_problem_is_reported_with_its_location(db, curriculum, capsys):
+    module_yaml = curriculum / "modules" / "w2" / "module.yaml"
+    text = module_yaml.read_text().replace("trauma_intense: false", "trauma_intense: true")
+    text = text.replace("kind: reading", "kind: podcast")
+    module_yaml.write_text(text)
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("load_curriculum", str(curriculum), stdout=StringIO(), stderr=err)
+    lines = err.getvalue().splitlines()
+    podcast_line = next(i for i, line in enumerate(text.splitlines(), start=1) if "podcast" in line)
+    assert any(
+        line.startswith("modules/w2/module.yaml:1:") and "content_note" in line for line in lines
+    ), lines
+    # The lesson mapping starts on the line of its first key ("- slug: read").
+    assert any(
+        "modules/w2/module.yaml:" in line and "'kind' must be one of" in line for line in lines
+    ), lines
+    kind_error = next(line for line in lines if "'kind' must be one of" in line)
+    reported = int(kind_error.split(":")[1])
+    assert reported <= podcast_line <= reported + 3
+
+
+def test_broken_yaml_is_reported_with_its_line(db, curriculum):
+    (curriculum / "modules" / "w1" / "module.yaml").write_text("slug: w1\nweek: [1\n")
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("load_curriculum", str(curriculum), stdout=StringIO(), stderr=err)
+    assert "modules/w1/module.yaml:" in err.getvalue()
+    assert "invalid YAML" in err.getvalue()
+
+
+def test_a_rerun_after_edits_keeps_progress_and_writing(db, curriculum, client_a):
+    run(curriculum)
+    track = Track.objects.get()
+    enrollment = EnrollmentFactory(client=client_a, track=track, start_date=date(2026, 11, 2))
+    sheet = Lesson.objects.get(module__week=1, slug="sheet")
+    LessonProgress.objects.create(enrollment=enrollment, lesson=sheet, suds_before=4)
+    WorksheetResponse.objects.create(enrollment=enrollment, lesson=sheet, answers={"one": "kept"})
+    # Retitle a lesson and drop the reading from week 1.
+    module_yaml = curriculum / "modules" / "w1" / "module.yaml"
+    data = yaml.safe_load(module_yaml.read_text())
+    data["lessons"] = [dict(data["lessons"][1], title="A new title")]
+    module_yaml.write_text(yaml.safe_dump(data, sort_keys=False))
+    out, _ = run(curriculum)
+    assert "1 retired" in out
+    sheet.refresh_from_db()
+    assert sheet.title == "A new title"
+    assert LessonProgress.objects.get(lesson=sheet).suds_before == 4
+    assert WorksheetResponse.objects.get(lesson=sheet).answers == {"one": "kept"}
+    reading = Lesson.objects.get(module__week=1, slug="read")
+    assert reading.retired_at is not None  # retired, not deleted
+
+
+def test_a_path_outside_the_folder_is_refused(db, curriculum):
+    program = curriculum / "program.yaml"
+    program.write_text(program.read_text().replace("modules/w2", "../../etc"))
+    with pytest.raises(CommandError):
+        run(curriculum)
+
+
+def test_the_real_curriculum_is_valid(db):
+    out, _ = run(REPO_CURRICULUM, "--check")
+    assert out.startswith("OK: 3 tracks")

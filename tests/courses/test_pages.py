@@ -1,0 +1,359 @@
+"""The client's course pages: access, content notes, progress, worksheets, query budgets."""
+
+import re
+from datetime import UTC, date, datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from audit.models import Action, AuditEvent
+from care.models import WorksheetResponse
+from courses.models import LessonKind, LessonProgress, ModuleRelease
+from courses.services.releases import enrollment_release_due_modules
+from tests.factories import EnrollmentFactory, make_track
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # weeks 1-4 of a Nov 2 start are due
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def track(db):
+    return make_track(weeks=12, lessons_per_module=4, trauma_weeks=(3,))
+
+
+@pytest.fixture
+def enrolled_a(track, client_a):
+    enrollment = EnrollmentFactory(client=client_a, track=track, start_date=date(2026, 11, 2))
+    enrollment_release_due_modules(enrollment=enrollment, now=NOW)
+    return enrollment
+
+
+@pytest.fixture
+def enrolled_b(track, client_b):
+    return EnrollmentFactory(client=client_b, track=track, start_date=date(2026, 11, 23))
+
+
+def module(track, week):
+    return track.modules.get(week=week)
+
+
+def lesson_of(track, week, kind):
+    return module(track, week).lessons.filter(kind=kind).first()
+
+
+def test_home_shows_this_week_the_next_step_and_the_next_unlock(client, enrolled_a, signed_in):
+    signed_in(enrolled_a.client)
+    body = client.get(reverse("courses:dashboard")).content.decode()
+    week1 = module(enrolled_a.track, 1)
+    assert "Week 1" in body and week1.title in body
+    assert "0 of 48" in body  # every required lesson of the 12 weeks
+    assert "Week 5 opens on" in body
+    assert "Monday, November 30 at 6:00 AM" in body
+
+
+def test_opening_home_releases_what_is_due_lazily(client, enrolled_b, signed_in):
+    assert not ModuleRelease.objects.filter(enrollment=enrolled_b).exists()
+    signed_in(enrolled_b.client)
+    client.get(reverse("courses:dashboard"))
+    assert list(
+        ModuleRelease.objects.filter(enrollment=enrolled_b).values_list("module__week", flat=True)
+    ) == [1]
+
+
+def test_the_program_map_shows_open_and_locked_weeks_with_dates(client, enrolled_a, signed_in):
+    signed_in(enrolled_a.client)
+    body = client.get(reverse("courses:program_map")).content.decode()
+    assert body.count("week--released") == 4
+    assert body.count("week--locked") == 8
+    assert "Opens Mon, Nov 30 at 6:00 AM" in body
+
+
+def test_a_locked_week_and_its_lessons_are_404(client, enrolled_a, signed_in):
+    signed_in(enrolled_a.client)
+    week5 = module(enrolled_a.track, 5)
+    assert client.get(reverse("courses:module", args=[week5.pk])).status_code == 404
+    for lesson in week5.lessons.all():
+        assert client.get(reverse("courses:lesson", args=[lesson.pk])).status_code == 404
+    assert AuditEvent.objects.filter(action=Action.ACCESS_DENIED).count() == 5
+
+
+def test_another_client_gets_404_on_every_page_of_a_week_open_to_a(
+    client, enrolled_a, enrolled_b, signed_in
+):
+    signed_in(enrolled_b.client)
+    week2 = module(enrolled_a.track, 2)
+    worksheet = lesson_of(enrolled_a.track, 2, LessonKind.WORKSHEET)
+    urls = [
+        ("get", reverse("courses:module", args=[week2.pk])),
+        ("post", reverse("courses:module_ready", args=[week2.pk])),
+        ("get", reverse("courses:lesson", args=[worksheet.pk])),
+        ("post", reverse("courses:lesson_begin", args=[worksheet.pk])),
+        ("post", reverse("courses:lesson_finish", args=[worksheet.pk])),
+        ("post", reverse("courses:lesson_not_today", args=[worksheet.pk])),
+        ("post", reverse("courses:worksheet_autosave", args=[worksheet.pk])),
+        ("post", reverse("courses:worksheet_submit", args=[worksheet.pk])),
+    ]
+    for method, url in urls:
+        assert getattr(client, method)(url, {"answer_one-word": "x"}).status_code == 404, url
+    assert not WorksheetResponse.objects.exists()
+    assert not LessonProgress.objects.exists()
+
+
+def test_staff_cannot_open_client_course_pages(client, enrolled_a, clinician, signed_in):
+    signed_in(clinician)
+    week1 = module(enrolled_a.track, 1)
+    assert client.get(reverse("courses:module", args=[week1.pk])).status_code == 404
+
+
+def test_a_trauma_intense_week_shows_its_content_note_first(client, enrolled_a, signed_in):
+    signed_in(enrolled_a.client)
+    week3 = module(enrolled_a.track, 3)
+    lesson = week3.lessons.first()
+    response = client.get(reverse("courses:module", args=[week3.pk]))
+    assert "Before you begin this week" in response.content.decode()
+    assert week3.content_note in response.content.decode()
+    # Its lessons wait behind the note.
+    response = client.get(reverse("courses:lesson", args=[lesson.pk]))
+    assert response.status_code == 302
+    client.post(reverse("courses:module_ready", args=[week3.pk]))
+    assert client.get(reverse("courses:lesson", args=[lesson.pk])).status_code == 200
+
+
+def test_not_today_costs_nothing_and_keeps_the_lesson_open(client, enrolled_a, signed_in):
+    signed_in(enrolled_a.client)
+    week3 = module(enrolled_a.track, 3)
+    client.post(reverse("courses:module_ready", args=[week3.pk]))
+    lesson = week3.lessons.first()
+    response = client.post(reverse("courses:lesson_not_today", args=[lesson.pk]))
+    assert response.status_code == 302
+    progress = LessonProgress.objects.get(lesson=lesson)
+    assert progress.deferred_at and not progress.completed_at
+    assert client.get(reverse("courses:lesson", args=[lesson.pk])).status_code == 200
+
+
+def test_a_lesson_records_suds_before_and_after(client, enrolled_a, signed_in):
+    signed_in(enrolled_a.client)
+    practice = lesson_of(enrolled_a.track, 1, LessonKind.PRACTICE)
+    assert practice.suds
+    client.post(reverse("courses:lesson_begin", args=[practice.pk]), {"suds": "7"})
+    client.post(reverse("courses:lesson_finish", args=[practice.pk]), {"suds": "3"})
+    progress = LessonProgress.objects.get(lesson=practice)
+    assert (progress.suds_before, progress.suds_after) == (7, 3)
+    assert progress.completed_at is not None
+
+
+@pytest.mark.parametrize("bad", ["11", "-1", "seven", "3.5", "9" * 50])
+def test_a_suds_rating_outside_0_to_10_is_refused_with_a_message(
+    client, enrolled_a, signed_in, bad
+):
+    signed_in(enrolled_a.client)
+    practice = lesson_of(enrolled_a.track, 1, LessonKind.PRACTICE)
+    response = client.post(
+        reverse("courses:lesson_finish", args=[practice.pk]), {"suds": bad}, follow=True
+    )
+    assert "Choose a number from 0 to 10" in response.content.decode()
+    assert not LessonProgress.objects.filter(lesson=practice, completed_at__isnull=False).exists()
+
+
+def test_completing_a_lesson_changes_the_progress_on_home(client, enrolled_a, signed_in):
+    signed_in(enrolled_a.client)
+    reading = lesson_of(enrolled_a.track, 1, LessonKind.READING)
+    client.post(reverse("courses:lesson_finish", args=[reading.pk]))
+    body = client.get(reverse("courses:dashboard")).content.decode()
+    assert "1 of 48" in body
+
+
+def _worksheet(enrolled):
+    return lesson_of(enrolled.track, 1, LessonKind.WORKSHEET)
+
+
+def _answers(**overrides):
+    data = {"answer_warning-signs": "Tight chest after work", "answer_one-word": "tired",
+            "answer_calm": "4"}  # fmt: skip
+    data.update(overrides)
+    return data
+
+
+def test_autosave_keeps_one_draft_and_submit_makes_version_one(client, enrolled_a, signed_in):
+    signed_in(enrolled_a.client)
+    lesson = _worksheet(enrolled_a)
+    autosave = reverse("courses:worksheet_autosave", args=[lesson.pk])
+    assert client.post(autosave, _answers(), HTTP_HX_REQUEST="true").status_code == 200
+    assert client.post(autosave, _answers(**{"answer_one-word": "calmer"})).status_code == 200
+    draft = WorksheetResponse.objects.get()
+    assert draft.status == "draft" and draft.answers["one-word"] == "calmer"
+    response = client.post(
+        reverse("courses:worksheet_submit", args=[lesson.pk]),
+        _answers(draft_id=str(draft.pk)),
+    )
+    assert response.status_code == 302
+    version = WorksheetResponse.objects.get()
+    assert (version.status, version.version) == ("submitted", 1)
+
+
+def test_a_double_submit_makes_one_version(client, enrolled_a, signed_in):
+    signed_in(enrolled_a.client)
+    lesson = _worksheet(enrolled_a)
+    client.post(reverse("courses:worksheet_autosave", args=[lesson.pk]), _answers())
+    draft = WorksheetResponse.objects.get()
+    url = reverse("courses:worksheet_submit", args=[lesson.pk])
+    client.post(url, _answers(draft_id=str(draft.pk)))
+    client.post(url, _answers(draft_id=str(draft.pk)))
+    assert WorksheetResponse.objects.count() == 1
+
+
+def test_an_edit_after_submitting_becomes_version_two_and_keeps_version_one(
+    client, enrolled_a, signed_in
+):
+    signed_in(enrolled_a.client)
+    lesson = _worksheet(enrolled_a)
+    url = reverse("courses:worksheet_submit", args=[lesson.pk])
+    client.post(url, _answers())
+    client.post(url, _answers(**{"answer_one-word": "hopeful"}))
+    versions = list(WorksheetResponse.objects.order_by("version").values_list("version", "answers"))
+    assert [v for v, _ in versions] == [1, 2]
+    assert versions[0][1]["one-word"] == "tired"
+    assert versions[1][1]["one-word"] == "hopeful"
+
+
+ODD = {
+    "emoji and accents": "Café ☕ — naïve 🙂",
+    "right-to-left and joiners": "\u202eabc\u200d\u200b",
+    "combining marks": "e\u0301\u0302",
+    "mixed scripts": "Ωμέγα Привет こんにちは",
+    "just under the limit": "x" * 20_000,
+}
+
+
+@pytest.mark.parametrize("text", ODD.values(), ids=list(ODD))
+def test_odd_unicode_answers_are_stored_exactly(client, enrolled_a, signed_in, text):
+    signed_in(enrolled_a.client)
+    lesson = _worksheet(enrolled_a)
+    client.post(
+        reverse("courses:worksheet_submit", args=[lesson.pk]),
+        _answers(**{"answer_warning-signs": text}),
+    )
+    assert WorksheetResponse.objects.get().answers["warning-signs"] == text
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("answer_warning-signs", "x" * 20_001, "the limit is 20,000"),
+        ("answer_one-word", "y" * 501, "the limit is 500"),
+        ("answer_warning-signs", "before\x00after", "null byte"),
+        ("answer_calm", "eleven", "Choose a number from 0 to 10"),
+    ],
+)
+def test_oversized_nul_or_wrong_type_answers_are_refused_with_a_message_and_nothing_stored(
+    client, enrolled_a, signed_in, field, value, message
+):
+    signed_in(enrolled_a.client)
+    lesson = _worksheet(enrolled_a)
+    submit = client.post(
+        reverse("courses:worksheet_submit", args=[lesson.pk]), _answers(**{field: value})
+    )
+    assert submit.status_code == 400
+    assert message in submit.content.decode()
+    autosave = client.post(
+        reverse("courses:worksheet_autosave", args=[lesson.pk]), _answers(**{field: value})
+    )
+    assert autosave.status_code == 400
+    assert message in autosave.content.decode()
+    assert not WorksheetResponse.objects.exists()
+
+
+def test_my_work_lists_only_my_submitted_worksheets_by_week(
+    client, enrolled_a, enrolled_b, signed_in
+):
+    signed_in(enrolled_a.client)
+    lesson = _worksheet(enrolled_a)
+    client.post(reverse("courses:worksheet_submit", args=[lesson.pk]), _answers())
+    body = client.get(reverse("courses:my_work")).content.decode()
+    assert "Tight chest after work" in body and "Week 1" in body
+    client.logout()
+    signed_in(enrolled_b.client)
+    assert "Tight chest after work" not in client.get(reverse("courses:my_work")).content.decode()
+
+
+def test_lesson_markdown_is_sanitized(client, enrolled_a, signed_in):
+    from courses.markdown import render_markdown
+
+    lesson = lesson_of(enrolled_a.track, 1, LessonKind.READING)
+    lesson.body_html = render_markdown("Hi <script>alert(1)</script> [x](javascript:alert(1))")
+    lesson.save()
+    signed_in(enrolled_a.client)
+    body = client.get(reverse("courses:lesson", args=[lesson.pk])).content.decode()
+    assert "<script>alert" not in body and "javascript:" not in body
+
+
+# --- Query budgets: flat from 12 to 24 weeks and from no progress to full progress -----------
+
+
+def _full_progress(enrollment):
+    for m in enrollment.track.modules.all():
+        ModuleRelease.objects.get_or_create(
+            enrollment=enrollment, module=m, defaults={"reason": "schedule"}
+        )
+        for lesson in m.lessons.all():
+            LessonProgress.objects.update_or_create(
+                enrollment=enrollment, lesson=lesson, defaults={"completed_at": NOW}
+            )
+
+
+def _page_urls(enrollment):
+    week1 = enrollment.track.modules.get(week=1)
+    lesson = week1.lessons.filter(kind=LessonKind.WORKSHEET).first()
+    return {
+        "home": reverse("courses:dashboard"),
+        "map": reverse("courses:program_map"),
+        "module": reverse("courses:module", args=[week1.pk]),
+        "lesson": reverse("courses:lesson", args=[lesson.pk]),
+    }
+
+
+def _count_queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("page", ["home", "map", "module", "lesson"])
+def test_page_queries_stay_flat_as_the_track_and_progress_grow(
+    client, db, signed_in, page, django_assert_max_num_queries
+):
+    from tests.factories import UserFactory
+
+    counts = {}
+    for weeks, full in ((12, False), (24, False), (24, True)):
+        user = UserFactory()
+        track = make_track(weeks=weeks, lessons_per_module=5, trauma_weeks=())
+        enrollment = EnrollmentFactory(client=user, track=track, start_date=date(2026, 11, 2))
+        enrollment_release_due_modules(enrollment=enrollment, now=NOW)
+        if full:
+            _full_progress(enrollment)
+        client.logout()
+        signed_in(user)
+        url = _page_urls(enrollment)[page]
+        client.get(url)  # warm: the lazy release on home writes on the first visit
+        counts[(weeks, full)] = _count_queries(client, url)
+    assert len(set(counts.values())) == 1, counts
+    with django_assert_max_num_queries(15):
+        client.get(url)
+
+
+def test_the_page_has_no_inline_scripts_or_styles(client, enrolled_a, signed_in):
+    signed_in(enrolled_a.client)
+    lesson = _worksheet(enrolled_a)
+    body = client.get(reverse("courses:lesson", args=[lesson.pk])).content.decode()
+    assert not re.search(r"<script(?![^>]*\bsrc=)", body)
+    assert " style=" not in body
