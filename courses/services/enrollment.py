@@ -24,6 +24,23 @@ class EnrollmentError(ValueError):
     """The enrollment change is not allowed."""
 
 
+def enrollment_check(*, client, track: Track, cohort: Cohort | None, start_date, status) -> None:
+    """Raise EnrollmentError if this person, track, cohort and status cannot make an enrollment."""
+    expected = Role.PARTNER if track.audience == Audience.PARTNER else Role.CLIENT
+    if client.role != expected:
+        raise EnrollmentError(f"This track is for {track.get_audience_display().lower()}.")
+    if cohort is not None and cohort.track_id != track.pk:
+        raise EnrollmentError("That cohort runs another track.")
+    if cohort is None and start_date is None:
+        raise EnrollmentError("Rolling enrollment needs a start date.")
+    if status not in (S.ACTIVE, S.PENDING_PAYMENT):
+        raise EnrollmentError("A new enrollment starts active or waiting for payment.")
+    if Enrollment.objects.filter(
+        client=client, track=track, status__in=(S.PENDING_PAYMENT, S.ACTIVE, S.PAUSED)
+    ).exists():
+        raise EnrollmentError("This client already has a live enrollment on this track.")
+
+
 @transaction.atomic
 def enrollment_create(
     *,
@@ -39,15 +56,9 @@ def enrollment_create(
     Raises EnrollmentError when the person, track or cohort do not fit, or when the client already
     has a live enrollment on the track.
     """
-    expected = Role.PARTNER if track.audience == Audience.PARTNER else Role.CLIENT
-    if client.role != expected:
-        raise EnrollmentError(f"This track is for {track.get_audience_display().lower()}.")
-    if cohort is not None and cohort.track_id != track.pk:
-        raise EnrollmentError("That cohort runs another track.")
-    if cohort is None and start_date is None:
-        raise EnrollmentError("Rolling enrollment needs a start date.")
-    if status not in (S.ACTIVE, S.PENDING_PAYMENT):
-        raise EnrollmentError("A new enrollment starts active or waiting for payment.")
+    enrollment_check(
+        client=client, track=track, cohort=cohort, start_date=start_date, status=status
+    )
     enrollment = Enrollment(
         client=client,
         track=track,

@@ -1,0 +1,1 @@
+"""Benchmarks: seeding at scale, timing, query counts. Not tests; each prints JSON."""

@@ -1,0 +1,127 @@
+"""I-1: a submitted worksheet is never edited in place; changes make a new version."""
+
+import threading
+from datetime import date
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from care.models import WorksheetImmutableError, WorksheetResponse
+from care.services import worksheet_save_draft, worksheet_submit
+from courses.models import LessonKind
+from tests.factories import EnrollmentFactory, make_track
+
+
+@pytest.fixture
+def setting(db, client_a):
+    track = make_track(weeks=1, lessons_per_module=3, trauma_weeks=())
+    enrollment = EnrollmentFactory(client=client_a, track=track, start_date=date(2026, 11, 2))
+    lesson = track.modules.get().lessons.get(kind=LessonKind.WORKSHEET)
+    return enrollment, lesson
+
+
+def test_a_submitted_version_refuses_to_be_saved_again(setting, client_a):
+    enrollment, lesson = setting
+    version = worksheet_submit(
+        enrollment=enrollment, lesson=lesson, answers={"one-word": "steady"}, acting_user=client_a
+    )
+    version.answers = {"one-word": "rewritten"}
+    with pytest.raises(WorksheetImmutableError):
+        version.save()
+    with pytest.raises(WorksheetImmutableError):
+        version.delete()
+    assert WorksheetResponse.objects.get().answers == {
+        "warning-signs": "",
+        "one-word": "steady",
+        "calm": "",
+    }
+
+
+def test_a_draft_after_submission_becomes_the_next_version(setting, client_a):
+    enrollment, lesson = setting
+    worksheet_submit(
+        enrollment=enrollment, lesson=lesson, answers={"one-word": "a"}, acting_user=client_a
+    )
+    draft = worksheet_save_draft(
+        enrollment=enrollment, lesson=lesson, answers={"one-word": "b"}, acting_user=client_a
+    )
+    second = worksheet_submit(
+        enrollment=enrollment,
+        lesson=lesson,
+        answers={"one-word": "b"},
+        acting_user=client_a,
+        draft_id=draft.pk,
+    )
+    assert second.pk == draft.pk and second.version == 2
+    assert list(WorksheetResponse.objects.values_list("version", flat=True)) == [2, 1]
+
+
+def test_submitting_unchanged_answers_again_adds_no_version(setting, client_a):
+    enrollment, lesson = setting
+    for _ in range(3):
+        worksheet_submit(
+            enrollment=enrollment, lesson=lesson, answers={"one-word": "a"}, acting_user=client_a
+        )
+    assert WorksheetResponse.objects.count() == 1
+
+
+def test_a_refused_answer_stores_nothing(setting, client_a):
+    enrollment, lesson = setting
+    with pytest.raises(ValidationError):
+        worksheet_save_draft(
+            enrollment=enrollment,
+            lesson=lesson,
+            answers={"one-word": "x" * 501},
+            acting_user=client_a,
+        )
+    assert not WorksheetResponse.objects.exists()
+
+
+def test_the_audit_trail_records_the_write_but_never_the_words(setting, client_a):
+    from audit.models import AuditEvent
+
+    enrollment, lesson = setting
+    canary = "CANARY-journal-55d1"
+    worksheet_submit(
+        enrollment=enrollment, lesson=lesson, answers={"one-word": canary}, acting_user=client_a
+    )
+    events = AuditEvent.objects.filter(action="worksheet.submitted")
+    assert events.count() == 1
+    assert canary not in str(list(AuditEvent.objects.values()))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_submits_of_one_draft_make_one_version(client_a):
+    track = make_track(weeks=1, lessons_per_module=3, trauma_weeks=())
+    enrollment = EnrollmentFactory(client=client_a, track=track, start_date=date(2026, 11, 2))
+    lesson = track.modules.get().lessons.get(kind=LessonKind.WORKSHEET)
+    draft = worksheet_save_draft(
+        enrollment=enrollment, lesson=lesson, answers={"one-word": "x"}, acting_user=client_a
+    )
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def submit():
+        try:
+            barrier.wait()
+            worksheet_submit(
+                enrollment=enrollment,
+                lesson=lesson,
+                answers={"one-word": "x"},
+                acting_user=client_a,
+                draft_id=draft.pk,
+            )
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert list(WorksheetResponse.objects.values_list("version", flat=True)) == [1]
