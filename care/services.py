@@ -39,12 +39,24 @@ def _lock_draft(enrollment, lesson) -> WorksheetResponse | None:
 
 
 @transaction.atomic
-def worksheet_save_draft(*, enrollment, lesson, answers: dict, acting_user) -> WorksheetResponse:
-    """Autosave: create or update the one draft for this worksheet. Raises ValidationError and
-    stores nothing when an answer is refused. Audited as a write (never the content)."""
+def worksheet_save_draft(
+    *, enrollment, lesson, answers: dict, acting_user
+) -> WorksheetResponse | None:
+    """Autosave: create or update the one draft for this worksheet; None when the answers equal
+    the latest submitted version (nothing to keep). Raises ValidationError and stores nothing
+    when an answer is refused. Audited as a write (never the content)."""
     cleaned = clean_answers(lesson.prompts, answers)
     draft = _lock_draft(enrollment, lesson)
     now = timezone.now()
+    if draft is None:
+        latest = (
+            WorksheetResponse.objects.submitted()
+            .filter(enrollment=enrollment, lesson=lesson)
+            .order_by("-version")
+            .first()
+        )
+        if latest is not None and latest.answers == cleaned:
+            return None  # nothing new since the last version: no empty draft is made
     if draft is None:
         try:
             with transaction.atomic():

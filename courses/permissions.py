@@ -12,12 +12,13 @@ def access_module(*, user, module_id, for_write: bool = False) -> ModuleRelease:
     """
     release = (
         ModuleRelease.objects.filter(enrollment__client_id=user.pk, module_id=module_id)
-        .select_related("module__track__program", "enrollment__track", "enrollment__client")
+        .select_related("module__track__program", "enrollment")
         .order_by("-enrollment__created_at")
         .first()
     )
     if release is None:
         deny(user=user, target_type="courses.module", target_id=module_id, for_write=for_write)
+    release.enrollment.client = user
     return release
 
 
@@ -32,11 +33,12 @@ def access_lesson(*, user, lesson_id, for_write: bool = False) -> tuple[Lesson, 
     if lesson is not None:
         release = (
             ModuleRelease.objects.filter(enrollment__client_id=user.pk, module_id=lesson.module_id)
-            .select_related("enrollment__track", "enrollment__client")
+            .select_related("enrollment")
             .order_by("-enrollment__created_at")
             .first()
         )
     if release is None:
         deny(user=user, target_type="courses.lesson", target_id=lesson_id, for_write=for_write)
     release.module = lesson.module
+    release.enrollment.client = user
     return lesson, release

@@ -20,13 +20,16 @@ from .services.releases import module_due_at
 
 
 def current_enrollment_for(*, client) -> Enrollment | None:
-    """The client's live enrollment (the newest, if several), with track, program and cohort."""
-    return (
+    """The client's live enrollment (the newest, if several), with its track and cohort."""
+    enrollment = (
         Enrollment.objects.filter(client=client, status__in=LIVE_STATUSES)
-        .select_related("track__program", "cohort", "client")
+        .select_related("track", "cohort")
         .order_by("-created_at")
         .first()
     )
+    if enrollment is not None:
+        enrollment.client = client  # the same person; spares a join
+    return enrollment
 
 
 @dataclass
@@ -54,26 +57,33 @@ class ModuleState:
 
 
 def _active_lessons():
+    # The map and home need titles and flags, never the bodies.
     return Prefetch(
         "lessons",
-        queryset=Lesson.objects.filter(retired_at__isnull=True).order_by("order"),
+        queryset=Lesson.objects.filter(retired_at__isnull=True)
+        .only("id", "module_id", "order", "title", "kind", "minutes", "required")
+        .order_by("order"),
         to_attr="active_lessons",
     )
 
 
-def program_map(*, enrollment: Enrollment) -> list[ModuleState]:
-    """Every week of the enrollment's track: released or locked, with progress (4 queries)."""
+def program_map(*, enrollment: Enrollment, done: set[int] | None = None) -> list[ModuleState]:
+    """Every week of the enrollment's track: released or locked, with progress (4 queries; 3
+    when the caller already holds the ids of completed lessons in `done`)."""
     modules = list(
         Module.objects.filter(track_id=enrollment.track_id, retired_at__isnull=True)
+        .only("id", "track_id", "week", "order", "title", "summary", "trauma_intense", "status")
         .order_by("week", "order")
         .prefetch_related(_active_lessons())
     )
-    releases = {r.module_id: r for r in ModuleRelease.objects.filter(enrollment=enrollment)}
-    done = set(
-        LessonProgress.objects.filter(
-            enrollment=enrollment, completed_at__isnull=False
-        ).values_list("lesson_id", flat=True)
-    )
+    releases = {
+        r.module_id: r
+        for r in ModuleRelease.objects.filter(enrollment=enrollment).only(
+            "id", "module_id", "released_at", "content_note_seen_at"
+        )
+    }
+    if done is None:
+        done = completed_lesson_ids(enrollment=enrollment)
     states = []
     for module in modules:
         required = [lesson for lesson in module.active_lessons if lesson.required]
@@ -106,18 +116,25 @@ class Overview:
         return round(100 * self.done_required / self.total_required)
 
 
+def completed_lesson_ids(*, enrollment: Enrollment) -> set[int]:
+    return set(
+        LessonProgress.objects.filter(
+            enrollment=enrollment, completed_at__isnull=False
+        ).values_list("lesson_id", flat=True)
+    )
+
+
 def course_overview(*, enrollment: Enrollment) -> Overview:
     """The home page's view: this week, what to do next, progress, the next unlock."""
-    weeks = program_map(enrollment=enrollment)
+    done = completed_lesson_ids(enrollment=enrollment)
+    weeks = program_map(enrollment=enrollment, done=done)
     released = [w for w in weeks if w.released]
-    current = next((w for w in released if not w.completed), released[-1] if released else None)
-    progress = {
-        p.lesson_id: p
-        for p in LessonProgress.objects.filter(enrollment=enrollment, completed_at__isnull=False)
-    }
+    # This week is the newest open week; the next step is in it first, then in earlier weeks
+    # left unfinished, oldest first.
+    current = released[-1] if released else None
     next_lesson = None
-    for week in released:
-        next_lesson = next((lesson for lesson in week.lessons if lesson.pk not in progress), None)
+    for week in ([current] if current else []) + released[:-1]:
+        next_lesson = next((lesson for lesson in week.lessons if lesson.pk not in done), None)
         if next_lesson:
             break
     next_locked = next((w for w in weeks if not w.released), None)

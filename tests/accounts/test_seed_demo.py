@@ -8,6 +8,7 @@ from accounts.management.commands.seed_demo import DEMO_PASSWORD
 from accounts.models import User
 from accounts.roles import Role
 from care.selectors import caseload_for
+from courses.models import Enrollment, ModuleRelease
 
 
 def test_seed_demo_creates_the_four_demo_accounts_who_can_sign_in(client, db, capsys):
@@ -17,6 +18,7 @@ def test_seed_demo_creates_the_four_demo_accounts_who_can_sign_in(client, db, ca
     roles = dict(User.objects.values_list("email", "role"))
     assert roles == {
         "client@example.com": Role.CLIENT,
+        "client2@example.com": Role.CLIENT,
         "clinician@example.com": Role.CLINICIAN,
         "admin@example.com": Role.ADMIN,
         "billing@example.com": Role.BILLING,
@@ -27,15 +29,19 @@ def test_seed_demo_creates_the_four_demo_accounts_who_can_sign_in(client, db, ca
     assert response.status_code == 302
     assert client.get(reverse("courses:dashboard")).status_code == 200
     clinician = User.objects.get(email="clinician@example.com")
-    assert [c.email for c in caseload_for(clinician=clinician)] == ["client@example.com"]
+    assert sorted(c.email for c in caseload_for(clinician=clinician)) == [
+        "client2@example.com",
+        "client@example.com",
+    ]
 
 
 def test_seed_demo_run_twice_changes_nothing_more(db):
     call_command("seed_demo")
     call_command("seed_demo")
-    assert User.objects.count() == 4
+    assert User.objects.count() == 5
     clinician = User.objects.get(email="clinician@example.com")
-    assert caseload_for(clinician=clinician).count() == 1
+    assert caseload_for(clinician=clinician).count() == 2
+    assert Enrollment.objects.count() == 2
 
 
 def test_seed_demo_refuses_under_production_settings(db, settings):
@@ -43,3 +49,27 @@ def test_seed_demo_refuses_under_production_settings(db, settings):
     with pytest.raises(CommandError, match="production"):
         call_command("seed_demo")
     assert not User.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "2026-11-30 03:00:00Z",
+        "2026-11-30 12:00:00Z",
+        "2026-12-02 18:00:00Z",
+        "2026-12-06 23:30:00Z",
+    ],
+)
+def test_the_demo_cohort_always_has_weeks_one_to_four_open(db, moment):
+    import time_machine
+
+    with time_machine.travel(moment, tick=False):
+        call_command("seed_demo")
+    weeks = sorted(
+        ModuleRelease.objects.filter(enrollment__client__email="client@example.com").values_list(
+            "module__week", flat=True
+        )
+    )
+    assert weeks == [1, 2, 3, 4]
+    second = ModuleRelease.objects.filter(enrollment__client__email="client2@example.com")
+    assert list(second.values_list("module__week", flat=True)) == [1]

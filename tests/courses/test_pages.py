@@ -50,8 +50,10 @@ def lesson_of(track, week, kind):
 def test_home_shows_this_week_the_next_step_and_the_next_unlock(client, enrolled_a, signed_in):
     signed_in(enrolled_a.client)
     body = client.get(reverse("courses:dashboard")).content.decode()
-    week1 = module(enrolled_a.track, 1)
-    assert "Week 1" in body and week1.title in body
+    week4 = module(enrolled_a.track, 4)
+    assert "This week · Week 4" in body and week4.title in body
+    # The next step is in this week first.
+    assert week4.lessons.order_by("order").first().title in body
     assert "0 of 48" in body  # every required lesson of the 12 weeks
     assert "Week 5 opens on" in body
     assert "Monday, November 30 at 6:00 AM" in body
@@ -357,3 +359,34 @@ def test_the_page_has_no_inline_scripts_or_styles(client, enrolled_a, signed_in)
     body = client.get(reverse("courses:lesson", args=[lesson.pk])).content.decode()
     assert not re.search(r"<script(?![^>]*\bsrc=)", body)
     assert " style=" not in body
+
+
+def test_the_next_step_falls_back_to_an_unfinished_earlier_week(client, enrolled_a, signed_in):
+    for week in (4,):
+        for lesson in module(enrolled_a.track, week).lessons.all():
+            LessonProgress.objects.create(enrollment=enrolled_a, lesson=lesson, completed_at=NOW)
+    signed_in(enrolled_a.client)
+    body = client.get(reverse("courses:dashboard")).content.decode()
+    assert "This week · Week 4" in body
+    assert module(enrolled_a.track, 1).lessons.order_by("order").first().title in body
+
+
+def test_autosave_after_submitting_the_same_answers_keeps_no_stray_draft(
+    client, enrolled_a, signed_in
+):
+    signed_in(enrolled_a.client)
+    lesson = _worksheet(enrolled_a)
+    client.post(reverse("courses:worksheet_submit", args=[lesson.pk]), _answers())
+    response = client.post(reverse("courses:worksheet_autosave", args=[lesson.pk]), _answers())
+    assert "No changes since your last version" in response.content.decode()
+    assert WorksheetResponse.objects.count() == 1
+
+
+def test_autosave_hands_the_draft_id_to_the_form(client, enrolled_a, signed_in):
+    signed_in(enrolled_a.client)
+    lesson = _worksheet(enrolled_a)
+    response = client.post(reverse("courses:worksheet_autosave", args=[lesson.pk]), _answers())
+    draft = WorksheetResponse.objects.get()
+    assert f'name="draft_id" id="id_draft_id" value="{draft.pk}" hx-swap-oob="true"' in (
+        response.content.decode()
+    )

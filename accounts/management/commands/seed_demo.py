@@ -1,6 +1,7 @@
 """Demo accounts and program for the one-command local run. Idempotent; refuses in production."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -77,7 +78,11 @@ class Command(BaseCommand):
         spec = validate_curriculum(settings.BASE_DIR / "curriculum" / "e-hab-iop")
         curriculum_load(spec)
         track = Track.objects.get(slug="core-12")
-        today = timezone.localdate()
+        # "Today" as the cohort sees it, counted from the moment the week opens there, so that
+        # weeks 1-4 are open whatever the hour (week 4 opens on a Monday at the release time).
+        cohort_tz = ZoneInfo("America/New_York")
+        opened = datetime.combine(date.min, track.release_time) - datetime.min
+        today = (timezone.localtime(timezone=cohort_tz) - opened).date()
         start = _monday_on_or_before(today) - timedelta(weeks=3)
         cohort, _ = Cohort.objects.get_or_create(
             track=track,
