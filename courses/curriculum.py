@@ -15,7 +15,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from .markdown import render_markdown
-from .models import Audience, Domain, Lesson, LessonKind, Module, Program, Track
+from .models import (
+    Audience,
+    Domain,
+    Lesson,
+    LessonKind,
+    Module,
+    Program,
+    Track,
+    new_content_token,
+)
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 PROMPT_KINDS = {"text", "textarea", "scale"}
@@ -379,81 +388,94 @@ def _upsert(model, lookup: dict, values: dict, report: LoadReport):
 
 @transaction.atomic
 def curriculum_load(spec: ProgramSpec) -> LoadReport:
-    """Write a validated curriculum, all or nothing; updates by slug and retires what vanished."""
+    """Write a validated curriculum, all or nothing; updates by slug and retires what vanished.
+
+    A track whose modules or lessons changed gets a new content token, which retires every
+    process's cached copy of its structure.
+    """
     report = LoadReport()
-    now = timezone.now()
+    for track_spec in spec.tracks:
+        before = (report.created, report.updated, report.retired)
+        track = _load_track(spec, track_spec, report)
+        if (report.created, report.updated, report.retired) != before:
+            track.content_token = new_content_token()
+            track.save(update_fields=["content_token"])
+    return report
+
+
+def _load_track(spec: ProgramSpec, track_spec: TrackSpec, report: LoadReport) -> Track:
     program = _upsert(
         Program,
         {"slug": spec.slug},
         {"title": spec.title, "summary": spec.summary, "disclaimer": spec.disclaimer},
+        LoadReport(),  # the program row is shared by every track; not counted per track
+    )
+    now = timezone.now()
+    track = _upsert(
+        Track,
+        {"slug": track_spec.slug},
+        {
+            "program": program,
+            "title": track_spec.title,
+            "summary": track_spec.summary,
+            "audience": track_spec.audience,
+            "weeks": track_spec.weeks,
+            "release_weekday": track_spec.release_weekday,
+            "release_time": track_spec.release_time,
+        },
         report,
     )
-    for track_spec in spec.tracks:
-        track = _upsert(
-            Track,
-            {"slug": track_spec.slug},
+    kept_modules = []
+    order_in_week: dict[int, int] = {}
+    for module_spec in track_spec.modules:
+        order_in_week[module_spec.week] = order_in_week.get(module_spec.week, 0) + 1
+        module = _upsert(
+            Module,
+            {"track": track, "slug": module_spec.slug},
             {
-                "program": program,
-                "title": track_spec.title,
-                "summary": track_spec.summary,
-                "audience": track_spec.audience,
-                "weeks": track_spec.weeks,
-                "release_weekday": track_spec.release_weekday,
-                "release_time": track_spec.release_time,
+                "week": module_spec.week,
+                "order": order_in_week[module_spec.week],
+                "title": module_spec.title,
+                "domain": module_spec.domain,
+                "summary": module_spec.summary,
+                "asks": module_spec.asks,
+                "minutes": module_spec.minutes,
+                "trauma_intense": module_spec.trauma_intense,
+                "content_note": module_spec.content_note,
+                "status": module_spec.status,
+                "retired_at": None,
             },
             report,
         )
-        kept_modules = []
-        order_in_week: dict[int, int] = {}
-        for module_spec in track_spec.modules:
-            order_in_week[module_spec.week] = order_in_week.get(module_spec.week, 0) + 1
-            module = _upsert(
-                Module,
-                {"track": track, "slug": module_spec.slug},
+        kept_modules.append(module.pk)
+        kept_lessons = []
+        for position, lesson_spec in enumerate(module_spec.lessons, start=1):
+            lesson = _upsert(
+                Lesson,
+                {"module": module, "slug": lesson_spec.slug},
                 {
-                    "week": module_spec.week,
-                    "order": order_in_week[module_spec.week],
-                    "title": module_spec.title,
-                    "domain": module_spec.domain,
-                    "summary": module_spec.summary,
-                    "asks": module_spec.asks,
-                    "minutes": module_spec.minutes,
-                    "trauma_intense": module_spec.trauma_intense,
-                    "content_note": module_spec.content_note,
-                    "status": module_spec.status,
+                    "order": position,
+                    "title": lesson_spec.title,
+                    "kind": lesson_spec.kind,
+                    "body": lesson_spec.body,
+                    "body_html": render_markdown(lesson_spec.body),
+                    "minutes": lesson_spec.minutes,
+                    "required": lesson_spec.required,
+                    "suds": lesson_spec.suds,
+                    "prompts": lesson_spec.prompts,
                     "retired_at": None,
                 },
                 report,
             )
-            kept_modules.append(module.pk)
-            kept_lessons = []
-            for position, lesson_spec in enumerate(module_spec.lessons, start=1):
-                lesson = _upsert(
-                    Lesson,
-                    {"module": module, "slug": lesson_spec.slug},
-                    {
-                        "order": position,
-                        "title": lesson_spec.title,
-                        "kind": lesson_spec.kind,
-                        "body": lesson_spec.body,
-                        "body_html": render_markdown(lesson_spec.body),
-                        "minutes": lesson_spec.minutes,
-                        "required": lesson_spec.required,
-                        "suds": lesson_spec.suds,
-                        "prompts": lesson_spec.prompts,
-                        "retired_at": None,
-                    },
-                    report,
-                )
-                kept_lessons.append(lesson.pk)
-            report.retired += (
-                Lesson.objects.filter(module=module, retired_at__isnull=True)
-                .exclude(pk__in=kept_lessons)
-                .update(retired_at=now)
-            )
+            kept_lessons.append(lesson.pk)
         report.retired += (
-            Module.objects.filter(track=track, retired_at__isnull=True)
-            .exclude(pk__in=kept_modules)
+            Lesson.objects.filter(module=module, retired_at__isnull=True)
+            .exclude(pk__in=kept_lessons)
             .update(retired_at=now)
         )
-    return report
+    report.retired += (
+        Module.objects.filter(track=track, retired_at__isnull=True)
+        .exclude(pk__in=kept_modules)
+        .update(retired_at=now)
+    )
+    return track

@@ -19,37 +19,39 @@ class SudsForm(forms.Form):
     )
 
 
-class WorksheetForm(forms.Form):
-    """One field per prompt of a lesson; limits match care.worksheets.clean_answers."""
+class WorksheetForm:
+    """A lesson's prompts as form fields: values to show, answers to save, errors to explain.
 
-    draft_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    Rendered by hand in the template (cheaper than Django's widget templates on a page every
+    client opens); limits and NUL are checked by care.worksheets.clean_answers with messages.
+    """
 
-    def __init__(self, prompts: list[dict], *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, prompts: list[dict], data=None, *, initial: dict | None = None,
+                 draft_id: int | None = None):  # fmt: skip
         self.prompts = prompts
-        for prompt in prompts:
-            kind = prompt.get("kind", "textarea")
-            common = {"label": prompt["label"], "help_text": prompt.get("help", ""),
-                      "required": False}  # fmt: skip
-            if kind == "scale":
-                field = forms.ChoiceField(
-                    choices=[("", "—")] + SUDS_CHOICES, widget=forms.Select, **common
-                )
-            elif kind == "text":
-                field = forms.CharField(strip=False, **common)
-            else:
-                field = forms.CharField(
-                    strip=False, widget=forms.Textarea(attrs={"rows": 5}), **common
-                )
-            # Limits and NUL are checked by care.worksheets.clean_answers with clear messages;
-            # the form field must not silently drop or reject characters first.
-            field.validators = []
-            self.fields[f"answer_{prompt['key']}"] = field
+        self.data = data
+        self.initial = initial or {}
+        self.draft_id = draft_id
+        self.errors: dict[str, list[str]] = {}
 
     def raw_answers(self) -> dict[str, str]:
-        return {
-            prompt["key"]: self.data.get(f"answer_{prompt['key']}", "") for prompt in self.prompts
-        }
+        source = self.data if self.data is not None else {}
+        return {prompt["key"]: source.get(f"answer_{prompt['key']}", "") for prompt in self.prompts}
 
-    def bound_prompts(self):
-        return [(prompt, self[f"answer_{prompt['key']}"]) for prompt in self.prompts]
+    def add_errors(self, errors: dict[str, list[str]]) -> None:
+        self.errors.update(errors)
+
+    def fields(self) -> list[dict]:
+        values = self.raw_answers() if self.data is not None else self.initial
+        return [
+            {
+                "name": f"answer_{prompt['key']}",
+                "id": f"id_answer_{prompt['key']}",
+                "label": prompt["label"],
+                "help": prompt.get("help", ""),
+                "kind": prompt.get("kind", "textarea"),
+                "value": values.get(prompt["key"], ""),
+                "errors": self.errors.get(prompt["key"], []),
+            }
+            for prompt in self.prompts
+        ]

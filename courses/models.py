@@ -1,5 +1,7 @@
 """Programs and their content; cohorts and enrollments; the release ledger; pacing; progress."""
 
+import uuid
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -36,6 +38,10 @@ class LessonKind(models.TextChoices):
     REFLECTION = "reflection", "Reflection"
 
 
+def new_content_token() -> str:
+    return uuid.uuid4().hex
+
+
 class Program(models.Model):
     slug = models.SlugField(max_length=64, unique=True)
     title = models.CharField(max_length=200)
@@ -61,6 +67,12 @@ class Track(models.Model):
     requires_previous_completion = models.BooleanField(
         default=False,
         help_text="Open a week only when the required lessons of the week before are done.",
+    )
+    content_token = models.CharField(
+        max_length=32,
+        default=new_content_token,
+        editable=False,
+        help_text="Changes whenever the track's modules or lessons change (a cache key).",
     )
 
     def __str__(self) -> str:

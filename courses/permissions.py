@@ -23,22 +23,24 @@ def access_module(*, user, module_id, for_write: bool = False) -> ModuleRelease:
 
 
 def access_lesson(*, user, lesson_id, for_write: bool = False) -> tuple[Lesson, ModuleRelease]:
-    """The lesson and the release that opens it for `user`, or a denied 404."""
-    lesson = (
-        Lesson.objects.filter(pk=lesson_id, retired_at__isnull=True)
-        .select_related("module__track__program")
+    """The lesson and the release that opens it for `user`, or a denied 404 (one query; the
+    lesson itself comes from the track's cached content)."""
+    from .selectors import track_lessons
+
+    release = (
+        ModuleRelease.objects.filter(
+            enrollment__client_id=user.pk,
+            module__lessons__id=lesson_id,
+            module__lessons__retired_at__isnull=True,
+        )
+        .select_related("enrollment", "module__track")
+        .order_by("-enrollment__created_at")
         .first()
     )
-    release = None
-    if lesson is not None:
-        release = (
-            ModuleRelease.objects.filter(enrollment__client_id=user.pk, module_id=lesson.module_id)
-            .select_related("enrollment")
-            .order_by("-enrollment__created_at")
-            .first()
-        )
-    if release is None:
+    lesson = None
+    if release is not None:
+        lesson = track_lessons(track=release.module.track).get(int(lesson_id))
+    if lesson is None:
         deny(user=user, target_type="courses.lesson", target_id=lesson_id, for_write=for_write)
-    release.module = lesson.module
     release.enrollment.client = user
     return lesson, release

@@ -4,7 +4,7 @@ queries, however many weeks or lessons the track has and however much progress e
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Value
 
 from care.models import WorksheetResponse
 
@@ -36,14 +36,10 @@ def current_enrollment_for(*, client) -> Enrollment | None:
 class ModuleState:
     module: Module
     lessons: list[Lesson]
-    release: ModuleRelease | None
+    released: bool
     due_at: datetime
     required_total: int
     required_done: int
-
-    @property
-    def released(self) -> bool:
-        return self.release is not None
 
     @property
     def completed(self) -> bool:
@@ -67,23 +63,76 @@ def _active_lessons():
     )
 
 
-def program_map(*, enrollment: Enrollment, done: set[int] | None = None) -> list[ModuleState]:
-    """Every week of the enrollment's track: released or locked, with progress (4 queries; 3
-    when the caller already holds the ids of completed lessons in `done`)."""
-    modules = list(
-        Module.objects.filter(track_id=enrollment.track_id, retired_at__isnull=True)
-        .only("id", "track_id", "week", "order", "title", "summary", "trauma_intense", "status")
-        .order_by("week", "order")
-        .prefetch_related(_active_lessons())
-    )
-    releases = {
-        r.module_id: r
-        for r in ModuleRelease.objects.filter(enrollment=enrollment).only(
-            "id", "module_id", "released_at", "content_note_seen_at"
+_STRUCTURE_CACHE: dict[tuple[int, str], list[Module]] = {}
+_STRUCTURE_CACHE_SIZE = 64
+
+
+def track_structure(*, track) -> list[Module]:
+    """The track's live modules in order, each with `active_lessons` (titles and flags only).
+
+    Content changes only through load_curriculum, which gives the track a new content token, so
+    the structure is cached per process under (track id, token): 2 queries on a miss, 0 after.
+    The objects are shared between requests and must be treated as read-only.
+    """
+    key = (track.pk, track.content_token)
+    cached = _STRUCTURE_CACHE.get(key)
+    if cached is None:
+        cached = list(
+            Module.objects.filter(track_id=track.pk, retired_at__isnull=True)
+            .only(
+                "id", "track_id", "week", "order", "title", "summary", "trauma_intense", "status"
+            )  # fmt: skip
+            .order_by("week", "order")
+            .prefetch_related(_active_lessons())
         )
-    }
-    if done is None:
-        done = completed_lesson_ids(enrollment=enrollment)
+        if len(_STRUCTURE_CACHE) >= _STRUCTURE_CACHE_SIZE:
+            _STRUCTURE_CACHE.clear()
+        _STRUCTURE_CACHE[key] = cached
+    return cached
+
+
+def released_and_done(*, enrollment: Enrollment) -> tuple[set[int], set[int]]:
+    """The ids of the enrollment's released modules and completed lessons, in one query."""
+    released = ModuleRelease.objects.filter(enrollment=enrollment).values_list(
+        "module_id", Value("r")
+    )
+    done = LessonProgress.objects.filter(
+        enrollment=enrollment, completed_at__isnull=False
+    ).values_list("lesson_id", Value("d"))
+    module_ids, lesson_ids = set(), set()
+    for pk, kind in released.union(done, all=True):
+        (module_ids if kind == "r" else lesson_ids).add(pk)
+    return module_ids, lesson_ids
+
+
+_LESSON_CACHE: dict[tuple[int, str], dict[int, Lesson]] = {}
+
+
+def track_lessons(*, track) -> dict[int, Lesson]:
+    """Every live lesson of the track by id, with bodies, each with its module and the program
+    joined; cached per process under (track id, content token) like `track_structure`."""
+    key = (track.pk, track.content_token)
+    cached = _LESSON_CACHE.get(key)
+    if cached is None:
+        cached = {
+            lesson.pk: lesson
+            for lesson in Lesson.objects.filter(
+                module__track_id=track.pk, retired_at__isnull=True, module__retired_at__isnull=True
+            ).select_related("module__track__program")
+        }
+        if len(_LESSON_CACHE) >= _STRUCTURE_CACHE_SIZE:
+            _LESSON_CACHE.clear()
+        _LESSON_CACHE[key] = cached
+    return cached
+
+
+def program_map(
+    *, enrollment: Enrollment, progress: tuple[set[int], set[int]] | None = None
+) -> list[ModuleState]:
+    """Every week of the enrollment's track: released or locked, with progress (1 query with
+    the track's structure cached; none when the caller passes `released_and_done`)."""
+    modules = track_structure(track=enrollment.track)
+    released, done = progress or released_and_done(enrollment=enrollment)
     states = []
     for module in modules:
         required = [lesson for lesson in module.active_lessons if lesson.required]
@@ -91,7 +140,7 @@ def program_map(*, enrollment: Enrollment, done: set[int] | None = None) -> list
             ModuleState(
                 module=module,
                 lessons=module.active_lessons,
-                release=releases.get(module.pk),
+                released=module.pk in released,
                 due_at=module_due_at(enrollment=enrollment, module=module),
                 required_total=len(required),
                 required_done=sum(1 for lesson in required if lesson.pk in done),
@@ -116,18 +165,10 @@ class Overview:
         return round(100 * self.done_required / self.total_required)
 
 
-def completed_lesson_ids(*, enrollment: Enrollment) -> set[int]:
-    return set(
-        LessonProgress.objects.filter(
-            enrollment=enrollment, completed_at__isnull=False
-        ).values_list("lesson_id", flat=True)
-    )
-
-
 def course_overview(*, enrollment: Enrollment) -> Overview:
     """The home page's view: this week, what to do next, progress, the next unlock."""
-    done = completed_lesson_ids(enrollment=enrollment)
-    weeks = program_map(enrollment=enrollment, done=done)
+    released_ids, done = released_and_done(enrollment=enrollment)
+    weeks = program_map(enrollment=enrollment, progress=(released_ids, done))
     released = [w for w in weeks if w.released]
     # This week is the newest open week; the next step is in it first, then in earlier weeks
     # left unfinished, oldest first.

@@ -104,10 +104,19 @@ def _lesson_context(request, lesson, release, *, form=None):
         draft, latest, versions = worksheet_state(enrollment=enrollment, lesson=lesson)
         if form is None:
             source = draft or latest
-            initial = {f"answer_{k}": v for k, v in (source.answers if source else {}).items()}
-            initial["draft_id"] = draft.pk if draft else None
-            form = WorksheetForm(lesson.prompts, initial=initial)
-        context.update(worksheet=form, draft=draft, latest=latest, versions=versions)
+            form = WorksheetForm(
+                lesson.prompts,
+                initial=dict(source.answers) if source else {},
+                draft_id=draft.pk if draft else None,
+            )
+        context.update(
+            worksheet=form,
+            worksheet_fields=form.fields(),
+            scale_values=[str(n) for n in range(11)],
+            draft=draft,
+            latest=latest,
+            versions=versions,
+        )
     return context
 
 
@@ -225,8 +234,8 @@ def worksheet_send(request, lesson_id: int):
             draft_id=int(draft_id) if draft_id.isdigit() else None,
         )
     except ValidationError as exc:
-        for key, problems in exc.message_dict.items():
-            form.add_error(f"answer_{key}", problems)
+        form.add_errors(exc.message_dict)
+        form.draft_id = int(draft_id) if draft_id.isdigit() else None
         context = _lesson_context(request, lesson, release, form=form)
         return render(request, "courses/lesson.html", context, status=400)
     messages.success(

@@ -181,3 +181,20 @@ def test_a_path_outside_the_folder_is_refused(db, curriculum):
 def test_the_real_curriculum_is_valid(db):
     out, _ = run(REPO_CURRICULUM, "--check")
     assert out.startswith("OK: 3 tracks")
+
+
+def test_a_change_gives_the_track_a_new_content_token_and_a_no_op_keeps_it(db, curriculum):
+    from courses.selectors import track_structure
+
+    run(curriculum)
+    token = Track.objects.get().content_token
+    run(curriculum)
+    assert Track.objects.get().content_token == token
+    assert [m.title for m in track_structure(track=Track.objects.get())] == ["Week 1", "Week 2"]
+    module_yaml = curriculum / "modules" / "w2" / "module.yaml"
+    module_yaml.write_text(module_yaml.read_text().replace("title: Week 2", "title: Renamed"))
+    run(curriculum)
+    track = Track.objects.get()
+    assert track.content_token != token
+    # The cached structure follows the new token.
+    assert [m.title for m in track_structure(track=track)] == ["Week 1", "Renamed"]
