@@ -211,6 +211,20 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "E-Hab <no-reply@ehab.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+EHAB_SITE_URL = env_str("EHAB_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+EHAB_NOTIFICATION_FROM = env_str("EHAB_NOTIFICATION_FROM", "E-Hab <no-reply@ehab.example>")
+EHAB_EMAIL_DOMAIN = env_str("EHAB_EMAIL_DOMAIN", "ehab.example")
+
+# --- SMS (Twilio; off unless configured) ----------------------------------------------------------
+SMS_ENABLED = env_bool("SMS_ENABLED", False)
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
+TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER", "")
+if SMS_ENABLED and not (TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER):
+    raise ImproperlyConfigured(
+        "SMS_ENABLED needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER."
+    )
+
 # --- Celery ---------------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")

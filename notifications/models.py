@@ -1,0 +1,118 @@
+"""The notification outbox, delivery preferences, and the beat heartbeat."""
+
+import secrets
+from datetime import time
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+def new_token() -> str:
+    """An opaque, unguessable token for links in messages (L-2)."""
+    return secrets.token_urlsafe(32)
+
+
+class Kind(models.TextChoices):
+    WELCOME = "welcome", "Welcome"
+    MODULE_RELEASED = "module_released", "Something new is ready"
+    MODULE_NOT_STARTED = "module_not_started", "Not started yet"
+    MODULE_NOT_FINISHED = "module_not_finished", "Not finished yet"
+    CHECKIN_REMINDER = "checkin_reminder", "Daily check-in"
+    INACTIVITY_NUDGE = "inactivity_nudge", "We're here when you're ready"
+    INACTIVITY_ALERT = "inactivity_alert", "A client has been away (clinicians)"
+
+
+# Messages a person cannot switch off (they still honour quiet hours and stay discreet).
+MANDATORY_KINDS = frozenset({Kind.WELCOME, Kind.INACTIVITY_ALERT})
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "Text message"
+    NONE = "none", "Don't send"
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", "Waiting"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    UNCERTAIN = "uncertain", "Uncertain (may have been sent)"
+    SKIPPED = "skipped", "Skipped (switched off)"
+
+
+class Notification(models.Model):
+    """One intended message. The dedupe key makes it at-most-once per period."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications"
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.EMAIL)
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    scheduled_for = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    handed_off_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set just before the provider is called."
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    provider_message_id = models.CharField(max_length=200, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    link_token = models.CharField(max_length=64, unique=True, default=new_token)
+    link_target = models.CharField(max_length=100, default="home")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "scheduled_for"]),
+            models.Index(fields=["user", "kind"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Notification #{self.pk} ({self.kind}, {self.status})"
+
+
+class DeliverySettings(models.Model):
+    """A person's quiet hours and daily reminder time, in their own time zone."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="delivery_settings"
+    )
+    quiet_start = models.TimeField(default=time(21, 0))
+    quiet_end = models.TimeField(default=time(8, 0))
+    reminder_time = models.TimeField(default=time(19, 0))
+
+    def __str__(self) -> str:
+        return f"Delivery settings #{self.pk}"
+
+
+class Preference(models.Model):
+    """How a person wants one kind of message: email, text, or not at all."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_prefs"
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.EMAIL)
+    unsubscribe_token = models.CharField(max_length=64, unique=True, default=new_token)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notifications_one_pref_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"Preference #{self.pk}"
+
+
+class Heartbeat(models.Model):
+    """The last time a periodic component (beat) was seen alive, shared across hosts."""
+
+    name = models.CharField(max_length=40, unique=True)
+    beat_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.name

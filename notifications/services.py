@@ -1,0 +1,232 @@
+"""Writes to the outbox: enqueue (at most once per dedupe key), claim, deliver, recover.
+
+Delivery is two-phase so a crash is never a silent duplicate: a row is claimed (pending →
+sending), then marked handed off just before the provider is called. A row found stuck in
+`sending` without a hand-off was never given to the provider and goes back to pending; one with a
+hand-off may have been sent, so it becomes `uncertain` and is never resent automatically.
+"""
+
+import random
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .models import (
+    MANDATORY_KINDS,
+    Channel,
+    DeliverySettings,
+    Kind,
+    Notification,
+    Preference,
+    Status,
+)
+from .schedule import after_quiet_hours
+from .transports import Message, PermanentError, TransientError
+from .transports import email as email_transport
+from .transports import sms as sms_transport
+
+MAX_ATTEMPTS = 5
+BACKOFF_BASE = timedelta(minutes=1)
+BACKOFF_CAP = timedelta(hours=1)
+STALE_AFTER = timedelta(minutes=10)
+
+
+def delivery_settings_for(user) -> DeliverySettings:
+    settings_row, _ = DeliverySettings.objects.get_or_create(user=user)
+    return settings_row
+
+
+def _channel_for(user, kind: str, prefs: dict[str, str]) -> str:
+    channel = prefs.get(kind, Channel.EMAIL)
+    if kind in MANDATORY_KINDS and channel == Channel.NONE:
+        channel = Channel.EMAIL
+    if channel == Channel.SMS and not (settings.SMS_ENABLED and user.phone):
+        channel = Channel.EMAIL
+    return channel
+
+
+def notifications_enqueue(items: list[tuple], *, now: datetime | None = None) -> int:
+    """Write outbox rows for (user, kind, dedupe_key, link_target) items, at most once per key.
+
+    Bulk and idempotent: a key already present is skipped by the unique constraint. Preferences
+    decide the channel (switched-off kinds are stored as `skipped`, so the key still holds);
+    quiet hours move `scheduled_for`. Returns how many rows were new. Queries do not grow with
+    the number of items: preferences and settings are read in one query each.
+    """
+    if not items:
+        return 0
+    now = now or timezone.now()
+    user_ids = {user.pk for user, *_ in items}
+    prefs: dict[int, dict[str, str]] = {}
+    for pref in Preference.objects.filter(user_id__in=user_ids).values(
+        "user_id", "kind", "channel"
+    ):
+        prefs.setdefault(pref["user_id"], {})[pref["kind"]] = pref["channel"]
+    quiet = {row.user_id: row for row in DeliverySettings.objects.filter(user_id__in=user_ids)}
+    default_quiet = DeliverySettings()
+    rows = []
+    for user, kind, dedupe_key, link_target in items:
+        channel = _channel_for(user, kind, prefs.get(user.pk, {}))
+        hours = quiet.get(user.pk, default_quiet)
+        rows.append(
+            Notification(
+                user=user,
+                kind=kind,
+                channel=channel,
+                dedupe_key=dedupe_key,
+                link_target=link_target,
+                status=Status.SKIPPED if channel == Channel.NONE else Status.PENDING,
+                scheduled_for=after_quiet_hours(
+                    now, tz=user.timezone, start=hours.quiet_start, end=hours.quiet_end
+                ),
+                created_at=now,
+            )
+        )
+    before = Notification.objects.filter(dedupe_key__in=[r.dedupe_key for r in rows]).count()
+    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
+    after = Notification.objects.filter(dedupe_key__in=[r.dedupe_key for r in rows]).count()
+    return after - before
+
+
+def notification_enqueue(*, user, kind: str, dedupe_key: str, link_target: str = "home") -> bool:
+    """Enqueue one message; True when it was new. Wakes the relay after commit."""
+    from .tasks import relay_due_notifications
+
+    created = notifications_enqueue([(user, kind, dedupe_key, link_target)]) > 0
+    if created:
+        transaction.on_commit(lambda: _wake_relay(relay_due_notifications))
+    return created
+
+
+def _wake_relay(task) -> None:
+    # A broker outage must not fail the request: beat runs the relay every minute anyway.
+    try:
+        task.delay()
+    except Exception:  # noqa: BLE001 - kombu raises many types when the broker is down
+        return
+
+
+def notification_claim(*, notification_id: int, now: datetime | None = None) -> bool:
+    """Claim a due pending row for sending (pending → sending), race-safe: True if this caller
+    won. A conditional UPDATE, so two workers can never both claim one row."""
+    now = now or timezone.now()
+    return bool(
+        Notification.objects.filter(
+            pk=notification_id, status=Status.PENDING, scheduled_for__lte=now
+        ).update(status=Status.SENDING, claimed_at=now, handed_off_at=None)
+    )
+
+
+def render_message(notification: Notification) -> Message:
+    """The rendered subject, bodies and SMS, with only opaque-token links."""
+    user = notification.user
+    unsubscribe_url = ""
+    if notification.kind not in MANDATORY_KINDS:
+        pref, _ = Preference.objects.get_or_create(user=user, kind=notification.kind)
+        unsubscribe_url = f"{settings.EHAB_SITE_URL}/u/{pref.unsubscribe_token}/"
+    context = {
+        "greeting_name": user.preferred_name,
+        "action_url": f"{settings.EHAB_SITE_URL}/n/{notification.link_token}/",
+        "unsubscribe_url": unsubscribe_url,
+        "brand": "E-Hab",
+    }
+    folder = f"notifications/{notification.kind}"
+    return Message(
+        to=user.phone if notification.channel == Channel.SMS else user.email,
+        subject=render_to_string(f"{folder}/subject.txt", context).strip(),
+        text=render_to_string(f"{folder}/body.txt", context),
+        html=render_to_string(f"{folder}/body.html", context),
+        sms=render_to_string(f"{folder}/sms.txt", context).strip(),
+        unsubscribe_url=unsubscribe_url,
+    )
+
+
+def _backoff(attempts: int) -> timedelta:
+    delay = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** max(0, attempts - 1)))
+    return delay * (0.5 + random.random() / 2)  # noqa: S311 - jitter, not security
+
+
+def notification_deliver(*, notification_id: int) -> str | None:
+    """Claim, hand off and send one message; returns the final status, or None if another worker
+    had it or it is not due. Transient errors reschedule with backoff and jitter (up to
+    MAX_ATTEMPTS), permanent ones fail at once."""
+    if not notification_claim(notification_id=notification_id):
+        return None
+    notification = Notification.objects.select_related("user").get(pk=notification_id)
+    try:
+        message = render_message(notification)
+    except Exception as exc:  # a template bug must not leave the row in `sending`
+        _finish(notification, Status.FAILED, error=f"render: {type(exc).__name__}")
+        raise
+    Notification.objects.filter(pk=notification.pk).update(
+        handed_off_at=timezone.now(), attempts=notification.attempts + 1
+    )
+    transport = sms_transport if notification.channel == Channel.SMS else email_transport
+    try:
+        provider_id = transport.send(message)
+    except TransientError as exc:
+        if notification.attempts + 1 >= MAX_ATTEMPTS:
+            return _finish(notification, Status.FAILED, error=f"transient: {exc}")
+        Notification.objects.filter(pk=notification.pk).update(
+            status=Status.PENDING,
+            handed_off_at=None,
+            scheduled_for=timezone.now() + _backoff(notification.attempts + 1),
+            last_error=f"transient: {exc}"[:300],
+        )
+        return Status.PENDING
+    except PermanentError as exc:
+        return _finish(notification, Status.FAILED, error=f"permanent: {exc}")
+    return _finish(notification, Status.SENT, provider_id=provider_id)
+
+
+def _finish(notification, status: str, *, error: str = "", provider_id: str = "") -> str:
+    Notification.objects.filter(pk=notification.pk).update(
+        status=status,
+        sent_at=timezone.now() if status == Status.SENT else None,
+        provider_message_id=provider_id[:200],
+        last_error=error[:300],
+    )
+    return status
+
+
+def notifications_recover_stale(*, now: datetime | None = None) -> dict[str, int]:
+    """Rows stuck in `sending` (a worker died): never handed off → pending again; handed off →
+    `uncertain` (the provider may have accepted it), never resent automatically."""
+    now = now or timezone.now()
+    stale = Notification.objects.filter(status=Status.SENDING, claimed_at__lt=now - STALE_AFTER)
+    retried = stale.filter(handed_off_at__isnull=True).update(
+        status=Status.PENDING, claimed_at=None, last_error="worker stopped before sending"
+    )
+    uncertain = stale.filter(handed_off_at__isnull=False).update(
+        status=Status.UNCERTAIN, last_error="worker stopped during sending"
+    )
+    return {"retried": retried, "uncertain": uncertain}
+
+
+@transaction.atomic
+def preference_set(*, user, kind: str, channel: str) -> Preference:
+    """Choose how one kind of message arrives. Mandatory kinds cannot be switched off."""
+    if kind not in Kind.values or channel not in Channel.values:
+        raise ValueError("Unknown kind or channel.")
+    if kind in MANDATORY_KINDS and channel == Channel.NONE:
+        raise ValueError("This message can't be switched off.")
+    pref, _ = Preference.objects.get_or_create(user=user, kind=kind)
+    if pref.channel != channel:
+        pref.channel = channel
+        pref.save(update_fields=["channel"])
+    return pref
+
+
+@transaction.atomic
+def preference_unsubscribe(*, token: str) -> Preference | None:
+    """One-click unsubscribe by opaque token (no sign-in); None for an unknown token."""
+    pref = Preference.objects.select_for_update().filter(unsubscribe_token=token).first()
+    if pref is None or pref.kind in MANDATORY_KINDS:
+        return None
+    if pref.channel != Channel.NONE:
+        pref.channel = Channel.NONE
+        pref.save(update_fields=["channel"])
+    return pref
