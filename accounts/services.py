@@ -8,6 +8,7 @@ from audit.services import audit_record
 
 from .models import User
 from .roles import Role
+from .signals import timezone_changed
 
 
 @transaction.atomic
@@ -64,10 +65,13 @@ def user_update_profile(
     *, user: User, preferred_name: str, timezone: str, phone: str, acting_user: User
 ) -> User:
     """Update the preferred name, time zone and phone; validated and audited (no values logged)."""
+    old_timezone = user.timezone
     user.preferred_name = preferred_name
     user.timezone = timezone
     user.phone = phone
     user.full_clean(exclude=["password", "email"])
     user.save(update_fields=["preferred_name", "timezone", "phone"])
     audit_record(action=Action.PROFILE_UPDATED, actor=acting_user, subject=user, target=user)
+    if old_timezone != timezone:
+        timezone_changed.send(sender=User, user=user)
     return user

@@ -196,6 +196,11 @@ class Enrollment(models.Model):
     start_date = models.DateField(help_text="The schedule anchor for rolling enrollment.")
     paused_days = models.PositiveIntegerField(default=0)
     paused_since = models.DateTimeField(null=True, blank=True)
+    next_release_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the next week is due (kept by the release services; the sweep's index).",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -206,7 +211,14 @@ class Enrollment(models.Model):
                 name="courses_one_live_enrollment_per_track",
             )
         ]
-        indexes = [models.Index(fields=["status"])]
+        indexes = [
+            models.Index(fields=["status"]),
+            models.Index(
+                fields=["next_release_at"],
+                condition=models.Q(status="active"),
+                name="courses_enrollment_due_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Enrollment #{self.pk}"

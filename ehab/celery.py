@@ -18,6 +18,10 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 # selector and fans out small tasks.
 app.conf.beat_schedule = {
     "beat-heartbeat": {"task": "notifications.tasks.beat_heartbeat", "schedule": 60.0},
+    "release-sweep": {"task": "courses.tasks.sweep_releases", "schedule": 60.0},
+    "notification-relay": {"task": "notifications.tasks.relay_due_notifications", "schedule": 60.0},
+    "reminder-rules": {"task": "notifications.tasks.evaluate_reminders", "schedule": 300.0},
+    "recover-stale-sends": {"task": "notifications.tasks.recover_stale_sends", "schedule": 300.0},
 }
 
 app.autodiscover_tasks()

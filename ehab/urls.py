@@ -15,6 +15,7 @@ urlpatterns = [
     path("care/", include("care.urls")),
     path("billing/", include("payments.urls")),
     path("admin/", admin.site.urls),
+    path("", include("notifications.urls")),
 ]
 
 handler400 = "ehab.errors.bad_request"

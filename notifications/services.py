@@ -39,8 +39,16 @@ def delivery_settings_for(user) -> DeliverySettings:
     return settings_row
 
 
+# Kinds a person receives only after choosing them (the daily check-in reminder).
+OPT_IN_KINDS = frozenset({Kind.CHECKIN_REMINDER})
+
+
+def default_channel(kind: str) -> str:
+    return Channel.NONE if kind in OPT_IN_KINDS else Channel.EMAIL
+
+
 def _channel_for(user, kind: str, prefs: dict[str, str]) -> str:
-    channel = prefs.get(kind, Channel.EMAIL)
+    channel = prefs.get(kind, default_channel(kind))
     if kind in MANDATORY_KINDS and channel == Channel.NONE:
         channel = Channel.EMAIL
     if channel == Channel.SMS and not (settings.SMS_ENABLED and user.phone):

@@ -86,6 +86,20 @@ MATRIX = {
     "care:caseload": (None, only(CL, OC), True),
     "care:client_detail": (lambda p: {"client_id": p[CA].pk}, only(CL), True),
     "payments:console": (None, only(BI, AD), True),
+    "notifications:preferences": (None, signed_in_only(), False),
+    "notifications:operations": (None, only(AD), True),
+    # A message link: only its recipient follows it; anyone else gets 404 (and an audit row).
+    "notifications:link": (
+        lambda p: {"token": p["notification"].link_token},
+        {ANON: LOGIN, CA: REDIRECT, **dict.fromkeys((CB, CL, OC, BI, AD), NOT_FOUND)},
+        True,
+    ),
+    # One-click unsubscribe needs no sign-in: the opaque token is the only key.
+    "notifications:unsubscribe": (
+        lambda p: {"token": p["preference"].unsubscribe_token},
+        everyone(OK),
+        False,
+    ),
     # allauth: sign-in, sign-up, email, password, second factor.
     "account_login": (None, anon_only(), False),
     "account_signup": (None, anon_only(), False),
@@ -177,7 +191,15 @@ def people(client_a, client_b, clinician, other_clinician, billing_user, admin_u
     enrollment = EnrollmentFactory(client=client_a, track=track, start_date=date(2026, 11, 2))
     week1 = track.modules.get(week=1)
     ModuleRelease.objects.create(enrollment=enrollment, module=week1, reason="schedule")
+    from notifications.models import Kind, Notification, Preference
+
+    notification = Notification.objects.create(
+        user=client_a, kind=Kind.MODULE_RELEASED, dedupe_key="matrix", link_target="home"
+    )
+    preference = Preference.objects.create(user=client_a, kind=Kind.MODULE_RELEASED)
     return {
+        "notification": notification,
+        "preference": preference,
         "week1": week1,
         "lesson1": week1.lessons.first(),
         ANON: None,

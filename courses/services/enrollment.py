@@ -72,6 +72,10 @@ def enrollment_create(
             enrollment.save()
     except (IntegrityError, ValidationError):
         raise EnrollmentError("This client already has a live enrollment on this track.") from None
+    from .releases import enrollment_refresh_schedule
+
+    enrollment_refresh_schedule(enrollment=enrollment)
+    enrollment.refresh_from_db()
     audit_record(
         action="enrollment.created",
         actor=acting_user,
@@ -92,6 +96,9 @@ def enrollment_set_status(*, enrollment: Enrollment, status: str, acting_user) -
     current.status = status
     current.save(update_fields=["status"])
     enrollment.status = status
+    from .releases import enrollment_refresh_schedule
+
+    enrollment_refresh_schedule(enrollment=current)
     audit_record(
         action="enrollment.status_changed",
         actor=acting_user,

@@ -15,7 +15,7 @@ from courses.models import (
 )
 
 from .enrollment import enrollment_set_status
-from .releases import module_release_now
+from .releases import enrollment_refresh_schedule, module_release_now
 
 MAX_SHIFT_DAYS = 90
 
@@ -94,6 +94,7 @@ def pacing_action_record(
         module=module,
         days=days,
     )
+    enrollment_refresh_schedule(enrollment=enrollment)
     audit_record(
         action=f"pacing.{kind}",
         actor=author,

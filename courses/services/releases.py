@@ -1,11 +1,12 @@
-"""Writing the release ledger. The lazy dashboard check and the beat sweep both call
-`enrollment_release_due_modules`, so the two paths write the same rows, idempotently."""
+"""Writing the release ledger. The lazy dashboard check and the beat sweep both end in
+`_release`, so the two paths write the same rows, idempotently, and each new release writes its
+"something new is ready" message to the outbox in the same transaction."""
 
+from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from courses import schedule
@@ -21,6 +22,10 @@ from courses.models import (
     ReleaseReason,
 )
 
+# A week held back by an unmet prerequisite is looked at again after this long (the client's
+# own visits release it at once through the lazy path).
+PREREQUISITE_RECHECK = timedelta(hours=1)
+
 
 def module_due_at(*, enrollment: Enrollment, module: Module) -> datetime:
     """When `module` is due for `enrollment` (client's time zone, pauses included)."""
@@ -35,12 +40,10 @@ def module_due_at(*, enrollment: Enrollment, module: Module) -> datetime:
     )
 
 
-def _held_module_ids(enrollment: Enrollment) -> set[int]:
-    return set(
-        PacingAction.objects.filter(
-            enrollment=enrollment, kind=PacingKind.HOLD, lifted_at__isnull=True
-        ).values_list("module_id", flat=True)
-    )
+def _track_modules(track) -> list[Module]:
+    from courses.selectors import track_structure
+
+    return track_structure(track=track)
 
 
 def _previous_week_complete(enrollment: Enrollment, module: Module) -> bool:
@@ -62,6 +65,39 @@ def _previous_week_complete(enrollment: Enrollment, module: Module) -> bool:
     return done == len(required)
 
 
+def _plan(
+    enrollment: Enrollment,
+    modules: list[Module],
+    released: set[int],
+    held: set[int],
+    now: datetime,
+) -> tuple[list[tuple[Module, datetime]], datetime | None]:
+    """What to release now, and when the next week after that is due (None: nothing left)."""
+    due: list[tuple[Module, datetime]] = []
+    next_at = None
+    if enrollment.status != EnrollmentStatus.ACTIVE:
+        return due, None
+    blocked = False
+    for module in modules:
+        if module.pk in released or module.pk in held:
+            continue
+        at = module_due_at(enrollment=enrollment, module=module)
+        if at > now:
+            next_at = at
+            break
+        if blocked:
+            next_at = now + PREREQUISITE_RECHECK
+            break
+        if enrollment.track.requires_previous_completion and not _previous_week_complete(
+            enrollment, module
+        ):
+            blocked = True
+            next_at = now + PREREQUISITE_RECHECK
+            break
+        due.append((module, at))
+    return due, next_at
+
+
 def modules_due(*, enrollment: Enrollment, now: datetime) -> list[tuple[Module, datetime]]:
     """The modules of the track that are due and not yet released, with their due time.
 
@@ -69,50 +105,72 @@ def modules_due(*, enrollment: Enrollment, now: datetime) -> list[tuple[Module, 
     clinician hold covers it, and the track's prerequisite (if any) is met. Billing and safety
     holds join these rules when those capabilities land.
     """
-    if enrollment.status != EnrollmentStatus.ACTIVE:
-        return []
-    released = ModuleRelease.objects.filter(enrollment=enrollment, module=OuterRef("pk"))
-    candidates = (
-        Module.objects.filter(track_id=enrollment.track_id, retired_at__isnull=True)
-        .annotate(is_released=Exists(released))
-        .filter(is_released=False)
-        .order_by("week", "order")
+    released = set(
+        ModuleRelease.objects.filter(enrollment=enrollment).values_list("module_id", flat=True)
     )
-    held = _held_module_ids(enrollment)
-    due: list[tuple[Module, datetime]] = []
-    for module in candidates:
-        at = module_due_at(enrollment=enrollment, module=module)
-        if at > now:
-            break  # ordered by week: later weeks are due later still
-        if module.pk in held:
-            continue
-        if enrollment.track.requires_previous_completion and not _previous_week_complete(
-            enrollment, module
-        ):
-            break
-        due.append((module, at))
+    held = set(
+        PacingAction.objects.filter(
+            enrollment=enrollment, kind=PacingKind.HOLD, lifted_at__isnull=True
+        ).values_list("module_id", flat=True)
+    )
+    due, _ = _plan(enrollment, _track_modules(enrollment.track), released, held, now)
     return due
 
 
-def _write_releases(
-    enrollment: Enrollment, items: Iterable[tuple[Module, datetime | None]], reason: str
+def _release(
+    plans: Iterable[tuple[Enrollment, list[tuple[Module, datetime | None]], datetime | None]],
+    *,
+    reason: str,
+    now: datetime,
 ) -> list[ModuleRelease]:
-    now = timezone.now()
-    rows = [
-        ModuleRelease(
-            enrollment=enrollment, module=module, due_at=at, released_at=now, reason=reason
+    """Write ledger rows, outbox rows and next-due times for many enrollments in a few queries."""
+    from notifications.models import Kind
+    from notifications.services import notifications_enqueue
+
+    rows, schedule_updates = [], []
+    for enrollment, items, next_at in plans:
+        rows.extend(
+            ModuleRelease(
+                enrollment=enrollment, module=module, due_at=at, released_at=now, reason=reason
+            )
+            for module, at in items
         )
-        for module, at in items
-    ]
-    if not rows:
-        return []
-    # The unique (enrollment, module) constraint makes a second writer a no-op.
-    ModuleRelease.objects.bulk_create(rows, ignore_conflicts=True)
-    return list(
-        ModuleRelease.objects.filter(
-            enrollment=enrollment, module_id__in=[r.module_id for r in rows], released_at=now
+        if enrollment.next_release_at != next_at:
+            enrollment.next_release_at = next_at
+            schedule_updates.append(enrollment)
+    written: list[ModuleRelease] = []
+    if rows:
+        # The unique (enrollment, module) constraint makes a second writer a no-op.
+        ModuleRelease.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
+        enrollment_ids = {r.enrollment_id for r in rows}
+        written = list(
+            ModuleRelease.objects.filter(
+                enrollment_id__in=enrollment_ids, released_at=now, reason=reason
+            ).select_related("enrollment__client")
         )
-    )
+        notifications_enqueue(
+            [
+                (
+                    release.enrollment.client,
+                    Kind.MODULE_RELEASED,
+                    f"module_released:{release.enrollment_id}:{release.module_id}",
+                    "courses:dashboard",
+                )
+                for release in written
+            ],
+            now=now,
+        )
+        transaction.on_commit(_wake_relay)
+    if schedule_updates:
+        Enrollment.objects.bulk_update(schedule_updates, ["next_release_at"], batch_size=2000)
+    return written
+
+
+def _wake_relay() -> None:
+    from notifications.services import _wake_relay as wake
+    from notifications.tasks import relay_due_notifications
+
+    wake(relay_due_notifications)
 
 
 @transaction.atomic
@@ -125,7 +183,68 @@ def enrollment_release_due_modules(
     dashboard check, the sweep) both run, and only one row per module is ever written.
     """
     now = now or timezone.now()
-    return _write_releases(enrollment, modules_due(enrollment=enrollment, now=now), "schedule")
+    released = set(
+        ModuleRelease.objects.filter(enrollment=enrollment).values_list("module_id", flat=True)
+    )
+    held = set(
+        PacingAction.objects.filter(
+            enrollment=enrollment, kind=PacingKind.HOLD, lifted_at__isnull=True
+        ).values_list("module_id", flat=True)
+    )
+    due, next_at = _plan(enrollment, _track_modules(enrollment.track), released, held, now)
+    return _release([(enrollment, due, next_at)], reason=ReleaseReason.SCHEDULE, now=now)
+
+
+def enrollment_refresh_schedule(*, enrollment: Enrollment, now: datetime | None = None) -> None:
+    """Recompute when the enrollment's next week is due (after pauses, shifts, holds, a new time
+    zone), releasing anything already due on the way."""
+    fresh = Enrollment.objects.select_related("track", "cohort", "client").get(pk=enrollment.pk)
+    enrollment_release_due_modules(enrollment=fresh, now=now)
+
+
+def release_sweep(*, now: datetime | None = None, batch_size: int = 1000) -> int:
+    """The beat sweep: release every due week for every active enrollment; returns how many.
+
+    Picks enrollments by their indexed next-due time and claims them with
+    select_for_update(skip_locked=True), so two sweeps at once share the work instead of
+    repeating it; per batch a fixed number of queries, however many enrollments exist.
+    """
+    now = now or timezone.now()
+    total = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Enrollment.objects.filter(status=EnrollmentStatus.ACTIVE, next_release_at__lte=now)
+                .select_related("track", "cohort", "client")
+                .select_for_update(skip_locked=True, of=("self",))
+                .order_by("next_release_at")[:batch_size]
+            )
+            if not batch:
+                return total
+            ids = [e.pk for e in batch]
+            released: dict[int, set[int]] = defaultdict(set)
+            for enrollment_id, module_id in ModuleRelease.objects.filter(
+                enrollment_id__in=ids
+            ).values_list("enrollment_id", "module_id"):
+                released[enrollment_id].add(module_id)
+            held: dict[int, set[int]] = defaultdict(set)
+            for enrollment_id, module_id in PacingAction.objects.filter(
+                enrollment_id__in=ids, kind=PacingKind.HOLD, lifted_at__isnull=True
+            ).values_list("enrollment_id", "module_id"):
+                held[enrollment_id].add(module_id)
+            plans = []
+            for enrollment in batch:
+                due, next_at = _plan(
+                    enrollment,
+                    _track_modules(enrollment.track),
+                    released[enrollment.pk],
+                    held[enrollment.pk],
+                    now,
+                )
+                plans.append((enrollment, due, next_at))
+            total += len(_release(plans, reason=ReleaseReason.SCHEDULE, now=now))
+            if len(batch) < batch_size:
+                return total
 
 
 @transaction.atomic
@@ -135,7 +254,8 @@ def module_release_now(
     """Release one module at once (a clinician's advance); returns the ledger row, new or old."""
     if module.track_id != enrollment.track_id:
         raise ValueError("That module belongs to another track.")
-    _write_releases(enrollment, [(module, None)], reason)
+    _release([(enrollment, [(module, None)], enrollment.next_release_at)], reason=reason,
+             now=timezone.now())  # fmt: skip
     return ModuleRelease.objects.get(enrollment=enrollment, module=module)
 
 
