@@ -30,7 +30,7 @@ class Command(BaseCommand):
                     f"oldest due {status['oldest_due_at']:%Y-%m-%d %H:%M:%S} ({age}s)"
                 )
             beat = status["beat_last_seen"]
-            self.stdout.write(f"beat       {'STALE' if status['beat_stale'] else 'ok'}"
-                              f"{f' (last seen {beat:%Y-%m-%d %H:%M:%S})' if beat else ''}")  # fmt: skip
+            seen = f" (last seen {beat:%Y-%m-%d %H:%M:%S})" if beat else ""
+            self.stdout.write(f"beat       {'STALE' if status['beat_stale'] else 'ok'}{seen}")
         if status["beat_stale"]:
             raise SystemExit(1)
