@@ -148,6 +148,11 @@ def _release(
                 enrollment_id__in=enrollment_ids, released_at=now, reason=reason
             ).select_related("enrollment__client")
         )
+        # One message per enrollment, however many weeks opened at once (a catch-up after a
+        # pause opens several): keyed by the newest week opened.
+        newest: dict[int, ModuleRelease] = {}
+        for release in sorted(written, key=lambda r: (r.enrollment_id, r.module_id)):
+            newest[release.enrollment_id] = release
         notifications_enqueue(
             [
                 (
@@ -156,7 +161,7 @@ def _release(
                     f"module_released:{release.enrollment_id}:{release.module_id}",
                     "courses:dashboard",
                 )
-                for release in written
+                for release in newest.values()
             ],
             now=now,
         )
