@@ -146,12 +146,12 @@ def _release(
         written = list(
             ModuleRelease.objects.filter(
                 enrollment_id__in=enrollment_ids, released_at=now, reason=reason
-            ).select_related("enrollment__client")
+            ).select_related("enrollment__client", "module")
         )
         # One message per enrollment, however many weeks opened at once (a catch-up after a
         # pause opens several): keyed by the newest week opened.
         newest: dict[int, ModuleRelease] = {}
-        for release in sorted(written, key=lambda r: (r.enrollment_id, r.module_id)):
+        for release in sorted(written, key=lambda r: (r.enrollment_id, r.module.week)):
             newest[release.enrollment_id] = release
         notifications_enqueue(
             [
