@@ -29,6 +29,7 @@ def _production_env(**overrides):
         DJANGO_ALLOWED_HOSTS="ehab.example",
         DATABASE_URL="postgres://ehab@127.0.0.1:5432/ehab",
         REDIS_URL="redis://127.0.0.1:6379/0",
+        EHAB_SITE_URL="https://ehab.example",
         PYTHONPATH=str(ROOT),
     )
     env.update(overrides)
@@ -60,6 +61,7 @@ def test_production_settings_pass_the_deploy_check_with_warnings_as_failures():
         ({"DJANGO_ALLOWED_HOSTS": ""}, "DJANGO_ALLOWED_HOSTS"),
         ({"DATABASE_URL": ""}, "DATABASE_URL must be set"),
         ({"REDIS_URL": ""}, "REDIS_URL must be set"),
+        ({"EHAB_SITE_URL": "http://plain.example"}, "https://"),
         ({"DJANGO_HSTS_SECONDS": "a year"}, "is not an integer"),
         ({"DJANGO_SECURE_SSL_REDIRECT": "maybe"}, "is not a boolean"),
         ({"EHAB_DEFAULT_TIMEZONE": "Mars/Olympus"}, "is not an IANA time zone"),

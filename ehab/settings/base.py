@@ -240,7 +240,6 @@ CELERY_TASK_TIME_LIMIT = 90
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-EHAB_BEAT_HEARTBEAT_FILE = VAR_DIR / "beat-heartbeat"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "celery-broker"
     # The filesystem transport needs its folders before the first message is sent or read.

@@ -16,6 +16,10 @@ if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must name the site's host(s).")
 env_str("DATABASE_URL", required=True)
 REDIS_URL = env_str("REDIS_URL", required=True)
+# Links in messages must point at the public site.
+EHAB_SITE_URL = env_str("EHAB_SITE_URL", required=True).rstrip("/")
+if not EHAB_SITE_URL.startswith(("https://", "http://localhost", "http://127.0.0.1")):
+    raise ImproperlyConfigured("EHAB_SITE_URL must be the site's https:// address.")
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
 
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
