@@ -255,7 +255,19 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     # Above the longest task time limit, so a running task is never redelivered to a second
     # worker while the first still holds it.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        # A broker that is down must cost a web request a moment, never a hang.
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
+    }
+# Publishing retries briefly; the outbox and beat cover anything that could not be enqueued.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 
 # --- Cache (allauth's rate limits live here, so it must be shared by every web process) ----------
 if REDIS_URL:
