@@ -259,7 +259,7 @@ else:
         "visibility_timeout": 3600,
         # A broker that is down must cost a web request a moment, never a hang.
         "socket_connect_timeout": 2,
-        "socket_timeout": 5,
+        "socket_timeout": 2,
     }
 # Publishing retries briefly; the outbox and beat cover anything that could not be enqueued.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
@@ -273,10 +273,12 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Fails open: a Redis outage costs rate limiting for a while, never a sign-in.
+            "BACKEND": "ehab.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "ehab",
             "TIMEOUT": 300,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:

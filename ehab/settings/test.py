@@ -17,5 +17,6 @@ CELERY_TASK_ALWAYS_EAGER = False
 # Tasks enqueued by the code under test go to an in-memory broker unless a real Redis is named;
 # the worker tests (tests/notifications/test_worker.py) start a real worker on REDIS_URL.
 CELERY_BROKER_URL = REDIS_URL or "memory://"  # noqa: F405
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600} if REDIS_URL else {}  # noqa: F405
+if not REDIS_URL:  # noqa: F405 - the memory transport takes no socket options
+    CELERY_BROKER_TRANSPORT_OPTIONS = {}
 EHAB_SITE_URL = "https://ehab.example"

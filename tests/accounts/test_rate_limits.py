@@ -59,4 +59,4 @@ def test_with_redis_configured_the_rate_limit_counters_are_shared_through_redis(
     result = subprocess.run(
         [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
-    assert result.stdout.strip() == "django.core.cache.backends.redis.RedisCache", result.stderr
+    assert result.stdout.strip() == "ehab.cache.FailOpenRedisCache", result.stderr
