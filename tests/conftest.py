@@ -87,3 +87,30 @@ def signed_in(client):
         return sign_in(client, user, mfa=mfa)
 
     return _sign_in
+
+
+def run_at_once(action, times: int = 2) -> list[Exception]:
+    """Run `action` in `times` threads released together; returns the errors they raised.
+    Each thread closes its own database connection."""
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(times)
+    errors: list[Exception] = []
+
+    def run():
+        try:
+            barrier.wait()
+            action()
+        except Exception as exc:  # reported to the caller
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors

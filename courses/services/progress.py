@@ -26,6 +26,36 @@ def _audit(enrollment: Enrollment, progress: LessonProgress, acting_user, action
     audit_record(action=action, actor=acting_user, subject=enrollment.client, target=progress)
 
 
+def _record(
+    enrollment: Enrollment,
+    lesson: Lesson,
+    acting_user,
+    *,
+    suds_before: int | None = None,
+    suds_after: int | None = None,
+    complete: bool = False,
+) -> LessonProgress:
+    """Start (and optionally complete) a lesson, keeping the first times; audited if changed."""
+    progress = _locked_progress(enrollment, lesson)
+    now = timezone.now()
+    changes = {
+        "started_at": now if progress.started_at is None else None,
+        "completed_at": now if complete and progress.completed_at is None else None,
+        "suds_before": suds_before,
+        "suds_after": suds_after,
+    }
+    fields = [name for name, value in changes.items() if value is not None]
+    for name in fields:
+        setattr(progress, name, changes[name])
+    if progress.deferred_at is not None:
+        progress.deferred_at = None
+        fields.append("deferred_at")
+    if fields:
+        progress.save(update_fields=fields)
+        _audit(enrollment, progress, acting_user, "progress.updated")
+    return progress
+
+
 def _locked_progress(enrollment: Enrollment, lesson: Lesson) -> LessonProgress:
     LessonProgress.objects.get_or_create(enrollment=enrollment, lesson=lesson)
     return LessonProgress.objects.select_for_update().get(enrollment=enrollment, lesson=lesson)
@@ -37,21 +67,7 @@ def lesson_start(
 ) -> LessonProgress:
     """Mark a lesson started (first time only) and record SUDS before, if the lesson asks."""
     suds_before = _check_suds(suds_before, lesson)
-    progress = _locked_progress(enrollment, lesson)
-    fields = []
-    if progress.started_at is None:
-        progress.started_at = timezone.now()
-        fields.append("started_at")
-    if suds_before is not None:
-        progress.suds_before = suds_before
-        fields.append("suds_before")
-    if progress.deferred_at is not None:
-        progress.deferred_at = None
-        fields.append("deferred_at")
-    if fields:
-        progress.save(update_fields=fields)
-        _audit(enrollment, progress, acting_user, "progress.updated")
-    return progress
+    return _record(enrollment, lesson, acting_user, suds_before=suds_before)
 
 
 @transaction.atomic
@@ -60,25 +76,7 @@ def lesson_complete(
 ) -> LessonProgress:
     """Mark a lesson complete (idempotent: the first completion time stays) with SUDS after."""
     suds_after = _check_suds(suds_after, lesson)
-    progress = _locked_progress(enrollment, lesson)
-    now = timezone.now()
-    fields = []
-    if progress.started_at is None:
-        progress.started_at = now
-        fields.append("started_at")
-    if progress.completed_at is None:
-        progress.completed_at = now
-        fields.append("completed_at")
-    if suds_after is not None:
-        progress.suds_after = suds_after
-        fields.append("suds_after")
-    if progress.deferred_at is not None:
-        progress.deferred_at = None
-        fields.append("deferred_at")
-    if fields:
-        progress.save(update_fields=fields)
-        _audit(enrollment, progress, acting_user, "progress.updated")
-    return progress
+    return _record(enrollment, lesson, acting_user, suds_after=suds_after, complete=True)
 
 
 @transaction.atomic

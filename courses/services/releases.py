@@ -98,13 +98,7 @@ def _plan(
     return due, next_at
 
 
-def modules_due(*, enrollment: Enrollment, now: datetime) -> list[tuple[Module, datetime]]:
-    """The modules of the track that are due and not yet released, with their due time.
-
-    Applies every release rule but writing: the enrollment is active, the module is due, no
-    clinician hold covers it, and the track's prerequisite (if any) is met. Billing and safety
-    holds join these rules when those capabilities land.
-    """
+def _released_and_held(enrollment: Enrollment) -> tuple[set[int], set[int]]:
     released = set(
         ModuleRelease.objects.filter(enrollment=enrollment).values_list("module_id", flat=True)
     )
@@ -113,6 +107,17 @@ def modules_due(*, enrollment: Enrollment, now: datetime) -> list[tuple[Module, 
             enrollment=enrollment, kind=PacingKind.HOLD, lifted_at__isnull=True
         ).values_list("module_id", flat=True)
     )
+    return released, held
+
+
+def modules_due(*, enrollment: Enrollment, now: datetime) -> list[tuple[Module, datetime]]:
+    """The modules of the track that are due and not yet released, with their due time.
+
+    Applies every release rule but writing: the enrollment is active, the module is due, no
+    clinician hold covers it, and the track's prerequisite (if any) is met. Billing and safety
+    holds join these rules when those capabilities land.
+    """
+    released, held = _released_and_held(enrollment)
     due, _ = _plan(enrollment, _track_modules(enrollment.track), released, held, now)
     return due
 
@@ -188,14 +193,7 @@ def enrollment_release_due_modules(
     dashboard check, the sweep) both run, and only one row per module is ever written.
     """
     now = now or timezone.now()
-    released = set(
-        ModuleRelease.objects.filter(enrollment=enrollment).values_list("module_id", flat=True)
-    )
-    held = set(
-        PacingAction.objects.filter(
-            enrollment=enrollment, kind=PacingKind.HOLD, lifted_at__isnull=True
-        ).values_list("module_id", flat=True)
-    )
+    released, held = _released_and_held(enrollment)
     due, next_at = _plan(enrollment, _track_modules(enrollment.track), released, held, now)
     return _release([(enrollment, due, next_at)], reason=ReleaseReason.SCHEDULE, now=now)
 

@@ -1,15 +1,14 @@
 """I-1: a submitted worksheet is never edited in place; changes make a new version."""
 
-import threading
 from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from care.models import WorksheetImmutableError, WorksheetResponse
 from care.services import worksheet_save_draft, worksheet_submit
 from courses.models import LessonKind
+from tests.conftest import run_at_once
 from tests.factories import EnrollmentFactory, make_track
 
 
@@ -100,28 +99,14 @@ def test_two_simultaneous_submits_of_one_draft_make_one_version(client_a):
     draft = worksheet_save_draft(
         enrollment=enrollment, lesson=lesson, answers={"one-word": "x"}, acting_user=client_a
     )
-    barrier = threading.Barrier(2)
-    errors = []
-
-    def submit():
-        try:
-            barrier.wait()
-            worksheet_submit(
-                enrollment=enrollment,
-                lesson=lesson,
-                answers={"one-word": "x"},
-                acting_user=client_a,
-                draft_id=draft.pk,
-            )
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=submit) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_at_once(
+        lambda: worksheet_submit(
+            enrollment=enrollment,
+            lesson=lesson,
+            answers={"one-word": "x"},
+            acting_user=client_a,
+            draft_id=draft.pk,
+        )
+    )
     assert not errors
     assert list(WorksheetResponse.objects.values_list("version", flat=True)) == [1]

@@ -1,14 +1,13 @@
 """The release ledger: what is due is released once, whoever asks and however often."""
 
-import threading
 from datetime import UTC, date, datetime
 
 import pytest
-from django.db import connection
 
 from courses.models import EnrollmentStatus, LessonProgress, ModuleRelease, PacingKind
 from courses.services.pacing import PacingError, pacing_action_record
 from courses.services.releases import enrollment_release_due_modules, modules_due
+from tests.conftest import run_at_once
 from tests.factories import EnrollmentFactory, UserFactory, make_track
 
 # Monday 2026-11-23, 12:00 UTC (07:00 in New York): weeks 1-4 of a Nov 2 cohort are due.
@@ -160,22 +159,6 @@ def test_modules_due_needs_few_queries_however_long_the_track(db, django_assert_
 def test_two_writers_at_the_same_moment_write_one_release_each(db):
     track = make_track(weeks=4, lessons_per_module=1)
     enrollment = EnrollmentFactory(track=track, start_date=date(2026, 11, 2))
-    barrier = threading.Barrier(2)
-    errors = []
-
-    def release():
-        try:
-            barrier.wait()
-            enrollment_release_due_modules(enrollment=enrollment, now=NOW)
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=release) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_at_once(lambda: enrollment_release_due_modules(enrollment=enrollment, now=NOW))
     assert not errors
     assert ModuleRelease.objects.filter(enrollment=enrollment).count() == 4
