@@ -14,6 +14,7 @@ urlpatterns = [
     path("me/", include("courses.urls")),
     path("care/", include("care.urls")),
     path("billing/", include("payments.urls")),
+    path("payments/", include("payments.urls_public")),
     path("admin/", admin.site.urls),
     path("", include("notifications.urls")),
 ]

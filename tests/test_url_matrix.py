@@ -86,6 +86,8 @@ MATRIX = {
     "care:caseload": (None, only(CL, OC), True),
     "care:client_detail": (lambda p: {"client_id": p[CA].pk}, only(CL), True),
     "payments:console": (None, only(BI, AD), True),
+    # Stripe's webhook: POST only, for everyone (its signature is the credential).
+    "payments_public:stripe_webhook": (None, everyone(GONE), False),
     "notifications:preferences": (None, signed_in_only(), False),
     "notifications:operations": (None, only(AD), True),
     # A message link: only its recipient follows it; anyone else gets 404 (and an audit row).

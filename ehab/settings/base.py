@@ -215,6 +215,15 @@ EHAB_SITE_URL = env_str("EHAB_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 EHAB_NOTIFICATION_FROM = env_str("EHAB_NOTIFICATION_FROM", "E-Hab <no-reply@ehab.example>")
 EHAB_EMAIL_DOMAIN = env_str("EHAB_EMAIL_DOMAIN", "ehab.example")
 
+# --- Stripe (off unless configured) ---------------------------------------------------------------
+STRIPE_ENABLED = env_bool("STRIPE_ENABLED", False)
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "")
+# Events must match the key's mode: a test key accepts only test events, a live key only live.
+STRIPE_LIVEMODE = STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_"))
+if STRIPE_ENABLED and not (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET):
+    raise ImproperlyConfigured("STRIPE_ENABLED needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET.")
+
 # --- SMS (Twilio; off unless configured) ----------------------------------------------------------
 SMS_ENABLED = env_bool("SMS_ENABLED", False)
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID", "")

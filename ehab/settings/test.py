@@ -20,3 +20,6 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"  # noqa: F405
 if not REDIS_URL:  # noqa: F405 - the memory transport takes no socket options
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
 EHAB_SITE_URL = "https://ehab.example"
+STRIPE_SECRET_KEY = "sk_test_" + "0" * 24  # noqa: S105 - a test-mode placeholder
+STRIPE_WEBHOOK_SECRET = "whsec_test_secret"  # noqa: S105
+STRIPE_LIVEMODE = False

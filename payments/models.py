@@ -1,0 +1,133 @@
+"""Billing: plans, checkout sessions, the webhook event ledger, and each enrollment's billing
+state with its log. Money is Decimal plus a currency; minor units exist only at the Stripe
+boundary (payments/stripe_client.py)."""
+
+import secrets
+
+from django.db import models
+from django.utils import timezone
+
+
+def new_reference() -> str:
+    """An opaque reference for Stripe's client_reference_id (L-5): no ids, no names."""
+    return "ehab_" + secrets.token_urlsafe(18)
+
+
+class Plan(models.Model):
+    class Kind(models.TextChoices):
+        FULL = "full", "Pay in full"
+        INSTALLMENTS = "installments", "Monthly installments"
+
+    track = models.ForeignKey("courses.Track", on_delete=models.PROTECT, related_name="plans")
+    slug = models.SlugField(max_length=64, unique=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    installments = models.PositiveSmallIntegerField(default=1)
+    amount = models.DecimalField(max_digits=10, decimal_places=2, help_text="Per payment.")
+    currency = models.CharField(max_length=3, default="usd")
+    stripe_price_id = models.CharField(max_length=100, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="payments_plan_amount"),
+            models.CheckConstraint(
+                condition=models.Q(kind="full", installments=1)
+                | models.Q(kind="installments", installments__gt=1),
+                name="payments_plan_installments",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class BillingState(models.TextChoices):
+    AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
+    PAID_IN_FULL = "paid_in_full", "Paid in full"
+    INSTALLMENTS_CURRENT = "installments_current", "Installments current"
+    PAST_DUE = "past_due", "Past due (grace period)"
+    CONTENT_PAUSED = "content_paused", "New content paused"
+    CANCELLED = "cancelled", "Cancelled"
+    REFUNDED = "refunded", "Refunded"
+    DISPUTED = "disputed", "Disputed"
+
+
+class BillingAccount(models.Model):
+    """One per enrollment: its plan, Stripe references and billing state."""
+
+    enrollment = models.OneToOneField(
+        "courses.Enrollment", on_delete=models.PROTECT, related_name="billing"
+    )
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="accounts")
+    state = models.CharField(
+        max_length=24, choices=BillingState.choices, default=BillingState.AWAITING_PAYMENT
+    )
+    stripe_customer_id = models.CharField(max_length=100, blank=True)
+    stripe_subscription_id = models.CharField(max_length=100, blank=True)
+    paid_installments = models.PositiveSmallIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Billing #{self.pk}"
+
+
+class BillingStateChange(models.Model):
+    account = models.ForeignKey(BillingAccount, on_delete=models.PROTECT, related_name="changes")
+    from_state = models.CharField(max_length=24, choices=BillingState.choices)
+    to_state = models.CharField(max_length=24, choices=BillingState.choices)
+    reason = models.CharField(max_length=64)
+    stripe_event_id = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_state} → {self.to_state}"
+
+
+class CheckoutSession(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        COMPLETE = "complete", "Complete"
+        FAILED = "failed", "Payment failed"
+        EXPIRED = "expired", "Expired"
+
+    account = models.ForeignKey(
+        BillingAccount, on_delete=models.PROTECT, related_name="checkout_sessions"
+    )
+    reference = models.CharField(max_length=40, unique=True, default=new_reference)
+    stripe_session_id = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    fulfilled_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Checkout #{self.pk}"
+
+
+class StripeEvent(models.Model):
+    """The webhook ledger: each Stripe event stored once, by its id, then processed once."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        PROCESSED = "processed", "Processed"
+        IGNORED = "ignored", "Ignored (no effect)"
+        FAILED = "failed", "Failed (will retry)"
+
+    event_id = models.CharField(max_length=100, unique=True)
+    type = models.CharField(max_length=100)
+    api_version = models.CharField(max_length=40, blank=True)
+    livemode = models.BooleanField(default=False)
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    received_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"

@@ -1,0 +1,38 @@
+"""Payment tasks: process stored webhook events (ids only)."""
+
+from celery import shared_task
+
+# After this many failed attempts an event waits for an operator (it stays `failed`).
+MAX_ATTEMPTS = 10
+
+
+@shared_task(
+    name="payments.tasks.process_stripe_event",
+    ignore_result=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=8,
+)
+def process_stripe_event(event_row_id: int) -> None:
+    """Apply one stored Stripe event (idempotent; a no-op once processed)."""
+    from .services import stripe_event_process
+
+    stripe_event_process(event_row_id=event_row_id)
+
+
+@shared_task(name="payments.tasks.process_pending_events", ignore_result=True)
+def process_pending_events() -> int:
+    """Beat's safety net: events stored while the broker was down, or that failed, go again."""
+    from .models import StripeEvent
+
+    ids = list(
+        StripeEvent.objects.filter(
+            status__in=[StripeEvent.Status.RECEIVED, StripeEvent.Status.FAILED],
+            attempts__lt=MAX_ATTEMPTS,
+        ).values_list("pk", flat=True)[:500]
+    )
+    for event_row_id in ids:
+        process_stripe_event.delay(event_row_id)
+    return len(ids)
