@@ -131,3 +131,28 @@ class StripeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}"
+
+
+class Payment(models.Model):
+    """Money received: a one-time payment or one paid installment invoice."""
+
+    class Status(models.TextChoices):
+        PAID = "paid", "Paid"
+        PARTIALLY_REFUNDED = "partially_refunded", "Partly refunded"
+        REFUNDED = "refunded", "Refunded"
+        DISPUTED = "disputed", "Disputed"
+
+    account = models.ForeignKey(BillingAccount, on_delete=models.PROTECT, related_name="payments")
+    stripe_invoice_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    stripe_payment_intent_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3, default="usd")
+    refunded_amount = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PAID)
+    paid_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["paid_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Payment #{self.pk}"

@@ -10,7 +10,15 @@ from audit.services import audit_record
 from courses.models import EnrollmentStatus
 from courses.services.enrollment import enrollment_set_status
 
-from .models import BillingAccount, BillingState, BillingStateChange, CheckoutSession, StripeEvent
+from .models import (
+    BillingAccount,
+    BillingState,
+    BillingStateChange,
+    CheckoutSession,
+    Payment,
+    StripeEvent,
+)
+from .stripe_client import from_minor_units
 
 B = BillingState
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -81,6 +89,15 @@ def checkout_fulfil(*, session: dict, stripe_event_id: str = "") -> CheckoutSess
     if session.get("mode") == "subscription":
         account.stripe_subscription_id = session.get("subscription") or ""
     account.save(update_fields=["stripe_customer_id", "stripe_subscription_id"])
+    if session.get("mode") == "payment" and session.get("payment_intent"):
+        Payment.objects.get_or_create(
+            stripe_payment_intent_id=session["payment_intent"],
+            defaults={
+                "account": account,
+                "amount": from_minor_units(session.get("amount_total") or 0, session["currency"]),
+                "currency": session.get("currency") or "usd",
+            },
+        )
     target = B.PAID_IN_FULL if account.plan.kind == "full" else B.INSTALLMENTS_CURRENT
     billing_set_state(
         account=account, to=target, reason="checkout_completed", stripe_event_id=stripe_event_id
@@ -168,7 +185,189 @@ def _handle(event: dict) -> bool:
     if kind == "checkout.session.expired":
         checkout_close(session=obj, status=CheckoutSession.Status.EXPIRED)
         return True
-    return False
+    handler = _HANDLERS.get(kind)
+    if handler is None:
+        return False
+    return handler(obj, event["id"])
+
+
+def _subscription_of_invoice(invoice: dict) -> tuple[str, dict]:
+    """(subscription id, its metadata) from either API shape: basil+ keeps them under
+    parent.subscription_details; older versions have a top-level `subscription`."""
+    details = ((invoice.get("parent") or {}).get("subscription_details")) or {}
+    subscription = details.get("subscription") or invoice.get("subscription") or ""
+    if isinstance(subscription, dict):
+        subscription = subscription.get("id", "")
+    metadata = (
+        details.get("metadata") or (invoice.get("subscription_details") or {}).get("metadata") or {}
+    )
+    return subscription, metadata if isinstance(metadata, dict) else {}
+
+
+def _account_for_subscription(subscription_id: str, metadata: dict) -> BillingAccount | None:
+    """The (locked) account of a subscription: by its Stripe id, or, when this event arrives
+    before the checkout completion, by the opaque reference we put in its metadata."""
+    accounts = BillingAccount.objects.select_for_update().select_related(
+        "plan", "enrollment__client"
+    )
+    account = (
+        accounts.filter(stripe_subscription_id=subscription_id).first() if subscription_id else None
+    )
+    if account is None and metadata.get("reference"):
+        session = CheckoutSession.objects.filter(reference=metadata["reference"]).first()
+        if session is not None:
+            account = accounts.get(pk=session.account_id)
+            if subscription_id and not account.stripe_subscription_id:
+                account.stripe_subscription_id = subscription_id
+                account.save(update_fields=["stripe_subscription_id"])
+    return account
+
+
+def _invoice_paid(invoice: dict, event_id: str) -> bool:
+    subscription_id, metadata = _subscription_of_invoice(invoice)
+    account = _account_for_subscription(subscription_id, metadata)
+    if account is None:
+        return False  # e.g. a manual invoice with no subscription of ours
+    _payment, created = Payment.objects.get_or_create(
+        stripe_invoice_id=invoice["id"],
+        defaults={
+            "account": account,
+            "amount": from_minor_units(invoice.get("amount_paid") or 0, invoice["currency"]),
+            "currency": invoice.get("currency") or "usd",
+        },
+    )
+    if not created:
+        return True
+    account.paid_installments = account.payments.filter(stripe_invoice_id__isnull=False).count()
+    account.save(update_fields=["paid_installments"])
+    if account.paid_installments >= account.plan.installments:
+        if account.state != B.PAID_IN_FULL:
+            if account.state == B.AWAITING_PAYMENT:
+                billing_set_state(account=account, to=B.INSTALLMENTS_CURRENT,
+                                  reason="invoice_paid", stripe_event_id=event_id)  # fmt: skip
+            billing_set_state(
+                account=account, to=B.PAID_IN_FULL, reason="last_installment",
+                stripe_event_id=event_id,
+            )  # fmt: skip
+        # The installment subscription ends itself after the last paid invoice.
+        subscription = account.stripe_subscription_id
+        transaction.on_commit(lambda: _end_subscription(subscription))
+    elif account.state in (B.PAST_DUE, B.CONTENT_PAUSED):
+        billing_set_state(
+            account=account, to=B.INSTALLMENTS_CURRENT, reason="payment_resumed",
+            stripe_event_id=event_id,
+        )  # fmt: skip
+    return True
+
+
+def _end_subscription(subscription_id: str) -> None:
+    from .stripe_client import subscription_cancel
+
+    if subscription_id:
+        subscription_cancel(subscription_id)
+
+
+def _invoice_payment_failed(invoice: dict, event_id: str) -> bool:
+    subscription_id, metadata = _subscription_of_invoice(invoice)
+    account = _account_for_subscription(subscription_id, metadata)
+    if account is None:
+        return False
+    if account.state == B.INSTALLMENTS_CURRENT:
+        billing_set_state(
+            account=account, to=B.PAST_DUE, reason="payment_failed", stripe_event_id=event_id
+        )
+    return True
+
+
+def _subscription_changed(subscription: dict, event_id: str) -> bool:
+    account = _account_for_subscription(
+        subscription.get("id", ""), subscription.get("metadata") or {}
+    )
+    if account is None:
+        return False
+    status = subscription.get("status")
+    if status == "past_due" and account.state == B.INSTALLMENTS_CURRENT:
+        billing_set_state(account=account, to=B.PAST_DUE, reason="subscription_past_due",
+                          stripe_event_id=event_id)  # fmt: skip
+    elif status == "active" and account.state in (B.PAST_DUE, B.CONTENT_PAUSED):
+        billing_set_state(account=account, to=B.INSTALLMENTS_CURRENT,
+                          reason="subscription_active", stripe_event_id=event_id)  # fmt: skip
+    return True
+
+
+def _subscription_deleted(subscription: dict, event_id: str) -> bool:
+    account = _account_for_subscription(
+        subscription.get("id", ""), subscription.get("metadata") or {}
+    )
+    if account is None:
+        return False
+    # Our own cancellation after the last installment leaves a paid-in-full account alone.
+    if account.state not in (B.PAID_IN_FULL, B.CANCELLED, B.REFUNDED):
+        billing_set_state(account=account, to=B.CANCELLED, reason="subscription_deleted",
+                          stripe_event_id=event_id)  # fmt: skip
+    return True
+
+
+def _payment_for_charge(charge: dict) -> Payment | None:
+    intent = charge.get("payment_intent") or ""
+    if not intent:
+        return None
+    return (
+        Payment.objects.select_for_update()
+        .select_related("account__enrollment__client", "account__plan")
+        .filter(stripe_payment_intent_id=intent)
+        .first()
+    )
+
+
+def _charge_refunded(charge: dict, event_id: str) -> bool:
+    payment = _payment_for_charge(charge)
+    if payment is None:
+        return False
+    refunded = from_minor_units(charge.get("amount_refunded") or 0, charge["currency"])
+    if refunded <= payment.refunded_amount:
+        return True  # an older or repeated refund event
+    payment.refunded_amount = refunded
+    full = refunded >= payment.amount
+    payment.status = Payment.Status.REFUNDED if full else Payment.Status.PARTIALLY_REFUNDED
+    payment.save(update_fields=["refunded_amount", "status"])
+    account = (
+        BillingAccount.objects.select_for_update()
+        .select_related("enrollment__client")
+        .get(pk=payment.account_id)
+    )
+    if full and B.REFUNDED in ALLOWED_TRANSITIONS.get(account.state, frozenset()):
+        billing_set_state(account=account, to=B.REFUNDED, reason="refunded",
+                          stripe_event_id=event_id)  # fmt: skip
+    return True
+
+
+def _dispute_created(dispute: dict, event_id: str) -> bool:
+    payment = _payment_for_charge(dispute)
+    if payment is None:
+        return False
+    payment.status = Payment.Status.DISPUTED
+    payment.save(update_fields=["status"])
+    account = (
+        BillingAccount.objects.select_for_update()
+        .select_related("enrollment__client")
+        .get(pk=payment.account_id)
+    )
+    if B.DISPUTED in ALLOWED_TRANSITIONS.get(account.state, frozenset()):
+        billing_set_state(account=account, to=B.DISPUTED, reason="dispute_created",
+                          stripe_event_id=event_id)  # fmt: skip
+    return True
+
+
+_HANDLERS = {
+    "invoice.paid": _invoice_paid,
+    "invoice.payment_failed": _invoice_payment_failed,
+    "customer.subscription.updated": _subscription_changed,
+    "customer.subscription.created": _subscription_changed,
+    "customer.subscription.deleted": _subscription_deleted,
+    "charge.refunded": _charge_refunded,
+    "charge.dispute.created": _dispute_created,
+}
 
 
 def stripe_event_process(*, event_row_id: int) -> str | None:

@@ -47,3 +47,14 @@ def from_minor_units(amount: int, currency: str) -> Decimal:
     zero_decimal = {"jpy", "krw", "vnd", "clp", "pyg", "ugx", "xaf", "xof"}
     factor = 1 if currency.lower() in zero_decimal else 100
     return (Decimal(amount) / factor).quantize(Decimal("0.01"))
+
+
+def subscription_cancel(subscription_id: str) -> None:
+    """End an installment subscription after its last paid invoice (idempotent at Stripe)."""
+    if not settings.STRIPE_ENABLED:
+        return
+    stripe.Subscription.cancel(
+        subscription_id,
+        api_key=settings.STRIPE_SECRET_KEY,
+        idempotency_key=f"cancel-{subscription_id}",
+    )

@@ -1,0 +1,199 @@
+"""Installments, failures, cancellations, refunds and disputes, from real-shape events in both
+API versions; out-of-order delivery ends in the right state."""
+
+import json
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from courses.services.enrollment import enrollment_create
+from payments.models import (
+    BillingAccount,
+    BillingState,
+    CheckoutSession,
+    Payment,
+    Plan,
+    StripeEvent,
+)
+from payments.services import stripe_event_process, stripe_event_store
+from tests.factories import make_track
+
+FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "stripe-events"
+SUB = "sub_1Pgc6rB7WZ01zgkWNy0Cn5nw"
+
+
+def load(version: str, name: str) -> dict:
+    return json.loads((FIXTURES / version / f"{name}.json").read_text())
+
+
+def make_account(client, *, kind="installments", installments=3):
+    track = make_track(weeks=2, lessons_per_module=1, trauma_weeks=())
+    plan = Plan.objects.create(
+        track=track, slug=f"p-{kind}", kind=kind, installments=installments,
+        amount=Decimal("15.00"),
+    )  # fmt: skip
+    enrollment = enrollment_create(
+        client=client, track=track, start_date=date.today(), status="pending_payment"
+    )
+    account = BillingAccount.objects.create(enrollment=enrollment, plan=plan)
+    return CheckoutSession.objects.create(account=account)
+
+
+def deliver(event: dict, checkout=None, *, event_id=None):
+    """Store and process one event as the webhook and the worker would."""
+    event = json.loads(json.dumps(event))
+    obj = event["data"]["object"]
+    if checkout is not None:
+        if obj.get("object") == "checkout.session":
+            obj["client_reference_id"] = checkout.reference
+        elif obj.get("object") == "invoice" and obj.get("parent"):
+            obj["parent"]["subscription_details"]["metadata"] = {"reference": checkout.reference}
+        elif obj.get("object") == "invoice":
+            obj.setdefault("subscription_details", {})["metadata"] = {
+                "reference": checkout.reference
+            }
+        elif obj.get("object") == "subscription":
+            obj["metadata"] = {"reference": checkout.reference}
+    if event_id:
+        event["id"] = event_id
+    row, _ = stripe_event_store(event=event)
+    return stripe_event_process(event_row_id=row.pk)
+
+
+def state():
+    return BillingAccount.objects.get().state
+
+
+@pytest.fixture
+def checkout(db, client_a):
+    return make_account(client_a)
+
+
+V = "2026-07-29.dahlia"
+
+
+def test_the_first_invoice_and_the_completion_in_either_order_end_current(checkout):
+    deliver(load(V, "invoice.paid.subscription_create"), checkout)
+    deliver(load(V, "checkout.session.completed.subscription"), checkout)
+    account = BillingAccount.objects.select_related("enrollment").get()
+    assert account.state == BillingState.INSTALLMENTS_CURRENT
+    assert account.paid_installments == 1
+    assert account.enrollment.status == "active"
+    assert account.stripe_subscription_id == SUB
+
+
+def test_completion_then_first_invoice_ends_the_same(checkout):
+    deliver(load(V, "checkout.session.completed.subscription"), checkout)
+    deliver(load(V, "invoice.paid.subscription_create"), checkout)
+    assert state() == BillingState.INSTALLMENTS_CURRENT
+    assert BillingAccount.objects.get().paid_installments == 1
+
+
+def test_a_failed_installment_is_past_due_and_a_payment_brings_it_back(checkout):
+    deliver(load(V, "checkout.session.completed.subscription"), checkout)
+    deliver(load(V, "invoice.paid.subscription_create"), checkout)
+    deliver(load(V, "invoice.payment_failed.subscription_cycle"), checkout)
+    assert state() == BillingState.PAST_DUE
+    deliver(load(V, "invoice.paid.subscription_cycle"), checkout)
+    assert state() == BillingState.INSTALLMENTS_CURRENT
+    assert BillingAccount.objects.get().paid_installments == 2
+
+
+def test_the_last_installment_makes_it_paid_in_full_and_ends_the_subscription(
+    checkout, monkeypatch, django_capture_on_commit_callbacks
+):
+    from payments import stripe_client
+
+    cancelled = []
+    monkeypatch.setattr(stripe_client, "subscription_cancel", cancelled.append)
+    deliver(load(V, "checkout.session.completed.subscription"), checkout)
+    invoice = load(V, "invoice.paid.subscription_cycle")
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(3):
+            event = json.loads(json.dumps(invoice))
+            event["data"]["object"]["id"] = f"in_test_{n}"
+            deliver(event, checkout, event_id=f"evt_test_{n}")
+    assert state() == BillingState.PAID_IN_FULL
+    assert cancelled == [SUB]
+    # Stripe then reports the subscription deleted: paid in full stays paid in full.
+    deliver(load(V, "customer.subscription.deleted"), checkout)
+    assert state() == BillingState.PAID_IN_FULL
+
+
+def test_a_subscription_deleted_for_failed_payments_cancels_billing(checkout):
+    deliver(load(V, "checkout.session.completed.subscription"), checkout)
+    deliver(load(V, "customer.subscription.updated.past_due"), checkout)
+    assert state() == BillingState.PAST_DUE
+    deliver(load(V, "customer.subscription.deleted"), checkout)
+    assert state() == BillingState.CANCELLED
+
+
+def test_an_update_that_arrives_before_anything_else_is_harmless(checkout):
+    deliver(load(V, "customer.subscription.updated.past_due"), checkout)
+    deliver(load(V, "checkout.session.completed.subscription"), checkout)
+    deliver(load(V, "invoice.paid.subscription_create"), checkout)
+    assert state() == BillingState.INSTALLMENTS_CURRENT
+
+
+def test_a_metadata_only_update_changes_nothing(checkout):
+    deliver(load(V, "checkout.session.completed.subscription"), checkout)
+    deliver(load(V, "customer.subscription.updated.metadata"), checkout)
+    assert state() == BillingState.INSTALLMENTS_CURRENT
+
+
+@pytest.mark.parametrize(
+    "name", ["checkout.session.completed.subscription", "invoice.paid.subscription_create",
+             "invoice.payment_failed.subscription_cycle", "customer.subscription.updated.past_due",
+             "customer.subscription.deleted"],
+)  # fmt: skip
+def test_legacy_acacia_events_are_read_too(db, client_a, name):
+    checkout = make_account(client_a)
+    deliver(load(V, "checkout.session.completed.subscription"), checkout)
+    deliver(load(V, "invoice.paid.subscription_create"), checkout)
+    result = deliver(load("2025-01-27.acacia", name), checkout, event_id=f"evt_legacy_{name}")
+    assert result in (StripeEvent.Status.PROCESSED, None)
+    expected = {
+        "invoice.payment_failed.subscription_cycle": BillingState.PAST_DUE,
+        "customer.subscription.updated.past_due": BillingState.PAST_DUE,
+        "customer.subscription.deleted": BillingState.CANCELLED,
+    }.get(name, BillingState.INSTALLMENTS_CURRENT)
+    assert state() == expected
+
+
+@pytest.fixture
+def paid_once(db, client_a):
+    checkout = make_account(client_a, kind="full", installments=1)
+    deliver(load(V, "checkout.session.completed.payment"), checkout)
+    return checkout
+
+
+def test_a_partial_refund_records_the_amount_and_keeps_access(paid_once):
+    deliver(load(V, "charge.refunded.partial"))
+    payment = Payment.objects.get()
+    assert payment.refunded_amount == Decimal("15.00")
+    assert payment.status == Payment.Status.PARTIALLY_REFUNDED
+    assert state() == BillingState.PAID_IN_FULL
+
+
+def test_a_full_refund_moves_billing_to_refunded_and_touches_no_clinical_record(paid_once):
+    from courses.models import Enrollment
+
+    deliver(load(V, "charge.refunded.partial"))
+    deliver(load(V, "charge.refunded.full"))
+    deliver(load(V, "charge.refunded.partial"), event_id="evt_late_partial")  # late, older
+    assert Payment.objects.get().status == Payment.Status.REFUNDED
+    assert state() == BillingState.REFUNDED
+    assert Enrollment.objects.get().status == "active"  # clinical access is not billing's call
+
+
+def test_a_dispute_marks_billing_disputed(paid_once):
+    deliver(load(V, "charge.dispute.created.inquiry"))
+    assert state() == BillingState.DISPUTED
+    assert Payment.objects.get().status == Payment.Status.DISPUTED
+
+
+def test_a_manual_invoice_with_no_subscription_of_ours_is_ignored(paid_once):
+    assert deliver(load(V, "invoice.paid.manual_no_subscription")) == StripeEvent.Status.IGNORED
+    assert state() == BillingState.PAID_IN_FULL
