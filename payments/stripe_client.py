@@ -58,3 +58,112 @@ def subscription_cancel(subscription_id: str) -> None:
         api_key=settings.STRIPE_SECRET_KEY,
         idempotency_key=f"cancel-{subscription_id}",
     )
+
+
+def _opts() -> dict:
+    return {"api_key": settings.STRIPE_SECRET_KEY}
+
+
+NEUTRAL_PRODUCT_NAME = "E-Hab program"
+STATEMENT_DESCRIPTOR = "E-HAB"
+
+
+def plan_sync(*, lookup_key: str, amount: Decimal, currency: str, interval: str | None) -> str:
+    """Create or update the Stripe product and price for one plan; returns the price id.
+
+    Idempotent: the price is found by its lookup key; a changed amount makes a new price that
+    takes the lookup key over (transfer_lookup_key), as Stripe prices are immutable. Names are
+    neutral (L-5).
+    """
+    existing = stripe.Price.list(lookup_keys=[lookup_key], expand=["data.product"], **_opts())
+    unit_amount = to_minor_units(amount, currency)
+    for price in existing.data:
+        same_interval = (price.recurring.interval if price.recurring else None) == interval
+        if price.unit_amount == unit_amount and price.currency == currency and same_interval:
+            return price.id
+    product_id = existing.data[0].product.id if existing.data else None
+    if product_id is None:
+        product = stripe.Product.create(
+            name=NEUTRAL_PRODUCT_NAME,
+            statement_descriptor=STATEMENT_DESCRIPTOR,
+            metadata={"lookup_key": lookup_key},
+            idempotency_key=f"product-{lookup_key}",
+            **_opts(),
+        )
+        product_id = product.id
+    params = {
+        "product": product_id,
+        "unit_amount": unit_amount,
+        "currency": currency,
+        "lookup_key": lookup_key,
+        "transfer_lookup_key": True,
+    }
+    if interval:
+        params["recurring"] = {"interval": interval}
+    price = stripe.Price.create(
+        idempotency_key=f"price-{lookup_key}-{unit_amount}-{currency}-{interval}",
+        **params,
+        **_opts(),
+    )
+    return price.id
+
+
+def checkout_session_create(
+    *,
+    reference: str,
+    price_id: str,
+    mode: str,
+    success_url: str,
+    cancel_url: str,
+    customer_id: str = "",
+    customer_email: str = "",
+) -> tuple[str, str]:
+    """Start a Checkout Session; returns (session id, the URL to send the person to).
+
+    Only opaque references travel: client_reference_id and metadata carry our checkout
+    reference, nothing else (no names, no program or health words).
+    """
+    params = {
+        "mode": mode,
+        "line_items": [{"price": price_id, "quantity": 1}],
+        "client_reference_id": reference,
+        "metadata": {"reference": reference},
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+    }
+    if customer_id:
+        params["customer"] = customer_id
+    elif customer_email:
+        params["customer_email"] = customer_email
+    if mode == "subscription":
+        params["subscription_data"] = {"metadata": {"reference": reference}}
+    else:
+        params["payment_intent_data"] = {"metadata": {"reference": reference}}
+    session = stripe.checkout.Session.create(
+        idempotency_key=f"checkout-{reference}", **params, **_opts()
+    )
+    return session.id, session.url
+
+
+def checkout_session_retrieve(session_id: str) -> dict:
+    """The Checkout Session as plain data (for the success page's fulfilment)."""
+    return stripe.checkout.Session.retrieve(session_id, **_opts()).to_dict(for_json=True)
+
+
+def portal_session_create(*, customer_id: str, return_url: str) -> str:
+    """A Customer Portal session (update card, receipts); returns its URL."""
+    session = stripe.billing_portal.Session.create(
+        customer=customer_id, return_url=return_url, **_opts()
+    )
+    return session.url
+
+
+def refund_create(*, payment_intent_id: str, amount: Decimal, currency: str, key: str) -> str:
+    """Refund all or part of a payment, at most once per idempotency `key`; returns its id."""
+    refund = stripe.Refund.create(
+        payment_intent=payment_intent_id,
+        amount=to_minor_units(amount, currency),
+        idempotency_key=key,
+        **_opts(),
+    )
+    return refund.id
