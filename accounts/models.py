@@ -96,3 +96,27 @@ class User(AbstractBaseUser):
 
     def has_module_perms(self, app_label) -> bool:
         return self.is_staff
+
+
+class AgreementAcceptance(models.Model):
+    """A person accepted one version of one agreement, at a time (kept for the record)."""
+
+    class Document(models.TextChoices):
+        TELEHEALTH_CONSENT = "telehealth_consent", "Telehealth consent"
+        PRIVACY_NOTICE = "privacy_notice", "Privacy notice"
+        CRISIS_DISCLAIMER = "crisis_disclaimer", "Crisis disclaimer"
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="agreements")
+    document = models.CharField(max_length=32, choices=Document.choices)
+    version = models.CharField(max_length=16)
+    accepted_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "document", "version"], name="accounts_one_acceptance_per_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document} v{self.version}"

@@ -15,6 +15,7 @@ urlpatterns = [
     path("care/", include("care.urls")),
     path("billing/", include("payments.urls")),
     path("payments/", include("payments.urls_public")),
+    path("join/", include("payments.urls_join")),
     path("admin/", admin.site.urls),
     path("", include("notifications.urls")),
 ]

@@ -16,6 +16,7 @@ from .models import (
     BillingStateChange,
     CheckoutSession,
     Payment,
+    Plan,
     StripeEvent,
 )
 from .stripe_client import from_minor_units
@@ -395,3 +396,103 @@ def stripe_event_process(*, event_row_id: int) -> str | None:
             last_error=type(exc).__name__[:300],
         )
         raise
+
+
+# --- Starting a checkout ------------------------------------------------------------------------
+
+AGREEMENT_VERSION = "2026-11"
+
+
+class CheckoutError(ValueError):
+    """The checkout cannot start (wrong audience, a live enrollment already, Stripe refused)."""
+
+
+@transaction.atomic
+def checkout_prepare(*, user, plan: Plan) -> CheckoutSession:
+    """Record the agreements, and create (or reuse) the pending enrollment, its billing account
+    and a fresh local checkout session; the Stripe call happens after commit."""
+    from accounts.models import AgreementAcceptance
+    from courses.models import Enrollment
+    from courses.services.enrollment import EnrollmentError, enrollment_create
+
+    for document in AgreementAcceptance.Document.values:
+        AgreementAcceptance.objects.get_or_create(
+            user=user, document=document, version=AGREEMENT_VERSION
+        )
+    enrollment = Enrollment.objects.filter(
+        client=user, track=plan.track, status=EnrollmentStatus.PENDING_PAYMENT
+    ).first()
+    if enrollment is None:
+        try:
+            enrollment = enrollment_create(
+                client=user,
+                track=plan.track,
+                start_date=timezone.localdate(),
+                status=EnrollmentStatus.PENDING_PAYMENT,
+                acting_user=user,
+            )
+        except EnrollmentError as exc:
+            raise CheckoutError(str(exc)) from None
+    account, _ = BillingAccount.objects.select_for_update().get_or_create(
+        enrollment=enrollment, defaults={"plan": plan}
+    )
+    if account.plan_id != plan.pk and account.state == B.AWAITING_PAYMENT:
+        account.plan = plan
+        account.save(update_fields=["plan"])
+    return CheckoutSession.objects.create(account=account)
+
+
+def checkout_start(*, session: CheckoutSession, success_url: str, cancel_url: str) -> str:
+    """Create the Stripe Checkout Session for a prepared local one; returns where to send the
+    person. Raises CheckoutError when Stripe cannot be reached."""
+    from . import stripe_client
+
+    account = session.account
+    plan = account.plan
+    if not plan.stripe_price_id:
+        raise CheckoutError("This plan is not available for online payment yet.")
+    try:
+        stripe_id, url = stripe_client.checkout_session_create(
+            reference=session.reference,
+            price_id=plan.stripe_price_id,
+            mode="payment" if plan.kind == "full" else "subscription",
+            success_url=success_url,
+            cancel_url=cancel_url,
+            customer_id=account.stripe_customer_id,
+        )
+    except stripe_client.StripeUnavailable as exc:
+        raise CheckoutError("We couldn't reach the payment service. Please try again.") from exc
+    CheckoutSession.objects.filter(pk=session.pk).update(stripe_session_id=stripe_id)
+    return url
+
+
+def checkout_confirm(*, session: CheckoutSession) -> bool:
+    """The success page's half of fulfilment: ask Stripe, then run the shared fulfil. True once
+    the enrollment is granted (by this call or by the webhook before it)."""
+    from . import stripe_client
+
+    if session.fulfilled_at is not None:
+        return True
+    if not session.stripe_session_id:
+        return False
+    try:
+        data = stripe_client.checkout_session_retrieve(session.stripe_session_id)
+    except stripe_client.StripeUnavailable:
+        return False
+    local = checkout_fulfil(session=data)
+    return bool(local and local.fulfilled_at)
+
+
+@transaction.atomic
+def checkout_cancel(*, session: CheckoutSession) -> None:
+    """The person left Checkout: nothing was charged; the pending enrollment is cancelled."""
+    from courses.services.enrollment import enrollment_set_status as set_status
+
+    local = CheckoutSession.objects.select_for_update().get(pk=session.pk)
+    if local.fulfilled_at is not None:
+        return
+    local.status = CheckoutSession.Status.EXPIRED
+    local.save(update_fields=["status"])
+    enrollment = local.account.enrollment
+    if enrollment.status == EnrollmentStatus.PENDING_PAYMENT:
+        set_status(enrollment=enrollment, status=EnrollmentStatus.CANCELLED, acting_user=None)

@@ -8,6 +8,10 @@ import stripe
 from django.conf import settings
 
 
+class StripeUnavailable(Exception):
+    """Stripe could not be reached or refused the request (no health data in the message)."""
+
+
 class InvalidWebhook(Exception):
     """The body or signature is not a valid, fresh Stripe event for this endpoint."""
 
@@ -139,15 +143,21 @@ def checkout_session_create(
         params["subscription_data"] = {"metadata": {"reference": reference}}
     else:
         params["payment_intent_data"] = {"metadata": {"reference": reference}}
-    session = stripe.checkout.Session.create(
-        idempotency_key=f"checkout-{reference}", **params, **_opts()
-    )
+    try:
+        session = stripe.checkout.Session.create(
+            idempotency_key=f"checkout-{reference}", **params, **_opts()
+        )
+    except stripe.StripeError as exc:
+        raise StripeUnavailable(type(exc).__name__) from None
     return session.id, session.url
 
 
 def checkout_session_retrieve(session_id: str) -> dict:
     """The Checkout Session as plain data (for the success page's fulfilment)."""
-    return stripe.checkout.Session.retrieve(session_id, **_opts()).to_dict(for_json=True)
+    try:
+        return stripe.checkout.Session.retrieve(session_id, **_opts()).to_dict(for_json=True)
+    except stripe.StripeError as exc:
+        raise StripeUnavailable(type(exc).__name__) from None
 
 
 def portal_session_create(*, customer_id: str, return_url: str) -> str:

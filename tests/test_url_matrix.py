@@ -88,6 +88,17 @@ MATRIX = {
     "payments:console": (None, only(BI, AD), True),
     # Stripe's webhook: POST only, for everyone (its signature is the credential).
     "payments_public:stripe_webhook": (None, everyone(GONE), False),
+    # Enrolling: the program page is public; choosing a plan is for clients; a checkout's pages
+    # belong to the person who started it.
+    "join:program": (None, everyone(OK), False),
+    "join:plan": (lambda p: {"plan_slug": p["plan"].slug}, only(CA, CB), True),
+    "join:done": (lambda p: {"reference": p["checkout"].reference}, only(CA), True),
+    "join:status": (lambda p: {"reference": p["checkout"].reference}, only(CA), True),
+    "join:cancelled": (
+        lambda p: {"reference": p["checkout"].reference},
+        {ANON: LOGIN, CA: REDIRECT, **dict.fromkeys((CB, CL, OC, BI, AD), NOT_FOUND)},
+        True,
+    ),
     "notifications:preferences": (None, signed_in_only(), False),
     "notifications:operations": (None, only(AD), True),
     # A message link: only its recipient follows it; anyone else gets 404 (and an audit row).
@@ -199,7 +210,16 @@ def people(client_a, client_b, clinician, other_clinician, billing_user, admin_u
         user=client_a, kind=Kind.MODULE_RELEASED, dedupe_key="matrix", link_target="home"
     )
     preference = Preference.objects.create(user=client_a, kind=Kind.MODULE_RELEASED)
+    from decimal import Decimal
+
+    from payments.models import BillingAccount, CheckoutSession, Plan
+
+    plan = Plan.objects.create(track=track, slug="matrix-full", kind="full", amount=Decimal("9"))
+    account = BillingAccount.objects.create(enrollment=enrollment, plan=plan)
+    checkout = CheckoutSession.objects.create(account=account)
     return {
+        "plan": plan,
+        "checkout": checkout,
         "notification": notification,
         "preference": preference,
         "week1": week1,

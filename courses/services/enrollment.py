@@ -107,3 +107,37 @@ def enrollment_set_status(*, enrollment: Enrollment, status: str, acting_user) -
         metadata={"from": old, "to": status},
     )
     return current
+
+
+@transaction.atomic
+def enrollment_place(*, enrollment: Enrollment, today: date | None = None) -> Enrollment:
+    """Place an enrollment in the next cohort of its track with a free seat, or on rolling
+    enrollment from today. Cohort rows are locked in start order, so concurrent placements
+    never overfill a cohort."""
+    from django.db.models import Count, Q
+    from django.utils import timezone as dj_timezone
+
+    today = today or dj_timezone.localdate()
+    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    if enrollment.cohort_id is not None:
+        return enrollment
+    candidates = (
+        Cohort.objects.select_for_update()
+        .filter(track_id=enrollment.track_id, start_date__gte=today)
+        .order_by("start_date", "pk")
+    )
+    for cohort in candidates:
+        taken = (
+            Enrollment.objects.filter(cohort=cohort)
+            .filter(Q(status__in=(S.ACTIVE, S.PAUSED, S.COMPLETED)))
+            .aggregate(n=Count("pk"))["n"]
+        )
+        if taken < cohort.capacity:
+            enrollment.cohort = cohort
+            enrollment.start_date = cohort.start_date
+            enrollment.save(update_fields=["cohort", "start_date"])
+            break
+    else:
+        enrollment.start_date = today
+        enrollment.save(update_fields=["start_date"])
+    return enrollment

@@ -72,6 +72,31 @@ class Command(BaseCommand):
             "Staff accounts set up an authenticator app (TOTP) at their first sign-in."
         )
 
+    def _seed_plans(self) -> None:
+        """Demo prices: pay in full, or monthly installments (stripe_sync_plans links them)."""
+        from decimal import Decimal
+
+        from payments.models import Plan
+
+        for track_slug, full, monthly, months in (
+            ("core-12", "3000.00", "1050.00", 3),
+            ("extended-24", "5400.00", "950.00", 6),
+        ):
+            track = Track.objects.get(slug=track_slug)
+            Plan.objects.get_or_create(
+                slug=f"{track_slug}-full",
+                defaults={"track": track, "kind": "full", "amount": Decimal(full)},
+            )
+            Plan.objects.get_or_create(
+                slug=f"{track_slug}-monthly",
+                defaults={
+                    "track": track,
+                    "kind": "installments",
+                    "installments": months,
+                    "amount": Decimal(monthly),
+                },
+            )
+
     def _seed_program(self, clients, clinician) -> None:
         """The curriculum, a cohort that began three weeks ago (weeks 1-4 open) with the first
         demo client, and the second demo client on rolling enrollment from today."""
@@ -98,6 +123,7 @@ class Command(BaseCommand):
             enrollment_create(client=first, track=track, cohort=cohort)
         if not Enrollment.objects.filter(client=second, track=track).exists():
             enrollment_create(client=second, track=track, start_date=today)
+        self._seed_plans()
         for enrollment in Enrollment.objects.filter(client__in=clients).select_related(
             "track", "cohort", "client"
         ):

@@ -1,0 +1,106 @@
+"""Enrolling: the public program page → a plan → sign up or in → agreements → Stripe Checkout →
+a success page that confirms, then welcomes. Cancel returns to the plans with nothing charged."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.roles import is_client_role
+from ehab.access import deny
+
+from .models import CheckoutSession, Plan
+from .services import (
+    CheckoutError,
+    checkout_cancel,
+    checkout_confirm,
+    checkout_prepare,
+    checkout_start,
+)
+
+
+class AgreementsForm(forms.Form):
+    telehealth_consent = forms.BooleanField(
+        label="I agree to receive care through telehealth, as described in the consent."
+    )
+    privacy_notice = forms.BooleanField(label="I have read the privacy notice.")
+    crisis_disclaimer = forms.BooleanField(
+        label="I understand E-Hab is not an emergency service: in a crisis I will call or text "
+        "988, or call 911."
+    )
+
+
+@require_GET
+def program(request):
+    plans = (
+        Plan.objects.filter(is_active=True, track__audience="client")
+        .select_related("track")
+        .order_by("track__weeks", "installments")
+    )
+    return render(request, "payments/join/program.html", {"plans": plans})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def choose_plan(request, plan_slug: str):
+    plan = get_object_or_404(Plan.objects.select_related("track"), slug=plan_slug, is_active=True)
+    if not is_client_role(request.user.role):
+        deny(user=request.user, target_type="payments.plan", target_id=plan.pk)
+    form = AgreementsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            session = checkout_prepare(user=request.user, plan=plan)
+            base = request.build_absolute_uri("/")[:-1]
+            url = checkout_start(
+                session=session,
+                success_url=base + reverse("join:done", args=[session.reference]),
+                cancel_url=base + reverse("join:cancelled", args=[session.reference]),
+            )
+        except CheckoutError as exc:
+            messages.error(request, str(exc))
+            return redirect("join:plan", plan_slug=plan.slug)
+        return redirect(url)
+    return render(request, "payments/join/plan.html", {"plan": plan, "form": form})
+
+
+def _own_session(request, reference: str) -> CheckoutSession:
+    session = (
+        CheckoutSession.objects.select_related("account__enrollment", "account__plan")
+        .filter(reference=reference, account__enrollment__client_id=request.user.pk)
+        .first()
+    )
+    if session is None:
+        deny(user=request.user, target_type="payments.checkout", target_id="reference")
+    return session
+
+
+@login_required
+def done(request, reference: str):
+    session = _own_session(request, reference)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    granted = checkout_confirm(session=session)
+    return render(request, "payments/join/done.html", {"session": session, "granted": granted})
+
+
+@login_required
+def status(request, reference: str):
+    """htmx: confirming… until fulfilment has run (here or by the webhook), then the welcome."""
+    session = _own_session(request, reference)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    granted = checkout_confirm(session=session)
+    return render(request, "payments/join/_status.html", {"session": session, "granted": granted})
+
+
+@login_required
+def cancelled(request, reference: str):
+    session = _own_session(request, reference)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    checkout_cancel(session=session)
+    messages.info(request, "Nothing was charged. You can choose again whenever you're ready.")
+    return redirect("join:program")

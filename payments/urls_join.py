@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import enroll_views as views
+
+app_name = "join"
+
+urlpatterns = [
+    path("", views.program, name="program"),
+    path("plans/<slug:plan_slug>/", views.choose_plan, name="plan"),
+    path("done/<str:reference>/", views.done, name="done"),
+    path("done/<str:reference>/status/", views.status, name="status"),
+    path("cancelled/<str:reference>/", views.cancelled, name="cancelled"),
+]
