@@ -79,6 +79,13 @@ def plan_sync(*, lookup_key: str, amount: Decimal, currency: str, interval: str 
     takes the lookup key over (transfer_lookup_key), as Stripe prices are immutable. Names are
     neutral (L-5).
     """
+    try:
+        return _plan_sync(lookup_key, amount, currency, interval)
+    except stripe.StripeError as exc:
+        raise StripeUnavailable(type(exc).__name__) from None
+
+
+def _plan_sync(lookup_key: str, amount: Decimal, currency: str, interval: str | None) -> str:
     existing = stripe.Price.list(lookup_keys=[lookup_key], expand=["data.product"], **_opts())
     unit_amount = to_minor_units(amount, currency)
     for price in existing.data:
