@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from courses.models import EnrollmentStatus
-from courses.services.enrollment import enrollment_set_status
+from courses.services.enrollment import enrollment_place, enrollment_set_status
 
 from .models import (
     BillingAccount,
@@ -105,6 +105,7 @@ def checkout_fulfil(*, session: dict, stripe_event_id: str = "") -> CheckoutSess
     )
     enrollment = account.enrollment
     if enrollment.status == EnrollmentStatus.PENDING_PAYMENT:
+        enrollment = enrollment_place(enrollment=enrollment)
         enrollment_set_status(
             enrollment=enrollment, status=EnrollmentStatus.ACTIVE, acting_user=None
         )
