@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", account_views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
+    path("me/billing/", include("payments.urls_client")),
     path("me/", include("courses.urls")),
     path("care/", include("care.urls")),
     path("billing/", include("payments.urls")),

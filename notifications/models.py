@@ -21,10 +21,14 @@ class Kind(models.TextChoices):
     CHECKIN_REMINDER = "checkin_reminder", "Daily check-in"
     INACTIVITY_NUDGE = "inactivity_nudge", "We're here when you're ready"
     INACTIVITY_ALERT = "inactivity_alert", "A client has been away (clinicians)"
+    BILLING_PAST_DUE = "billing_past_due", "A payment didn't go through"
+    BILLING_ALERT = "billing_alert", "A payment needs attention (staff)"
 
 
 # Messages a person cannot switch off (they still honour quiet hours and stay discreet).
-MANDATORY_KINDS = frozenset({Kind.WELCOME, Kind.INACTIVITY_ALERT})
+MANDATORY_KINDS = frozenset(
+    {Kind.WELCOME, Kind.INACTIVITY_ALERT, Kind.BILLING_PAST_DUE, Kind.BILLING_ALERT}
+)
 
 
 class Channel(models.TextChoices):

@@ -65,10 +65,18 @@ class BillingAccount(models.Model):
     stripe_customer_id = models.CharField(max_length=100, blank=True)
     stripe_subscription_id = models.CharField(max_length=100, blank=True)
     paid_installments = models.PositiveSmallIntegerField(default=0)
+    past_due_since = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "past_due_since"])]
 
     def __str__(self) -> str:
         return f"Billing #{self.pk}"
+
+    @property
+    def new_content_paused(self) -> bool:
+        return self.state == BillingState.CONTENT_PAUSED
 
 
 class BillingStateChange(models.Model):

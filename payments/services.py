@@ -2,6 +2,9 @@
 success page, and the webhook event ledger's processing. Processing is idempotent, race-safe
 (rows are locked) and tolerant of duplicates; clinical records are never touched."""
 
+import logging
+from datetime import timedelta
+
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -21,6 +24,7 @@ from .models import (
 )
 from .stripe_client import from_minor_units
 
+logger = logging.getLogger(__name__)
 B = BillingState
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     B.AWAITING_PAYMENT: frozenset({B.PAID_IN_FULL, B.INSTALLMENTS_CURRENT, B.CANCELLED}),
@@ -58,7 +62,19 @@ def billing_set_state(
     old = account.state
     account.state = to
     account.updated_at = timezone.now()
-    account.save(update_fields=["state", "updated_at"])
+    if to == B.PAST_DUE:
+        account.past_due_since = account.updated_at
+    elif to not in (B.PAST_DUE, B.CONTENT_PAUSED):
+        account.past_due_since = None
+    account.save(update_fields=["state", "updated_at", "past_due_since"])
+    if to == B.PAST_DUE:
+        _alert_past_due(account)
+    if old == B.CONTENT_PAUSED or to == B.CONTENT_PAUSED:
+        # New weeks wait while paused; on resumption whatever is due opens at once.
+        from courses.services.releases import enrollment_refresh_schedule
+
+        enrollment = account.enrollment
+        transaction.on_commit(lambda: enrollment_refresh_schedule(enrollment=enrollment))
     audit_record(
         action="billing.state_changed",
         subject=account.enrollment.client,
@@ -66,6 +82,57 @@ def billing_set_state(
         metadata={"from": old, "to": to, "reason": reason},
     )
     return account
+
+
+GRACE_PERIOD = timedelta(days=7)
+
+
+def _alert_past_due(account: BillingAccount) -> None:
+    """Tell the client discreetly, and alert billing staff and the client's clinicians."""
+    from accounts.models import User
+    from accounts.roles import Role
+    from care.models import CareAssignment
+    from notifications.models import Kind
+    from notifications.services import notifications_enqueue
+
+    client = account.enrollment.client
+    day = timezone.localdate()
+    items = [(client, Kind.BILLING_PAST_DUE, f"past_due:{account.pk}:{day}", "billing:account")]
+    staff = list(User.objects.filter(role=Role.BILLING, is_active=True))
+    staff += [
+        a.clinician
+        for a in CareAssignment.objects.filter(client=client, is_active=True).select_related(
+            "clinician"
+        )
+    ]
+    items += [
+        (person, Kind.BILLING_ALERT, f"billing_alert:{person.pk}:{account.pk}:{day}", "home")
+        for person in staff
+    ]
+    notifications_enqueue(items)
+
+
+def billing_enforce_grace(*, now=None) -> int:
+    """After the grace period, a past-due account pauses new content (what is released, the
+    journal and the safety plan stay open). Returns how many accounts moved."""
+    now = now or timezone.now()
+    moved = 0
+    ids = list(
+        BillingAccount.objects.filter(
+            state=B.PAST_DUE, past_due_since__lte=now - GRACE_PERIOD
+        ).values_list("pk", flat=True)
+    )
+    for account_id in ids:
+        with transaction.atomic():
+            account = (
+                BillingAccount.objects.select_for_update()
+                .select_related("enrollment__client")
+                .get(pk=account_id)
+            )
+            if account.state == B.PAST_DUE:
+                billing_set_state(account=account, to=B.CONTENT_PAUSED, reason="grace_ended")
+                moved += 1
+    return moved
 
 
 @transaction.atomic
@@ -263,10 +330,15 @@ def _invoice_paid(invoice: dict, event_id: str) -> bool:
 
 
 def _end_subscription(subscription_id: str) -> None:
-    from .stripe_client import subscription_cancel
+    from .stripe_client import StripeUnavailable, subscription_cancel
 
-    if subscription_id:
+    if not subscription_id:
+        return
+    try:
         subscription_cancel(subscription_id)
+    except StripeUnavailable as exc:
+        # Billing is already paid in full here; the daily reconciliation ends it later.
+        logger.warning("could not end subscription after the last installment: %s", exc)
 
 
 def _invoice_payment_failed(invoice: dict, event_id: str) -> bool:

@@ -54,14 +54,22 @@ def from_minor_units(amount: int, currency: str) -> Decimal:
 
 
 def subscription_cancel(subscription_id: str) -> None:
-    """End an installment subscription after its last paid invoice (idempotent at Stripe)."""
+    """End an installment subscription after its last paid invoice. Safe to repeat: one that is
+    already gone (cancelled by us, the portal, or Stripe) counts as done."""
     if not settings.STRIPE_ENABLED:
         return
-    stripe.Subscription.cancel(
-        subscription_id,
-        api_key=settings.STRIPE_SECRET_KEY,
-        idempotency_key=f"cancel-{subscription_id}",
-    )
+    try:
+        stripe.Subscription.cancel(
+            subscription_id,
+            api_key=settings.STRIPE_SECRET_KEY,
+            idempotency_key=f"cancel-{subscription_id}",
+        )
+    except stripe.InvalidRequestError as exc:
+        if getattr(exc, "code", None) == "resource_missing":
+            return
+        raise StripeUnavailable(type(exc).__name__) from None
+    except stripe.StripeError as exc:
+        raise StripeUnavailable(type(exc).__name__) from None
 
 
 def _opts() -> dict:
@@ -169,9 +177,12 @@ def checkout_session_retrieve(session_id: str) -> dict:
 
 def portal_session_create(*, customer_id: str, return_url: str) -> str:
     """A Customer Portal session (update card, receipts); returns its URL."""
-    session = stripe.billing_portal.Session.create(
-        customer=customer_id, return_url=return_url, **_opts()
-    )
+    try:
+        session = stripe.billing_portal.Session.create(
+            customer=customer_id, return_url=return_url, **_opts()
+        )
+    except stripe.StripeError as exc:
+        raise StripeUnavailable(type(exc).__name__) from None
     return session.url
 
 

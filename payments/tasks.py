@@ -36,3 +36,11 @@ def process_pending_events() -> int:
     for event_row_id in ids:
         process_stripe_event.delay(event_row_id)
     return len(ids)
+
+
+@shared_task(name="payments.tasks.enforce_grace", ignore_result=True)
+def enforce_grace() -> int:
+    """Pause new content for accounts past due beyond the grace period."""
+    from .services import billing_enforce_grace
+
+    return billing_enforce_grace()

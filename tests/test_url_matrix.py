@@ -99,6 +99,8 @@ MATRIX = {
         {ANON: LOGIN, CA: REDIRECT, **dict.fromkeys((CB, CL, OC, BI, AD), NOT_FOUND)},
         True,
     ),
+    "billing:account": (None, only(CA, CB), True),
+    "billing:portal": (None, post_only(CA, CB), True),
     "notifications:preferences": (None, signed_in_only(), False),
     "notifications:operations": (None, only(AD), True),
     # A message link: only its recipient follows it; anyone else gets 404 (and an audit row).

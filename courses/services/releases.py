@@ -71,11 +71,13 @@ def _plan(
     released: set[int],
     held: set[int],
     now: datetime,
+    billing_paused: bool = False,
 ) -> tuple[list[tuple[Module, datetime]], datetime | None]:
     """What to release now, and when the next week after that is due (None: nothing left)."""
     due: list[tuple[Module, datetime]] = []
     next_at = None
-    if enrollment.status != EnrollmentStatus.ACTIVE:
+    if enrollment.status != EnrollmentStatus.ACTIVE or billing_paused:
+        # Billing pauses only what is new; a resumption refreshes the schedule.
         return due, None
     blocked = False
     for module in modules:
@@ -98,6 +100,12 @@ def _plan(
     return due, next_at
 
 
+def _billing_paused(enrollment_ids) -> set[int]:
+    from payments.selectors import content_paused_enrollment_ids
+
+    return content_paused_enrollment_ids(enrollment_ids=enrollment_ids)
+
+
 def _released_and_held(enrollment: Enrollment) -> tuple[set[int], set[int]]:
     released = set(
         ModuleRelease.objects.filter(enrollment=enrollment).values_list("module_id", flat=True)
@@ -118,7 +126,8 @@ def modules_due(*, enrollment: Enrollment, now: datetime) -> list[tuple[Module, 
     holds join these rules when those capabilities land.
     """
     released, held = _released_and_held(enrollment)
-    due, _ = _plan(enrollment, _track_modules(enrollment.track), released, held, now)
+    paused = enrollment.pk in _billing_paused([enrollment.pk])
+    due, _ = _plan(enrollment, _track_modules(enrollment.track), released, held, now, paused)
     return due
 
 
@@ -194,7 +203,8 @@ def enrollment_release_due_modules(
     """
     now = now or timezone.now()
     released, held = _released_and_held(enrollment)
-    due, next_at = _plan(enrollment, _track_modules(enrollment.track), released, held, now)
+    paused = enrollment.pk in _billing_paused([enrollment.pk])
+    due, next_at = _plan(enrollment, _track_modules(enrollment.track), released, held, now, paused)
     return _release([(enrollment, due, next_at)], reason=ReleaseReason.SCHEDULE, now=now)
 
 
@@ -235,6 +245,7 @@ def release_sweep(*, now: datetime | None = None, batch_size: int = 1000) -> int
                 enrollment_id__in=ids, kind=PacingKind.HOLD, lifted_at__isnull=True
             ).values_list("enrollment_id", "module_id"):
                 held[enrollment_id].add(module_id)
+            paused = _billing_paused(ids)
             plans = []
             for enrollment in batch:
                 due, next_at = _plan(
@@ -243,6 +254,7 @@ def release_sweep(*, now: datetime | None = None, batch_size: int = 1000) -> int
                     released[enrollment.pk],
                     held[enrollment.pk],
                     now,
+                    enrollment.pk in paused,
                 )
                 plans.append((enrollment, due, next_at))
             total += len(_release(plans, reason=ReleaseReason.SCHEDULE, now=now))

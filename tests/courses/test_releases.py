@@ -150,7 +150,8 @@ def test_modules_due_needs_few_queries_however_long_the_track(db, django_assert_
         type(enrollment).objects.select_related("track", "client", "cohort").get(pk=enrollment.pk)
     )
     modules_due(enrollment=enrollment, now=NOW)  # warms the track's cached structure
-    with django_assert_max_num_queries(2):
+    # Released weeks, clinician holds, billing pause: three queries, whatever the length.
+    with django_assert_max_num_queries(3):
         assert len(modules_due(enrollment=enrollment, now=NOW)) == 24
 
 

@@ -1,0 +1,49 @@
+"""The client's billing page: plan, payments made, the next installment, and "update card"
+through a Stripe Customer Portal session (where receipts also live)."""
+
+from django.contrib import messages
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from accounts.permissions import capability_required
+from accounts.roles import Capability
+
+from . import stripe_client
+from .models import BillingAccount
+
+own_program = capability_required(Capability.OWN_PROGRAM)
+
+
+def _accounts_of(user):
+    return (
+        BillingAccount.objects.filter(enrollment__client=user)
+        .select_related("plan__track", "enrollment")
+        .prefetch_related("payments")
+        .order_by("-enrollment__created_at")
+    )
+
+
+@own_program
+@require_GET
+def account(request):
+    return render(request, "payments/billing.html", {"accounts": list(_accounts_of(request.user))})
+
+
+@own_program
+def portal(request):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    billing = next((a for a in _accounts_of(request.user) if a.stripe_customer_id), None)
+    if billing is None:
+        messages.info(request, "There are no card details on file yet.")
+        return redirect("billing:account")
+    try:
+        url = stripe_client.portal_session_create(
+            customer_id=billing.stripe_customer_id,
+            return_url=request.build_absolute_uri("/me/billing/"),
+        )
+    except stripe_client.StripeUnavailable:
+        messages.error(request, "We couldn't reach the payment service. Please try again.")
+        return redirect("billing:account")
+    return redirect(url)
