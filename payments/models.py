@@ -66,6 +66,9 @@ class BillingAccount(models.Model):
     stripe_subscription_id = models.CharField(max_length=100, blank=True)
     paid_installments = models.PositiveSmallIntegerField(default=0)
     past_due_since = models.DateTimeField(null=True, blank=True)
+    subscription_end_pending = models.BooleanField(
+        default=False, help_text="The last installment is paid; the subscription must end."
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -318,9 +318,13 @@ def _invoice_paid(invoice: dict, event_id: str) -> bool:
                 account=account, to=B.PAID_IN_FULL, reason="last_installment",
                 stripe_event_id=event_id,
             )  # fmt: skip
-        # The installment subscription ends itself after the last paid invoice.
-        subscription = account.stripe_subscription_id
-        transaction.on_commit(lambda: _end_subscription(subscription))
+        # The installment subscription ends after the last paid invoice: marked here, ended
+        # after commit, and retried by beat until Stripe confirms.
+        if account.stripe_subscription_id and not account.subscription_end_pending:
+            account.subscription_end_pending = True
+            account.save(update_fields=["subscription_end_pending"])
+        account_id = account.pk
+        transaction.on_commit(lambda: subscriptions_end_pending(account_ids=[account_id]))
     elif account.state in (B.PAST_DUE, B.CONTENT_PAUSED):
         billing_set_state(
             account=account, to=B.INSTALLMENTS_CURRENT, reason="payment_resumed",
@@ -329,16 +333,24 @@ def _invoice_paid(invoice: dict, event_id: str) -> bool:
     return True
 
 
-def _end_subscription(subscription_id: str) -> None:
+def subscriptions_end_pending(*, account_ids=None) -> int:
+    """End every subscription whose last installment is paid; returns how many ended. A Stripe
+    failure leaves the mark in place for the next try (beat runs this every ten minutes)."""
     from .stripe_client import StripeUnavailable, subscription_cancel
 
-    if not subscription_id:
-        return
-    try:
-        subscription_cancel(subscription_id)
-    except StripeUnavailable as exc:
-        # Billing is already paid in full here; the daily reconciliation ends it later.
-        logger.warning("could not end subscription after the last installment: %s", exc)
+    pending = BillingAccount.objects.filter(subscription_end_pending=True)
+    if account_ids is not None:
+        pending = pending.filter(pk__in=account_ids)
+    ended = 0
+    for account_id, subscription_id in pending.values_list("pk", "stripe_subscription_id"):
+        try:
+            subscription_cancel(subscription_id)
+        except StripeUnavailable as exc:
+            logger.warning("could not end a paid-up subscription yet: %s", exc)
+            continue
+        BillingAccount.objects.filter(pk=account_id).update(subscription_end_pending=False)
+        ended += 1
+    return ended
 
 
 def _invoice_payment_failed(invoice: dict, event_id: str) -> bool:

@@ -94,6 +94,7 @@ def plan_sync(*, lookup_key: str, amount: Decimal, currency: str, interval: str 
 
 
 def _plan_sync(lookup_key: str, amount: Decimal, currency: str, interval: str | None) -> str:
+    currency = currency.lower()
     existing = stripe.Price.list(lookup_keys=[lookup_key], expand=["data.product"], **_opts())
     unit_amount = to_minor_units(amount, currency)
     for price in existing.data:
@@ -119,8 +120,11 @@ def _plan_sync(lookup_key: str, amount: Decimal, currency: str, interval: str | 
     }
     if interval:
         params["recurring"] = {"interval": interval}
+    # The current holder of the lookup key is part of the key, so going back to an earlier
+    # amount within Stripe's 24-hour idempotency window makes a new price, not a replay.
+    holder = existing.data[0].id if existing.data else "none"
     price = stripe.Price.create(
-        idempotency_key=f"price-{lookup_key}-{unit_amount}-{currency}-{interval}",
+        idempotency_key=f"price-{lookup_key}-{unit_amount}-{currency}-{interval}-{holder}",
         **params,
         **_opts(),
     )
@@ -188,10 +192,13 @@ def portal_session_create(*, customer_id: str, return_url: str) -> str:
 
 def refund_create(*, payment_intent_id: str, amount: Decimal, currency: str, key: str) -> str:
     """Refund all or part of a payment, at most once per idempotency `key`; returns its id."""
-    refund = stripe.Refund.create(
-        payment_intent=payment_intent_id,
-        amount=to_minor_units(amount, currency),
-        idempotency_key=key,
-        **_opts(),
-    )
+    try:
+        refund = stripe.Refund.create(
+            payment_intent=payment_intent_id,
+            amount=to_minor_units(amount, currency),
+            idempotency_key=key,
+            **_opts(),
+        )
+    except stripe.StripeError as exc:
+        raise StripeUnavailable(type(exc).__name__) from None
     return refund.id

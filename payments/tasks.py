@@ -44,3 +44,11 @@ def enforce_grace() -> int:
     from .services import billing_enforce_grace
 
     return billing_enforce_grace()
+
+
+@shared_task(name="payments.tasks.end_paid_subscriptions", ignore_result=True)
+def end_paid_subscriptions() -> int:
+    """Retry ending subscriptions whose last installment is paid."""
+    from .services import subscriptions_end_pending
+
+    return subscriptions_end_pending()

@@ -17,6 +17,18 @@ from .factories import CareAssignmentFactory, UserFactory
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+STRIPE_API_BASES = ("api_base", "connect_api_base", "upload_api_base", "meter_events_api_base")
+
+
+@pytest.fixture(autouse=True)
+def _no_real_stripe(monkeypatch):
+    """No test ever reaches Stripe: the SDK points at a closed local port unless a test takes
+    the `fake_stripe` fixture (tests/payments/conftest.py)."""
+    import stripe
+
+    for name in STRIPE_API_BASES:
+        monkeypatch.setattr(stripe, name, "http://127.0.0.1:9")  # discard port: refused
+    monkeypatch.setattr(stripe, "max_network_retries", 0)
 
 
 def pytest_collection_modifyitems(config, items):
