@@ -581,3 +581,111 @@ def checkout_cancel(*, session: CheckoutSession) -> None:
     enrollment = local.account.enrollment
     if enrollment.status == EnrollmentStatus.PENDING_PAYMENT:
         set_status(enrollment=enrollment, status=EnrollmentStatus.CANCELLED, acting_user=None)
+
+
+# --- Billing staff actions ------------------------------------------------------------------------
+
+
+class BillingActionError(ValueError):
+    """A billing staff action that cannot be done (shown to the person as a message)."""
+
+
+def billing_refund(*, payment: Payment, amount, reason: str, key: str, acting_user) -> str:
+    """Ask Stripe to refund all or part of a payment, at most once per form (`key`); audited.
+    The local payment changes when Stripe's charge.refunded event arrives."""
+    from decimal import Decimal
+
+    from . import stripe_client
+
+    if not payment.stripe_payment_intent_id:
+        raise BillingActionError("This payment was not made through Stripe; refund it offline.")
+    amount = Decimal(amount)
+    left = payment.amount - payment.refunded_amount
+    if amount <= 0 or amount > left:
+        raise BillingActionError(f"Refund between 0.01 and {left} {payment.currency.upper()}.")
+    try:
+        refund_id = stripe_client.refund_create(
+            payment_intent_id=payment.stripe_payment_intent_id,
+            amount=amount,
+            currency=payment.currency,
+            key=f"refund-{payment.pk}-{key}",
+        )
+    except stripe_client.StripeUnavailable as exc:
+        raise BillingActionError("Stripe did not accept the refund; nothing changed.") from exc
+    audit_record(
+        action="billing.refund_requested",
+        actor=acting_user,
+        subject=payment.account.enrollment.client,
+        target=payment,
+        metadata={"amount": str(amount), "reason": reason[:200], "refund": refund_id},
+    )
+    return refund_id
+
+
+@transaction.atomic
+def billing_waive_installment(*, account: BillingAccount, reason: str, acting_user) -> None:
+    """Hardship: count one installment as paid without charging it; audited and logged."""
+    account = (
+        BillingAccount.objects.select_for_update()
+        .select_related("plan", "enrollment__client")
+        .get(pk=account.pk)
+    )
+    if account.plan.kind != Plan.Kind.INSTALLMENTS:
+        raise BillingActionError("Only installment plans have installments to waive.")
+    if account.paid_installments >= account.plan.installments:
+        raise BillingActionError("Every installment is already paid.")
+    account.paid_installments += 1
+    account.save(update_fields=["paid_installments"])
+    _after_hardship(account, reason="installment_waived")
+    audit_record(
+        action="billing.installment_waived",
+        actor=acting_user,
+        subject=account.enrollment.client,
+        target=account,
+        metadata={"reason": reason[:200]},
+    )
+
+
+@transaction.atomic
+def billing_record_offline_payment(*, account: BillingAccount, amount, reason: str, acting_user):
+    """A payment made outside Stripe (a check, a transfer); audited and logged."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        amount = Decimal(amount)
+    except (InvalidOperation, TypeError):
+        raise BillingActionError("Enter an amount like 150.00.") from None
+    if amount <= 0 or amount > Decimal("100000"):
+        raise BillingActionError("Enter an amount like 150.00.")
+    account = (
+        BillingAccount.objects.select_for_update()
+        .select_related("plan", "enrollment__client")
+        .get(pk=account.pk)
+    )
+    payment = Payment.objects.create(account=account, amount=amount, currency=account.plan.currency)
+    if account.plan.kind == Plan.Kind.INSTALLMENTS:
+        account.paid_installments = min(account.plan.installments, account.paid_installments + 1)
+        account.save(update_fields=["paid_installments"])
+    _after_hardship(account, reason="offline_payment")
+    audit_record(
+        action="billing.offline_payment",
+        actor=acting_user,
+        subject=account.enrollment.client,
+        target=payment,
+        metadata={"amount": str(amount), "reason": reason[:200]},
+    )
+    return payment
+
+
+def _after_hardship(account: BillingAccount, *, reason: str) -> None:
+    if account.state in (B.PAST_DUE, B.CONTENT_PAUSED):
+        billing_set_state(account=account, to=B.INSTALLMENTS_CURRENT, reason=reason)
+    if (
+        account.plan.kind == Plan.Kind.INSTALLMENTS
+        and account.paid_installments >= account.plan.installments
+        and account.state == B.INSTALLMENTS_CURRENT
+    ):
+        billing_set_state(account=account, to=B.PAID_IN_FULL, reason=reason)
+        if account.stripe_subscription_id:
+            account.subscription_end_pending = True
+            account.save(update_fields=["subscription_end_pending"])

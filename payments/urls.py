@@ -6,4 +6,10 @@ app_name = "payments"
 
 urlpatterns = [
     path("", views.console, name="console"),
+    path("accounts/<int:account_id>/", views.account_detail, name="account"),
+    path(
+        "accounts/<int:account_id>/<str:action>/",
+        views.account_action,
+        name="account_action",
+    ),
 ]

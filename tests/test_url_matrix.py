@@ -99,6 +99,12 @@ MATRIX = {
         {ANON: LOGIN, CA: REDIRECT, **dict.fromkeys((CB, CL, OC, BI, AD), NOT_FOUND)},
         True,
     ),
+    "payments:account": (lambda p: {"account_id": p["checkout"].account_id}, only(BI, AD), True),
+    "payments:account_action": (
+        lambda p: {"account_id": p["checkout"].account_id, "action": "waive"},
+        post_only(BI, AD),
+        True,
+    ),
     "billing:account": (None, only(CA, CB), True),
     "billing:portal": (None, post_only(CA, CB), True),
     "notifications:preferences": (None, signed_in_only(), False),

@@ -1,0 +1,140 @@
+"""The billing console: states, the past-due queue, refunds, hardship actions; reauthentication,
+audit, and no clinical content anywhere."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from care.models import WorksheetResponse
+from courses.models import LessonKind
+from courses.services.enrollment import enrollment_create
+from payments.models import BillingAccount, BillingState, Payment, Plan
+from tests.factories import make_track
+
+CANARY = "CANARY-journal-91ab"
+
+
+@pytest.fixture
+def account(db, client_a):
+    track = make_track(weeks=2, lessons_per_module=3, trauma_weeks=())
+    plan = Plan.objects.create(
+        track=track, slug="c-monthly", kind="installments", installments=3, amount=Decimal("10")
+    )
+    enrollment = enrollment_create(client=client_a, track=track, start_date=date.today())
+    account = BillingAccount.objects.create(
+        enrollment=enrollment, plan=plan, state=BillingState.PAST_DUE,
+        stripe_subscription_id="sub_x",
+    )  # fmt: skip
+    Payment.objects.create(
+        account=account, stripe_payment_intent_id="pi_x", amount=Decimal("10.00")
+    )
+    lesson = track.modules.get(week=1).lessons.get(kind=LessonKind.WORKSHEET)
+    WorksheetResponse.objects.create(
+        enrollment=enrollment, lesson=lesson, answers={"one-word": CANARY}
+    )
+    return account
+
+
+def test_the_console_shows_states_and_the_past_due_queue_without_clinical_content(
+    client, account, billing_user, signed_in
+):
+    signed_in(billing_user)
+    body = client.get(reverse("payments:console")).content.decode()
+    assert account.enrollment.client.email in body
+    assert "Past due" in body
+    detail = client.get(reverse("payments:account", args=[account.pk])).content.decode()
+    for text in (body, detail):
+        assert CANARY not in text
+        for module in account.enrollment.track.modules.all():
+            assert module.title not in text
+
+
+def test_waiving_an_installment_brings_a_past_due_account_back_and_is_audited(
+    client, account, billing_user, signed_in
+):
+    signed_in(billing_user)
+    response = client.post(
+        reverse("payments:account_action", args=[account.pk, "waive"]),
+        {"reason": "hardship agreed on the phone"},
+    )
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert account.paid_installments == 1
+    assert account.state == BillingState.INSTALLMENTS_CURRENT
+    assert AuditEvent.objects.get(action="billing.installment_waived").actor == billing_user
+
+
+def test_an_offline_payment_is_recorded_and_bad_amounts_are_refused(
+    client, account, billing_user, signed_in
+):
+    signed_in(billing_user)
+    url = reverse("payments:account_action", args=[account.pk, "offline"])
+    for bad in ("abc", "-5", "1e9", ""):
+        response = client.post(url, {"amount": bad, "reason": "check"}, follow=True)
+        assert "Enter an amount like 150.00." in response.content.decode()
+    assert Payment.objects.count() == 1
+    client.post(url, {"amount": "10.00", "reason": "check #1234"})
+    assert Payment.objects.count() == 2
+    assert AuditEvent.objects.filter(action="billing.offline_payment").count() == 1
+
+
+def test_an_action_needs_a_reason(client, account, billing_user, signed_in):
+    signed_in(billing_user)
+    response = client.post(
+        reverse("payments:account_action", args=[account.pk, "waive"]),
+        {"reason": "bad\x00"},
+        follow=True,
+    )
+    assert "Give a short reason" in response.content.decode()
+    account.refresh_from_db()
+    assert account.paid_installments == 0
+
+
+def test_a_refund_goes_to_stripe_once_per_form_and_is_audited(
+    client, account, billing_user, signed_in, fake_stripe, settings
+):
+    settings.STRIPE_ENABLED = True
+    settings.STRIPE_SECRET_KEY = "sk_test_fake"
+    intent = fake_stripe._new_payment_intent(
+        amount=1000, currency="usd", customer=None, metadata={}, succeeded=True
+    )
+    signed_in(billing_user)
+    payment = Payment.objects.get()
+    Payment.objects.filter(pk=payment.pk).update(stripe_payment_intent_id=intent["id"])
+    url = reverse("payments:account_action", args=[account.pk, "refund"])
+    data = {"payment": payment.pk, "amount": "4.00", "reason": "goodwill", "form_key": "k1"}
+    client.post(url, data)
+    client.post(url, data)  # a double click: the same form key
+    refunds = fake_stripe.api_calls("POST", "/v1/refunds")
+    assert len(refunds) == 2 and refunds[1].replayed
+    assert refunds[0].params["amount"] == "400"
+    assert AuditEvent.objects.filter(action="billing.refund_requested").count() == 2
+
+
+def test_a_refund_beyond_what_is_left_is_refused(client, account, billing_user, signed_in):
+    signed_in(billing_user)
+    payment = Payment.objects.get()
+    response = client.post(
+        reverse("payments:account_action", args=[account.pk, "refund"]),
+        {"payment": payment.pk, "amount": "11.00", "reason": "x", "form_key": "k"},
+        follow=True,
+    )
+    assert "Refund between 0.01 and 10.00 USD" in response.content.decode()
+
+
+def test_sensitive_actions_need_a_recent_sign_in(client, account, billing_user, signed_in):
+    with time_machine.travel("2026-11-28 12:00:00Z", tick=False) as clock:
+        signed_in(billing_user)
+        clock.shift(6 * 60)
+        response = client.post(
+            reverse("payments:account_action", args=[account.pk, "waive"]),
+            {"reason": "hardship"},
+        )
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
+    account.refresh_from_db()
+    assert account.paid_installments == 0
