@@ -23,6 +23,7 @@ app.conf.beat_schedule = {
     "reminder-rules": {"task": "notifications.tasks.evaluate_reminders", "schedule": 300.0},
     "recover-stale-sends": {"task": "notifications.tasks.recover_stale_sends", "schedule": 300.0},
     "billing-grace": {"task": "payments.tasks.enforce_grace", "schedule": 3600.0},
+    "billing-reconciliation": {"task": "payments.tasks.reconcile", "schedule": 86400.0},
     "end-paid-subscriptions": {
         "task": "payments.tasks.end_paid_subscriptions",
         "schedule": 600.0,

@@ -689,3 +689,55 @@ def _after_hardship(account: BillingAccount, *, reason: str) -> None:
         if account.stripe_subscription_id:
             account.subscription_end_pending = True
             account.save(update_fields=["subscription_end_pending"])
+
+
+# --- Reconciliation ---------------------------------------------------------------------------
+
+RECONCILE_LOOKBACK = timedelta(days=3)
+LIVE_BILLING = (B.AWAITING_PAYMENT, B.INSTALLMENTS_CURRENT, B.PAST_DUE, B.CONTENT_PAUSED)
+
+
+def billing_reconcile(*, now=None) -> dict[str, int]:
+    """Compare local billing with Stripe and repair drift: events Stripe failed to deliver,
+    subscription status, paid invoices we never heard about, failed local events, and paid-up
+    subscriptions still running. Every step goes through the same idempotent handlers, so a
+    second run changes nothing more. Returns what it did."""
+    from . import stripe_client
+
+    now = now or timezone.now()
+    report = {"events": 0, "subscriptions": 0, "invoices": 0, "retried": 0, "ended": 0}
+    since = int((now - RECONCILE_LOOKBACK).timestamp())
+    for event in stripe_client.undelivered_events(since=since):
+        row, created = stripe_event_store(event=event)
+        if stripe_event_process(event_row_id=row.pk):
+            report["events"] += 1
+    for row_id in StripeEvent.objects.filter(status=StripeEvent.Status.FAILED).values_list(
+        "pk", flat=True
+    ):
+        try:
+            if stripe_event_process(event_row_id=row_id):
+                report["retried"] += 1
+        except Exception as exc:  # noqa: BLE001 - recorded on the row; the next run tries again
+            logger.warning("reconcile: event %s still fails: %s", row_id, type(exc).__name__)
+    accounts = BillingAccount.objects.filter(state__in=LIVE_BILLING).exclude(
+        stripe_subscription_id=""
+    )
+    for account_id, subscription_id in accounts.values_list("pk", "stripe_subscription_id"):
+        invoices = stripe_client.paid_invoices(subscription_id)
+        for invoice in invoices:
+            if Payment.objects.filter(stripe_invoice_id=invoice["id"]).exists():
+                continue
+            with transaction.atomic():
+                if _invoice_paid(invoice, "reconcile"):
+                    report["invoices"] += 1
+        subscription = stripe_client.subscription_retrieve(subscription_id)
+        before = BillingAccount.objects.get(pk=account_id).state
+        with transaction.atomic():
+            if subscription.get("status") == "canceled":
+                _subscription_deleted(subscription, "reconcile")
+            else:
+                _subscription_changed(subscription, "reconcile")
+        if BillingAccount.objects.get(pk=account_id).state != before:
+            report["subscriptions"] += 1
+    report["ended"] = subscriptions_end_pending()
+    return report

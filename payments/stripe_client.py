@@ -202,3 +202,30 @@ def refund_create(*, payment_intent_id: str, amount: Decimal, currency: str, key
     except stripe.StripeError as exc:
         raise StripeUnavailable(type(exc).__name__) from None
     return refund.id
+
+
+def subscription_retrieve(subscription_id: str) -> dict:
+    """A subscription as plain data."""
+    try:
+        return stripe.Subscription.retrieve(subscription_id, **_opts()).to_dict(for_json=True)
+    except stripe.StripeError as exc:
+        raise StripeUnavailable(type(exc).__name__) from None
+
+
+def paid_invoices(subscription_id: str) -> list[dict]:
+    """The paid invoices of a subscription, newest first, as plain data."""
+    try:
+        page = stripe.Invoice.list(subscription=subscription_id, status="paid", limit=24, **_opts())
+    except stripe.StripeError as exc:
+        raise StripeUnavailable(type(exc).__name__) from None
+    return [invoice.to_dict(for_json=True) for invoice in page.data]
+
+
+def undelivered_events(*, since: int) -> list[dict]:
+    """Events Stripe could not deliver to us since a Unix time, as plain data."""
+    try:
+        page = stripe.Event.list(delivery_success=False, created={"gte": since}, limit=100,
+                                 **_opts())  # fmt: skip
+    except stripe.StripeError as exc:
+        raise StripeUnavailable(type(exc).__name__) from None
+    return [event.to_dict(for_json=True) for event in page.auto_paging_iter()]

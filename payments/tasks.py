@@ -52,3 +52,12 @@ def end_paid_subscriptions() -> int:
     from .services import subscriptions_end_pending
 
     return subscriptions_end_pending()
+
+
+@shared_task(name="payments.tasks.reconcile", ignore_result=True, soft_time_limit=600,
+             time_limit=900)  # fmt: skip
+def reconcile() -> dict:
+    """Daily: compare local billing with Stripe and repair drift."""
+    from .services import billing_reconcile
+
+    return billing_reconcile()

@@ -1,0 +1,100 @@
+"""Daily reconciliation repairs drift from Stripe's side, and a second run changes nothing."""
+
+import json
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from courses.services.enrollment import enrollment_create
+from payments import stripe_client
+from payments.models import BillingAccount, BillingState, Payment, Plan, StripeEvent
+from payments.services import billing_reconcile
+from tests.factories import make_track
+
+FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "stripe-events"
+V = FIXTURES / "2026-07-29.dahlia"
+SUB = "sub_1Pgc6rB7WZ01zgkWNy0Cn5nw"
+
+
+def load(name):
+    return json.loads((V / f"{name}.json").read_text())
+
+
+@pytest.fixture
+def account(db, client_a):
+    track = make_track(weeks=2, lessons_per_module=1, trauma_weeks=())
+    plan = Plan.objects.create(
+        track=track, slug="r-monthly", kind="installments", installments=3, amount=Decimal("15")
+    )
+    enrollment = enrollment_create(client=client_a, track=track, start_date=date.today())
+    account = BillingAccount.objects.create(
+        enrollment=enrollment, plan=plan, state=BillingState.INSTALLMENTS_CURRENT,
+        stripe_subscription_id=SUB, paid_installments=1,
+    )  # fmt: skip
+    Payment.objects.create(account=account, stripe_invoice_id="in_known", amount=Decimal("15"))
+    return account
+
+
+@pytest.fixture
+def stripe_side(monkeypatch):
+    """What Stripe reports, at the one module that talks to it."""
+    missed_invoice = load("invoice.paid.subscription_cycle")["data"]["object"]
+    missed_invoice["id"] = "in_missed"
+    state = {
+        "invoices": [missed_invoice, {**missed_invoice, "id": "in_known"}],
+        "subscription": {**load("customer.subscription.updated.past_due")["data"]["object"]},
+        "events": [],
+        "cancelled": [],
+    }
+    state["subscription"]["status"] = "active"
+    monkeypatch.setattr(stripe_client, "paid_invoices", lambda sub: state["invoices"])
+    monkeypatch.setattr(stripe_client, "subscription_retrieve", lambda sub: state["subscription"])
+    monkeypatch.setattr(stripe_client, "undelivered_events", lambda since: state["events"])
+    monkeypatch.setattr(stripe_client, "subscription_cancel", state["cancelled"].append)
+    return state
+
+
+def test_a_paid_invoice_we_never_heard_about_is_recorded_once(account, stripe_side):
+    first = billing_reconcile()
+    assert first["invoices"] == 1
+    account.refresh_from_db()
+    assert account.paid_installments == 2
+    second = billing_reconcile()
+    assert second == {"events": 0, "subscriptions": 0, "invoices": 0, "retried": 0, "ended": 0}
+    assert Payment.objects.count() == 2
+
+
+def test_a_subscription_cancelled_at_stripe_cancels_billing_here(account, stripe_side):
+    stripe_side["invoices"] = []
+    stripe_side["subscription"]["status"] = "canceled"
+    assert billing_reconcile()["subscriptions"] == 1
+    account.refresh_from_db()
+    assert account.state == BillingState.CANCELLED
+    assert billing_reconcile()["subscriptions"] == 0
+
+
+def test_an_event_stripe_failed_to_deliver_is_applied_once(account, stripe_side):
+    stripe_side["invoices"] = []
+    stripe_side["subscription"]["status"] = "past_due"  # what Stripe says after the failure
+    failed = load("invoice.payment_failed.subscription_cycle")
+    stripe_side["events"] = [failed]
+    assert billing_reconcile()["events"] == 1
+    account.refresh_from_db()
+    assert account.state == BillingState.PAST_DUE
+    assert StripeEvent.objects.count() == 1
+    assert billing_reconcile()["events"] == 0
+
+
+def test_the_last_installment_found_by_reconciliation_ends_the_subscription(
+    account, stripe_side, settings
+):
+    account.paid_installments = 2
+    account.save()
+    Payment.objects.create(account=account, stripe_invoice_id="in_second", amount=Decimal("15"))
+    billing_reconcile()
+    account.refresh_from_db()
+    assert account.state == BillingState.PAID_IN_FULL
+    assert stripe_side["cancelled"] == [SUB]
+    assert account.subscription_end_pending is False
