@@ -524,6 +524,17 @@ def checkout_prepare(*, user, plan: Plan) -> CheckoutSession:
     if account.plan_id != plan.pk and account.state == B.AWAITING_PAYMENT:
         account.plan = plan
         account.save(update_fields=["plan"])
+    if not account.stripe_customer_id:
+        # A returning client keeps one Stripe customer (saved card, one receipt history).
+        earlier = (
+            BillingAccount.objects.filter(enrollment__client=user)
+            .exclude(stripe_customer_id="")
+            .values_list("stripe_customer_id", flat=True)
+            .first()
+        )
+        if earlier:
+            account.stripe_customer_id = earlier
+            account.save(update_fields=["stripe_customer_id"])
     return CheckoutSession.objects.create(account=account)
 
 

@@ -1,0 +1,104 @@
+"""The success page and the webhook share one fulfilment: either may come first, and the
+enrollment is granted once. Plans sync through the real SDK to the fake Stripe."""
+
+import json
+from datetime import date
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from courses.services.enrollment import enrollment_create
+from notifications.models import Kind, Notification
+from payments.models import BillingAccount, BillingState, Plan
+from payments.services import (
+    checkout_confirm,
+    checkout_prepare,
+    checkout_start,
+    stripe_event_process,
+    stripe_event_store,
+)
+from tests.factories import UserFactory, make_track
+
+
+@pytest.fixture
+def stripe_on(settings, fake_stripe):
+    settings.STRIPE_ENABLED = True
+    settings.STRIPE_SECRET_KEY = "sk_test_fake"
+    return fake_stripe
+
+
+@pytest.fixture
+def plan(db, stripe_on):
+    track = make_track(weeks=2, lessons_per_module=1, trauma_weeks=())
+    Plan.objects.create(track=track, slug="o-full", kind="full", amount=Decimal("30.00"))
+    call_command("stripe_sync_plans", stdout=StringIO())
+    return Plan.objects.get(slug="o-full")
+
+
+def start(user, plan):
+    session = checkout_prepare(user=user, plan=plan)
+    checkout_start(session=session, success_url="https://x/ok", cancel_url="https://x/no")
+    session.refresh_from_db()
+    return session
+
+
+def webhook_event(fake, session):
+    data = fake.checkout_sessions[session.stripe_session_id]
+    return {
+        "id": f"evt_{session.pk}",
+        "object": "event",
+        "type": "checkout.session.completed",
+        "livemode": False,
+        "data": {"object": json.loads(json.dumps(data))},
+    }
+
+
+def grants():
+    account = BillingAccount.objects.get()
+    return (
+        account.changes.count(),
+        Notification.objects.filter(kind=Kind.WELCOME).count(),
+        account.state,
+    )
+
+
+def test_sync_plans_gives_every_plan_a_price_once(plan, stripe_on):
+    assert plan.stripe_price_id
+    call_command("stripe_sync_plans", stdout=StringIO())
+    assert len(stripe_on.prices) == 1
+
+
+def test_success_page_first_then_webhook(plan, stripe_on):
+    session = start(UserFactory(), plan)
+    stripe_on.complete_session(session.stripe_session_id, paid=True)
+    assert checkout_confirm(session=session) is True
+    row, _ = stripe_event_store(event=webhook_event(stripe_on, session))
+    stripe_event_process(event_row_id=row.pk)
+    assert grants() == (1, 1, BillingState.PAID_IN_FULL)
+
+
+def test_webhook_first_then_success_page(plan, stripe_on):
+    session = start(UserFactory(), plan)
+    stripe_on.complete_session(session.stripe_session_id, paid=True)
+    row, _ = stripe_event_store(event=webhook_event(stripe_on, session))
+    stripe_event_process(event_row_id=row.pk)
+    session.refresh_from_db()
+    assert checkout_confirm(session=session) is True
+    assert grants() == (1, 1, BillingState.PAID_IN_FULL)
+
+
+def test_an_unpaid_session_is_not_granted_by_the_success_page(plan, stripe_on):
+    session = start(UserFactory(), plan)
+    assert checkout_confirm(session=session) is False
+    assert BillingAccount.objects.get().state == BillingState.AWAITING_PAYMENT
+
+
+def test_a_returning_client_keeps_one_stripe_customer(plan, stripe_on, client_a):
+    track = make_track(weeks=2, lessons_per_module=1, trauma_weeks=())
+    other = Plan.objects.create(track=track, slug="o2-full", kind="full", amount=Decimal("10"))
+    earlier = enrollment_create(client=client_a, track=plan.track, start_date=date.today())
+    BillingAccount.objects.create(enrollment=earlier, plan=plan, stripe_customer_id="cus_kept")
+    session = checkout_prepare(user=client_a, plan=other)
+    assert session.account.stripe_customer_id == "cus_kept"
