@@ -1,6 +1,7 @@
 """The client's billing page: plan, payments made, the next installment, and "update card"
 through a Stripe Customer Portal session (where receipts also live)."""
 
+from csp.decorators import csp_update
 from django.contrib import messages
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
@@ -26,6 +27,7 @@ def _accounts_of(user):
 
 @own_program
 @require_GET
+@csp_update({"form-action": ["https://billing.stripe.com"]})
 def account(request):
     return render(request, "payments/billing.html", {"accounts": list(_accounts_of(request.user))})
 

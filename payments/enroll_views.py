@@ -1,6 +1,7 @@
 """Enrolling: the public program page → a plan → sign up or in → agreements → Stripe Checkout →
 a success page that confirms, then welcomes. Cancel returns to the plans with nothing charged."""
 
+from csp.decorators import csp_update
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -45,6 +46,7 @@ def program(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@csp_update({"form-action": ["https://checkout.stripe.com"]})
 def choose_plan(request, plan_slug: str):
     plan = get_object_or_404(Plan.objects.select_related("track"), slug=plan_slug, is_active=True)
     if not is_client_role(request.user.role):

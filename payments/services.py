@@ -2,8 +2,10 @@
 success page, and the webhook event ledger's processing. Processing is idempotent, race-safe
 (rows are locked) and tolerant of duplicates; clinical records are never touched."""
 
+import contextlib
 import logging
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -112,6 +114,20 @@ def _alert_past_due(account: BillingAccount) -> None:
     notifications_enqueue(items)
 
 
+def _alert_billing_staff(account: BillingAccount, *, reason: str) -> None:
+    from accounts.models import User
+    from accounts.roles import Role
+    from notifications.models import Kind
+    from notifications.services import notifications_enqueue
+
+    notifications_enqueue(
+        [
+            (person, Kind.BILLING_ALERT, f"billing_alert:{reason}:{person.pk}:{account.pk}", "home")
+            for person in User.objects.filter(role=Role.BILLING, is_active=True)
+        ]
+    )
+
+
 def billing_enforce_grace(*, now=None) -> int:
     """After the grace period, a past-due account pauses new content (what is released, the
     journal and the safety plan stay open). Returns how many accounts moved."""
@@ -153,6 +169,19 @@ def checkout_fulfil(*, session: dict, stripe_event_id: str = "") -> CheckoutSess
         .select_related("enrollment__client", "plan")
         .get(pk=local.account_id)
     )
+    live = (EnrollmentStatus.PENDING_PAYMENT, EnrollmentStatus.ACTIVE)
+    if account.enrollment.status not in live:
+        # Paid after cancelling: nothing is granted silently; billing staff sort it out.
+        local.status = CheckoutSession.Status.COMPLETE
+        local.save(update_fields=["status"])
+        audit_record(
+            action="billing.paid_after_cancel",
+            subject=account.enrollment.client,
+            target=account,
+            metadata={"checkout": local.pk},
+        )
+        _alert_billing_staff(account, reason="paid_after_cancel")
+        return local
     account.stripe_customer_id = session.get("customer") or account.stripe_customer_id
     if session.get("mode") == "subscription":
         account.stripe_subscription_id = session.get("subscription") or ""
@@ -512,7 +541,7 @@ def checkout_prepare(*, user, plan: Plan) -> CheckoutSession:
             enrollment = enrollment_create(
                 client=user,
                 track=plan.track,
-                start_date=timezone.localdate(),
+                start_date=timezone.localdate(timezone=ZoneInfo(user.timezone)),
                 status=EnrollmentStatus.PENDING_PAYMENT,
                 acting_user=user,
             )
@@ -568,7 +597,7 @@ def checkout_confirm(*, session: CheckoutSession) -> bool:
     from . import stripe_client
 
     if session.fulfilled_at is not None:
-        return True
+        return _is_active(session)
     if not session.stripe_session_id:
         return False
     try:
@@ -576,7 +605,15 @@ def checkout_confirm(*, session: CheckoutSession) -> bool:
     except stripe_client.StripeUnavailable:
         return False
     local = checkout_fulfil(session=data)
-    return bool(local and local.fulfilled_at)
+    return bool(local and local.fulfilled_at) and _is_active(session)
+
+
+def _is_active(session: CheckoutSession) -> bool:
+    from courses.models import Enrollment
+
+    return Enrollment.objects.filter(
+        billing__checkout_sessions=session, status=EnrollmentStatus.ACTIVE
+    ).exists()
 
 
 @transaction.atomic
@@ -584,9 +621,17 @@ def checkout_cancel(*, session: CheckoutSession) -> None:
     """The person left Checkout: nothing was charged; the pending enrollment is cancelled."""
     from courses.services.enrollment import enrollment_set_status as set_status
 
+    from . import stripe_client
+
     local = CheckoutSession.objects.select_for_update().get(pk=session.pk)
     if local.fulfilled_at is not None:
         return
+    if local.stripe_session_id:
+        # Close it at Stripe first, so the abandoned page can no longer take a payment.
+        # If Stripe is unreachable it expires by itself within a day, and fulfilment refuses a
+        # cancelled enrollment anyway.
+        with contextlib.suppress(stripe_client.StripeUnavailable):
+            stripe_client.checkout_session_expire(local.stripe_session_id)
     local.status = CheckoutSession.Status.EXPIRED
     local.save(update_fields=["status"])
     enrollment = local.account.enrollment

@@ -229,3 +229,14 @@ def undelivered_events(*, since: int) -> list[dict]:
     except stripe.StripeError as exc:
         raise StripeUnavailable(type(exc).__name__) from None
     return [event.to_dict(for_json=True) for event in page.auto_paging_iter()]
+
+
+def checkout_session_expire(session_id: str) -> None:
+    """Close an open Checkout Session so it can no longer be paid (the person cancelled). One
+    that is already complete or expired is left as it is."""
+    try:
+        stripe.checkout.Session.expire(session_id, **_opts())
+    except stripe.InvalidRequestError:
+        return
+    except stripe.StripeError as exc:
+        raise StripeUnavailable(type(exc).__name__) from None

@@ -117,8 +117,15 @@ def enrollment_place(*, enrollment: Enrollment, today: date | None = None) -> En
     from django.db.models import Count, Q
     from django.utils import timezone as dj_timezone
 
-    today = today or dj_timezone.localdate()
-    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    enrollment = (
+        Enrollment.objects.select_for_update().select_related("client").get(pk=enrollment.pk)
+    )
+    if today is None:
+        from zoneinfo import ZoneInfo
+
+        # The client's own today: someone paying at 8:30 pm in New York starts today, not on
+        # the next UTC day.
+        today = dj_timezone.localdate(timezone=ZoneInfo(enrollment.client.timezone))
     if enrollment.cohort_id is not None:
         return enrollment
     candidates = (

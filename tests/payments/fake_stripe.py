@@ -8,6 +8,7 @@ SDK's own. Only the far side is fake. It models the part of the API E-Hab uses:
     POST   /v1/prices      GET /v1/prices  GET /v1/prices/{id}     (lookup keys, transfer)
     POST   /v1/customers                   GET /v1/customers/{id}
     POST   /v1/checkout/sessions           GET /v1/checkout/sessions/{id}
+    POST   /v1/checkout/sessions/{id}/expire
     POST   /v1/billing_portal/sessions
     POST   /v1/refunds                     GET /v1/refunds/{id}
     GET    /v1/subscriptions/{id}          DELETE /v1/subscriptions/{id}  (cancel)
@@ -758,6 +759,7 @@ class FakeStripe:
                 "/v1/checkout/sessions/{id}",
                 self._retrieve("checkout_sessions", "checkout.session"),
             ),
+            route("POST", "/v1/checkout/sessions/{id}/expire", self._checkout_expire),
             route(
                 "POST",
                 "/v1/billing_portal/sessions",
@@ -1116,6 +1118,18 @@ class FakeStripe:
         }
         self.refunds[refund["id"]] = refund
         return dict(refund)
+
+    def _checkout_expire(self, params, session_id):
+        session = self.checkout_sessions.get(session_id)
+        if session is None:
+            raise _missing("checkout.session", session_id)
+        if session["status"] != "open":
+            raise _bad(
+                "Only Checkout Sessions with a status of `open` can be expired.",
+                code="checkout_session_not_open",
+            )
+        session.update(status="expired", url=None)
+        return self._public(session)
 
     def _subscription_cancel(self, params, sub_id):
         sub = self.subscriptions.get(sub_id)

@@ -102,3 +102,26 @@ def test_a_returning_client_keeps_one_stripe_customer(plan, stripe_on, client_a)
     BillingAccount.objects.create(enrollment=earlier, plan=plan, stripe_customer_id="cus_kept")
     session = checkout_prepare(user=client_a, plan=other)
     assert session.account.stripe_customer_id == "cus_kept"
+
+
+def test_cancelling_closes_the_stripe_page_and_a_late_payment_grants_nothing(plan, stripe_on):
+    from payments.services import checkout_cancel, checkout_fulfil
+
+    session = start(UserFactory(role="client"), plan)
+    checkout_cancel(session=session)
+    assert stripe_on.checkout_sessions[session.stripe_session_id]["status"] == "expired"
+    # Even a payment that slipped through is not granted silently: staff are told.
+    billing = UserFactory(role="billing")
+    paid = {
+        **stripe_on.checkout_sessions[session.stripe_session_id],
+        "status": "complete",
+        "payment_status": "paid",
+        "client_reference_id": session.reference,
+    }
+    checkout_fulfil(session=paid)
+    account = BillingAccount.objects.select_related("enrollment").get()
+    assert account.enrollment.status == "cancelled"
+    assert account.state == BillingState.AWAITING_PAYMENT
+    assert not Notification.objects.filter(kind=Kind.WELCOME).exists()
+    assert Notification.objects.filter(kind=Kind.BILLING_ALERT, user=billing).exists()
+    assert checkout_confirm(session=session) is False
