@@ -123,7 +123,7 @@ def _alert_billing_staff(account: BillingAccount, *, reason: str) -> None:
     notifications_enqueue(
         [
             (person, Kind.BILLING_ALERT, f"billing_alert:{reason}:{person.pk}:{account.pk}", "home")
-            for person in User.objects.filter(role=Role.BILLING, is_active=True)
+            for person in User.objects.filter(role__in=[Role.BILLING, Role.ADMIN], is_active=True)
         ]
     )
 
@@ -451,6 +451,7 @@ def _charge_refunded(charge: dict, event_id: str) -> bool:
         .select_related("enrollment__client")
         .get(pk=payment.account_id)
     )
+    _alert_billing_staff(account, reason=f"refund:{charge.get('id', '')}")
     if full and B.REFUNDED in ALLOWED_TRANSITIONS.get(account.state, frozenset()):
         billing_set_state(account=account, to=B.REFUNDED, reason="refunded",
                           stripe_event_id=event_id)  # fmt: skip
@@ -468,6 +469,7 @@ def _dispute_created(dispute: dict, event_id: str) -> bool:
         .select_related("enrollment__client")
         .get(pk=payment.account_id)
     )
+    _alert_billing_staff(account, reason=f"dispute:{dispute.get('id', '')}")
     if B.DISPUTED in ALLOWED_TRANSITIONS.get(account.state, frozenset()):
         billing_set_state(account=account, to=B.DISPUTED, reason="dispute_created",
                           stripe_event_id=event_id)  # fmt: skip

@@ -162,6 +162,11 @@ def checkout_session_create(
         params["subscription_data"] = {"metadata": {"reference": reference}}
     else:
         params["payment_intent_data"] = {"metadata": {"reference": reference}}
+        # A customer and an invoice for one-time payments too, so every client has receipts and
+        # can use the Customer Portal.
+        params["invoice_creation"] = {"enabled": True}
+        if not customer_id:
+            params["customer_creation"] = "always"
     try:
         session = stripe.checkout.Session.create(
             idempotency_key=f"checkout-{reference}", **params, **_opts()

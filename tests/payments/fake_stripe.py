@@ -750,6 +750,7 @@ class FakeStripe:
                     "customer": None,
                     "customer_email": None,
                     "customer_creation": None,
+                    "invoice_creation": {"enabled": None},
                     "subscription_data": {"metadata": None, "description": None},
                     "payment_intent_data": {"metadata": None, "description": None},
                 },

@@ -188,10 +188,19 @@ def test_a_full_refund_moves_billing_to_refunded_and_touches_no_clinical_record(
     assert Enrollment.objects.get().status == "active"  # clinical access is not billing's call
 
 
-def test_a_dispute_marks_billing_disputed(paid_once):
+def test_a_dispute_marks_billing_disputed_and_tells_billing_staff_and_admins(
+    paid_once, billing_user, admin_user
+):
+    from notifications.models import Kind, Notification
+
     deliver(load(V, "charge.dispute.created.inquiry"))
+    deliver(load(V, "charge.dispute.created.inquiry"))  # Stripe retries: once is enough
     assert state() == BillingState.DISPUTED
     assert Payment.objects.get().status == Payment.Status.DISPUTED
+    alerted = set(
+        Notification.objects.filter(kind=Kind.BILLING_ALERT).values_list("user_id", flat=True)
+    )
+    assert alerted == {billing_user.pk, admin_user.pk}
 
 
 def test_a_manual_invoice_with_no_subscription_of_ours_is_ignored(paid_once):

@@ -343,16 +343,21 @@ def test_a_retrieved_paid_session_is_plain_data_that_fulfils_a_full_payment(fake
     assert (data["status"], data["payment_status"], data["amount_total"]) == (
         "complete", "paid", 45000,
     )  # fmt: skip
-    assert data["customer"] is None  # payment mode creates no customer ("if_required")
+    # One-time payments ask Stripe for a customer and an invoice too (receipts, the portal).
+    assert data["customer"].startswith("cus_")
     assert fake_stripe.api_calls("GET", f"/v1/checkout/sessions/{session_id}")
 
     assert checkout_fulfil(session=data).fulfilled_at is not None
     account = BillingAccount.objects.select_related("enrollment").get()
     assert account.state == BillingState.PAID_IN_FULL
     assert account.enrollment.status == EnrollmentStatus.ACTIVE
+    assert account.stripe_customer_id == data["customer"]
     payment = Payment.objects.get()
     assert payment.stripe_payment_intent_id == data["payment_intent"]
     assert payment.amount == Decimal("450.00")
+    sent = fake_stripe.api_calls("POST", "/v1/checkout/sessions")[0].params
+    assert sent["invoice_creation"] == {"enabled": "true"}
+    assert sent["customer_creation"] == "always"
 
 
 @pytest.mark.django_db
