@@ -241,3 +241,31 @@ def test_the_webhook_answers_quickly_and_defers_the_work(client, checkout):
     # Stored, not yet applied: the worker applies it after commit.
     assert StripeEvent.objects.get().status == StripeEvent.Status.RECEIVED
     assert BillingAccount.objects.get().state == BillingState.AWAITING_PAYMENT
+
+
+def test_a_failure_while_storing_answers_5xx_keeps_nothing_and_stripes_retry_succeeds(
+    client, checkout, monkeypatch
+):
+    """Stripe retries any non-2xx: if the event cannot be stored, nothing half-done remains
+    and the redelivery is accepted and applied."""
+    from django.db import DatabaseError
+
+    from payments import (
+        services,
+        views,  # noqa: F401 - the view imports the service at call time
+    )
+
+    real = services.stripe_event_store
+
+    def broken(**kwargs):
+        raise DatabaseError("database unavailable")
+
+    monkeypatch.setattr(services, "stripe_event_store", broken)
+    client.raise_request_exception = False
+    event = completed_for(checkout)
+    assert post(client, event).status_code == 500
+    assert not StripeEvent.objects.exists()
+    monkeypatch.setattr(services, "stripe_event_store", real)
+    assert post(client, event).status_code == 200
+    process_all()
+    assert BillingAccount.objects.get().state == BillingState.PAID_IN_FULL
