@@ -137,40 +137,36 @@ def _suds(request):
     return form.cleaned_data["suds"]
 
 
-@own_program
-def lesson_begin(request, lesson_id: int):
+def _record_progress(request, lesson_id: int, *, finish: bool):
+    """Begin (SUDS before) or finish (SUDS after) a lesson; one gate, one service."""
     lesson, release = access_lesson(user=request.user, lesson_id=lesson_id, for_write=True)
     if refused := _only(request, "POST"):
         return refused
+    service, rating = (lesson_complete, "suds_after") if finish else (lesson_start, "suds_before")
     try:
-        lesson_start(
+        service(
             enrollment=release.enrollment,
             lesson=lesson,
             acting_user=request.user,
-            suds_before=_suds(request),
-        )
-    except ProgressError as exc:
-        messages.error(request, str(exc))
-    return redirect("courses:lesson", lesson_id=lesson.pk)
-
-
-@own_program
-def lesson_finish(request, lesson_id: int):
-    lesson, release = access_lesson(user=request.user, lesson_id=lesson_id, for_write=True)
-    if refused := _only(request, "POST"):
-        return refused
-    try:
-        lesson_complete(
-            enrollment=release.enrollment,
-            lesson=lesson,
-            acting_user=request.user,
-            suds_after=_suds(request),
+            **{rating: _suds(request)},
         )
     except ProgressError as exc:
         messages.error(request, str(exc))
         return redirect("courses:lesson", lesson_id=lesson.pk)
+    if not finish:
+        return redirect("courses:lesson", lesson_id=lesson.pk)
     messages.success(request, "Marked as done. Well done for showing up for yourself.")
     return redirect("courses:module", module_id=lesson.module_id)
+
+
+@own_program
+def lesson_begin(request, lesson_id: int):
+    return _record_progress(request, lesson_id, finish=False)
+
+
+@own_program
+def lesson_finish(request, lesson_id: int):
+    return _record_progress(request, lesson_id, finish=True)
 
 
 @own_program
