@@ -68,6 +68,22 @@ def choose_plan(request, plan_slug: str):
     return render(request, "payments/join/plan.html", {"plan": plan, "form": form})
 
 
+def _welcome(session: CheckoutSession, granted: bool) -> dict:
+    """The success page's context: once granted, whether week 1 is open yet or when it opens."""
+    context = {"session": session, "granted": granted}
+    if granted:
+        from courses.models import Enrollment
+        from courses.selectors import course_overview
+
+        enrollment = Enrollment.objects.select_related("track", "cohort", "client").get(
+            pk=session.account.enrollment_id
+        )
+        overview = course_overview(enrollment=enrollment)
+        context["first_open"] = overview.current is not None
+        context["first_opens_at"] = overview.next_locked.due_at if overview.next_locked else None
+    return context
+
+
 def _own_session(request, reference: str) -> CheckoutSession:
     session = (
         CheckoutSession.objects.select_related("account__enrollment", "account__plan")
@@ -85,7 +101,7 @@ def done(request, reference: str):
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
     granted = checkout_confirm(session=session)
-    return render(request, "payments/join/done.html", {"session": session, "granted": granted})
+    return render(request, "payments/join/done.html", _welcome(session, granted))
 
 
 @login_required
@@ -95,7 +111,7 @@ def status(request, reference: str):
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
     granted = checkout_confirm(session=session)
-    return render(request, "payments/join/_status.html", {"session": session, "granted": granted})
+    return render(request, "payments/join/_status.html", _welcome(session, granted))
 
 
 @login_required

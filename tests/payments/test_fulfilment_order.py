@@ -125,3 +125,34 @@ def test_cancelling_closes_the_stripe_page_and_a_late_payment_grants_nothing(pla
     assert not Notification.objects.filter(kind=Kind.WELCOME).exists()
     assert Notification.objects.filter(kind=Kind.BILLING_ALERT, user=billing).exists()
     assert checkout_confirm(session=session) is False
+
+
+def test_the_welcome_says_when_the_first_week_opens(plan, stripe_on, client, signed_in):
+    import time_machine
+    from django.urls import reverse
+
+    user = UserFactory(role="client")
+    # 01:30 UTC is 20:30 the evening before in New York: week 1 opens the next morning.
+    with time_machine.travel("2026-11-24 01:30:00Z", tick=False):
+        session = start(user, plan)
+        stripe_on.complete_session(session.stripe_session_id, paid=True)
+        signed_in(user)
+        body = client.get(reverse("join:done", args=[session.reference])).content.decode()
+    assert "You're enrolled" in body
+    assert "Your first week is ready" in body
+
+
+def test_the_welcome_gives_the_time_when_week_one_is_not_open_yet(
+    plan, stripe_on, client, signed_in
+):
+    import time_machine
+    from django.urls import reverse
+
+    user = UserFactory(role="client")
+    # 10:00 UTC is 05:00 in New York: week 1 opens at 06:00 today.
+    with time_machine.travel("2026-11-24 10:00:00Z", tick=False):
+        session = start(user, plan)
+        stripe_on.complete_session(session.stripe_session_id, paid=True)
+        signed_in(user)
+        body = client.get(reverse("join:done", args=[session.reference])).content.decode()
+    assert "Your first week opens on Tuesday, November 24 at 6:00 AM" in body
