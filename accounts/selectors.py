@@ -1,12 +1,11 @@
 """Reads of accounts."""
 
 from .models import User
-from .roles import Role
 
 
-def users_with_role(*, role: str):
-    """Active users of one role, by email."""
-    return User.objects.filter(role=role, is_active=True).order_by("email")
+def users_with_roles(*roles: str):
+    """Active users holding any of `roles`, by email."""
+    return User.objects.filter(role__in=roles, is_active=True).order_by("email")
 
 
 def user_has_totp(*, user: User) -> bool:
@@ -14,6 +13,3 @@ def user_has_totp(*, user: User) -> bool:
     from allauth.mfa.models import Authenticator
 
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
-
-
-__all__ = ["Role", "user_has_totp", "users_with_role"]

@@ -63,32 +63,52 @@ def _active_lessons():
     )
 
 
-_STRUCTURE_CACHE: dict[tuple[int, str], list[Module]] = {}
-_STRUCTURE_CACHE_SIZE = 64
+# Track content changes only through load_curriculum, which gives the track a new content
+# token, so each process keeps it under (what, track id, token). The cached objects are shared
+# between requests and must be treated as read-only.
+_CONTENT_CACHE: dict[tuple[str, int, str], object] = {}
+_CONTENT_CACHE_SIZE = 128
+
+
+def _track_content(track, what: str, build):
+    key = (what, track.pk, track.content_token)
+    if key not in _CONTENT_CACHE:
+        if len(_CONTENT_CACHE) >= _CONTENT_CACHE_SIZE:
+            _CONTENT_CACHE.clear()
+        _CONTENT_CACHE[key] = build()
+    return _CONTENT_CACHE[key]
 
 
 def track_structure(*, track) -> list[Module]:
-    """The track's live modules in order, each with `active_lessons` (titles and flags only).
-
-    Content changes only through load_curriculum, which gives the track a new content token, so
-    the structure is cached per process under (track id, token): 2 queries on a miss, 0 after.
-    The objects are shared between requests and must be treated as read-only.
-    """
-    key = (track.pk, track.content_token)
-    cached = _STRUCTURE_CACHE.get(key)
-    if cached is None:
-        cached = list(
+    """The track's live modules in order, each with `active_lessons` (titles and flags only);
+    2 queries on a cache miss, none after."""
+    return _track_content(
+        track,
+        "structure",
+        lambda: list(
             Module.objects.filter(track_id=track.pk, retired_at__isnull=True)
             .only(
                 "id", "track_id", "week", "order", "title", "summary", "trauma_intense", "status"
             )  # fmt: skip
             .order_by("week", "order")
             .prefetch_related(_active_lessons())
-        )
-        if len(_STRUCTURE_CACHE) >= _STRUCTURE_CACHE_SIZE:
-            _STRUCTURE_CACHE.clear()
-        _STRUCTURE_CACHE[key] = cached
-    return cached
+        ),
+    )
+
+
+def track_lessons(*, track) -> dict[int, Lesson]:
+    """Every live lesson of the track by id, with bodies, each with its module and the program
+    joined; cached like `track_structure`."""
+    return _track_content(
+        track,
+        "lessons",
+        lambda: {
+            lesson.pk: lesson
+            for lesson in Lesson.objects.filter(
+                module__track_id=track.pk, retired_at__isnull=True, module__retired_at__isnull=True
+            ).select_related("module__track__program")
+        },
+    )
 
 
 def released_and_done(*, enrollment: Enrollment) -> tuple[set[int], set[int]]:
@@ -103,27 +123,6 @@ def released_and_done(*, enrollment: Enrollment) -> tuple[set[int], set[int]]:
     for pk, kind in released.union(done, all=True):
         (module_ids if kind == "r" else lesson_ids).add(pk)
     return module_ids, lesson_ids
-
-
-_LESSON_CACHE: dict[tuple[int, str], dict[int, Lesson]] = {}
-
-
-def track_lessons(*, track) -> dict[int, Lesson]:
-    """Every live lesson of the track by id, with bodies, each with its module and the program
-    joined; cached per process under (track id, content token) like `track_structure`."""
-    key = (track.pk, track.content_token)
-    cached = _LESSON_CACHE.get(key)
-    if cached is None:
-        cached = {
-            lesson.pk: lesson
-            for lesson in Lesson.objects.filter(
-                module__track_id=track.pk, retired_at__isnull=True, module__retired_at__isnull=True
-            ).select_related("module__track__program")
-        }
-        if len(_LESSON_CACHE) >= _STRUCTURE_CACHE_SIZE:
-            _LESSON_CACHE.clear()
-        _LESSON_CACHE[key] = cached
-    return cached
 
 
 def program_map(

@@ -93,26 +93,33 @@ def notifications_enqueue(items: list[tuple], *, now: datetime | None = None) ->
                 created_at=now,
             )
         )
-    before = Notification.objects.filter(dedupe_key__in=[r.dedupe_key for r in rows]).count()
-    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
-    after = Notification.objects.filter(dedupe_key__in=[r.dedupe_key for r in rows]).count()
-    return after - before
+    existing = set(
+        Notification.objects.filter(dedupe_key__in=[r.dedupe_key for r in rows]).values_list(
+            "dedupe_key", flat=True
+        )
+    )
+    new = [r for r in rows if r.dedupe_key not in existing]
+    # A concurrent writer may still win a key between the read and the insert; the unique
+    # constraint keeps it at most once either way.
+    Notification.objects.bulk_create(new, ignore_conflicts=True, batch_size=2000)
+    return len(new)
 
 
 def notification_enqueue(*, user, kind: str, dedupe_key: str, link_target: str = "home") -> bool:
     """Enqueue one message; True when it was new. Wakes the relay after commit."""
-    from .tasks import relay_due_notifications
-
     created = notifications_enqueue([(user, kind, dedupe_key, link_target)]) > 0
     if created:
-        transaction.on_commit(lambda: _wake_relay(relay_due_notifications))
+        transaction.on_commit(relay_wake)
     return created
 
 
-def _wake_relay(task) -> None:
-    # A broker outage must not fail the request: beat runs the relay every minute anyway.
+def relay_wake() -> None:
+    """Ask a worker to deliver due messages now; a no-op if the broker is down (beat runs the
+    relay every minute anyway, so a broker outage never fails a request)."""
+    from .tasks import relay_due_notifications
+
     try:
-        task.delay()
+        relay_due_notifications.delay()
     except Exception:  # noqa: BLE001 - kombu raises many types when the broker is down
         return
 

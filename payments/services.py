@@ -89,42 +89,49 @@ def billing_set_state(
 GRACE_PERIOD = timedelta(days=7)
 
 
+def _staff_alerts(account: BillingAccount, *, reason: str, people) -> list[tuple]:
+    from notifications.models import Kind
+
+    return [
+        (person, Kind.BILLING_ALERT, f"billing_alert:{reason}:{person.pk}:{account.pk}", "home")
+        for person in people
+    ]
+
+
 def _alert_past_due(account: BillingAccount) -> None:
     """Tell the client discreetly, and alert billing staff and the client's clinicians."""
-    from accounts.models import User
     from accounts.roles import Role
+    from accounts.selectors import users_with_roles
     from care.models import CareAssignment
     from notifications.models import Kind
     from notifications.services import notifications_enqueue
 
     client = account.enrollment.client
     day = timezone.localdate()
-    items = [(client, Kind.BILLING_PAST_DUE, f"past_due:{account.pk}:{day}", "billing:account")]
-    staff = list(User.objects.filter(role=Role.BILLING, is_active=True))
-    staff += [
+    clinicians = [
         a.clinician
         for a in CareAssignment.objects.filter(client=client, is_active=True).select_related(
             "clinician"
         )
     ]
-    items += [
-        (person, Kind.BILLING_ALERT, f"billing_alert:{person.pk}:{account.pk}:{day}", "home")
-        for person in staff
-    ]
-    notifications_enqueue(items)
+    notifications_enqueue(
+        [(client, Kind.BILLING_PAST_DUE, f"past_due:{account.pk}:{day}", "billing:account")]
+        + _staff_alerts(
+            account,
+            reason=f"past_due:{day}",
+            people=[*users_with_roles(Role.BILLING), *clinicians],
+        )
+    )
 
 
 def _alert_billing_staff(account: BillingAccount, *, reason: str) -> None:
-    from accounts.models import User
+    """Alert billing staff and administrators (refunds, disputes, a payment after cancelling)."""
     from accounts.roles import Role
-    from notifications.models import Kind
+    from accounts.selectors import users_with_roles
     from notifications.services import notifications_enqueue
 
     notifications_enqueue(
-        [
-            (person, Kind.BILLING_ALERT, f"billing_alert:{reason}:{person.pk}:{account.pk}", "home")
-            for person in User.objects.filter(role__in=[Role.BILLING, Role.ADMIN], is_active=True)
-        ]
+        _staff_alerts(account, reason=reason, people=users_with_roles(Role.BILLING, Role.ADMIN))
     )
 
 
@@ -182,10 +189,16 @@ def checkout_fulfil(*, session: dict, stripe_event_id: str = "") -> CheckoutSess
         )
         _alert_billing_staff(account, reason="paid_after_cancel")
         return local
-    account.stripe_customer_id = session.get("customer") or account.stripe_customer_id
-    if session.get("mode") == "subscription":
-        account.stripe_subscription_id = session.get("subscription") or ""
-    account.save(update_fields=["stripe_customer_id", "stripe_subscription_id"])
+    changed = []
+    if session.get("customer") and session["customer"] != account.stripe_customer_id:
+        account.stripe_customer_id = session["customer"]
+        changed.append("stripe_customer_id")
+    subscription = session.get("subscription") if session.get("mode") == "subscription" else None
+    if subscription and subscription != account.stripe_subscription_id:
+        account.stripe_subscription_id = subscription
+        changed.append("stripe_subscription_id")
+    if changed:
+        account.save(update_fields=changed)
     if session.get("mode") == "payment" and session.get("payment_intent"):
         Payment.objects.get_or_create(
             stripe_payment_intent_id=session["payment_intent"],

@@ -1,6 +1,7 @@
 """The only module that imports `stripe` (HOUSE_STYLE 10). Everything sent to Stripe is an
 opaque reference or a neutral name (L-5)."""
 
+import contextlib
 import json
 from decimal import Decimal
 
@@ -10,6 +11,15 @@ from django.conf import settings
 
 class StripeUnavailable(Exception):
     """Stripe could not be reached or refused the request (no health data in the message)."""
+
+
+@contextlib.contextmanager
+def _stripe_errors():
+    """Any failure talking to Stripe becomes StripeUnavailable, with no request detail."""
+    try:
+        yield
+    except stripe.StripeError as exc:
+        raise StripeUnavailable(type(exc).__name__) from None
 
 
 class InvalidWebhook(Exception):
@@ -58,18 +68,14 @@ def subscription_cancel(subscription_id: str) -> None:
     already gone (cancelled by us, the portal, or Stripe) counts as done."""
     if not settings.STRIPE_ENABLED:
         return
-    try:
-        stripe.Subscription.cancel(
-            subscription_id,
-            api_key=settings.STRIPE_SECRET_KEY,
-            idempotency_key=f"cancel-{subscription_id}",
-        )
-    except stripe.InvalidRequestError as exc:
-        if getattr(exc, "code", None) == "resource_missing":
-            return
-        raise StripeUnavailable(type(exc).__name__) from None
-    except stripe.StripeError as exc:
-        raise StripeUnavailable(type(exc).__name__) from None
+    with _stripe_errors():
+        try:
+            stripe.Subscription.cancel(
+                subscription_id, idempotency_key=f"cancel-{subscription_id}", **_opts()
+            )
+        except stripe.InvalidRequestError as exc:
+            if getattr(exc, "code", None) != "resource_missing":
+                raise
 
 
 def _opts() -> dict:
@@ -87,10 +93,8 @@ def plan_sync(*, lookup_key: str, amount: Decimal, currency: str, interval: str 
     takes the lookup key over (transfer_lookup_key), as Stripe prices are immutable. Names are
     neutral (L-5).
     """
-    try:
+    with _stripe_errors():
         return _plan_sync(lookup_key, amount, currency, interval)
-    except stripe.StripeError as exc:
-        raise StripeUnavailable(type(exc).__name__) from None
 
 
 def _plan_sync(lookup_key: str, amount: Decimal, currency: str, interval: str | None) -> str:
@@ -167,81 +171,63 @@ def checkout_session_create(
         params["invoice_creation"] = {"enabled": True}
         if not customer_id:
             params["customer_creation"] = "always"
-    try:
+    with _stripe_errors():
         session = stripe.checkout.Session.create(
             idempotency_key=f"checkout-{reference}", **params, **_opts()
         )
-    except stripe.StripeError as exc:
-        raise StripeUnavailable(type(exc).__name__) from None
     return session.id, session.url
 
 
 def checkout_session_retrieve(session_id: str) -> dict:
     """The Checkout Session as plain data (for the success page's fulfilment)."""
-    try:
+    with _stripe_errors():
         return stripe.checkout.Session.retrieve(session_id, **_opts()).to_dict(for_json=True)
-    except stripe.StripeError as exc:
-        raise StripeUnavailable(type(exc).__name__) from None
 
 
 def portal_session_create(*, customer_id: str, return_url: str) -> str:
     """A Customer Portal session (update card, receipts); returns its URL."""
-    try:
+    with _stripe_errors():
         session = stripe.billing_portal.Session.create(
             customer=customer_id, return_url=return_url, **_opts()
         )
-    except stripe.StripeError as exc:
-        raise StripeUnavailable(type(exc).__name__) from None
     return session.url
 
 
 def refund_create(*, payment_intent_id: str, amount: Decimal, currency: str, key: str) -> str:
     """Refund all or part of a payment, at most once per idempotency `key`; returns its id."""
-    try:
+    with _stripe_errors():
         refund = stripe.Refund.create(
             payment_intent=payment_intent_id,
             amount=to_minor_units(amount, currency),
             idempotency_key=key,
             **_opts(),
         )
-    except stripe.StripeError as exc:
-        raise StripeUnavailable(type(exc).__name__) from None
     return refund.id
 
 
 def subscription_retrieve(subscription_id: str) -> dict:
     """A subscription as plain data."""
-    try:
+    with _stripe_errors():
         return stripe.Subscription.retrieve(subscription_id, **_opts()).to_dict(for_json=True)
-    except stripe.StripeError as exc:
-        raise StripeUnavailable(type(exc).__name__) from None
 
 
 def paid_invoices(subscription_id: str) -> list[dict]:
     """The paid invoices of a subscription, newest first, as plain data."""
-    try:
+    with _stripe_errors():
         page = stripe.Invoice.list(subscription=subscription_id, status="paid", limit=24, **_opts())
-    except stripe.StripeError as exc:
-        raise StripeUnavailable(type(exc).__name__) from None
     return [invoice.to_dict(for_json=True) for invoice in page.data]
 
 
 def undelivered_events(*, since: int) -> list[dict]:
     """Events Stripe could not deliver to us since a Unix time, as plain data."""
-    try:
+    with _stripe_errors():
         page = stripe.Event.list(delivery_success=False, created={"gte": since}, limit=100,
                                  **_opts())  # fmt: skip
-    except stripe.StripeError as exc:
-        raise StripeUnavailable(type(exc).__name__) from None
     return [event.to_dict(for_json=True) for event in page.auto_paging_iter()]
 
 
 def checkout_session_expire(session_id: str) -> None:
     """Close an open Checkout Session so it can no longer be paid (the person cancelled). One
     that is already complete or expired is left as it is."""
-    try:
+    with _stripe_errors(), contextlib.suppress(stripe.InvalidRequestError):
         stripe.checkout.Session.expire(session_id, **_opts())
-    except stripe.InvalidRequestError:
-        return
-    except stripe.StripeError as exc:
-        raise StripeUnavailable(type(exc).__name__) from None

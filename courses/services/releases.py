@@ -139,7 +139,7 @@ def _release(
 ) -> list[ModuleRelease]:
     """Write ledger rows, outbox rows and next-due times for many enrollments in a few queries."""
     from notifications.models import Kind
-    from notifications.services import notifications_enqueue
+    from notifications.services import notifications_enqueue, relay_wake
 
     rows, schedule_updates = [], []
     for enrollment, items, next_at in plans:
@@ -179,17 +179,10 @@ def _release(
             ],
             now=now,
         )
-        transaction.on_commit(_wake_relay)
+        transaction.on_commit(relay_wake)
     if schedule_updates:
         Enrollment.objects.bulk_update(schedule_updates, ["next_release_at"], batch_size=2000)
     return written
-
-
-def _wake_relay() -> None:
-    from notifications.services import _wake_relay as wake
-    from notifications.tasks import relay_due_notifications
-
-    wake(relay_due_notifications)
 
 
 @transaction.atomic
