@@ -1,8 +1,9 @@
 """Access to course content: a client opens only weeks released to them (the ledger decides)."""
 
+from ehab import rawsql
 from ehab.access import deny
 
-from .models import Lesson, ModuleRelease
+from .models import Enrollment, Lesson, ModuleRelease, Track
 
 
 def access_module(*, user, module_id, for_write: bool = False) -> ModuleRelease:
@@ -23,24 +24,32 @@ def access_module(*, user, module_id, for_write: bool = False) -> ModuleRelease:
 
 
 def access_lesson(*, user, lesson_id, for_write: bool = False) -> tuple[Lesson, ModuleRelease]:
-    """The lesson and the release that opens it for `user`, or a denied 404 (one query; the
-    lesson itself comes from the track's cached content)."""
+    """The lesson and the release that opens it for `user`, or a denied 404 (one hand-written
+    query, as every lesson visit makes it; the lesson itself comes from the track's cached
+    content)."""
     from .selectors import track_lessons
 
-    release = (
-        ModuleRelease.objects.filter(
-            enrollment__client_id=user.pk,
-            module__lessons__id=lesson_id,
-            module__lessons__retired_at__isnull=True,
-        )
-        .select_related("enrollment", "module__track")
-        .order_by("-enrollment__created_at")
-        .first()
+    found = rawsql.fetch(
+        f"SELECT {rawsql.columns(ModuleRelease, 'r')}, {rawsql.columns(Enrollment, 'e')}, "  # noqa: S608 - names from the models, values bound
+        f"{rawsql.columns(Track, 't')} FROM {rawsql.table(ModuleRelease)} r "
+        f"JOIN {rawsql.table(Enrollment)} e ON e.id = r.enrollment_id "
+        f"JOIN {rawsql.table(Track)} t ON t.id = e.track_id "
+        "WHERE e.client_id = %s AND r.module_id = "
+        f"(SELECT module_id FROM {rawsql.table(Lesson)} WHERE id = %s AND retired_at IS NULL) "
+        "ORDER BY e.created_at DESC LIMIT 1",
+        [user.pk, int(lesson_id)],
+        ModuleRelease,
+        Enrollment,
+        Track,
     )
     lesson = None
-    if release is not None:
-        lesson = track_lessons(track=release.module.track).get(int(lesson_id))
+    if found:
+        release, enrollment, track = found[0]
+        lesson = track_lessons(track=track).get(int(lesson_id))
     if lesson is None:
         deny(user=user, target_type="courses.lesson", target_id=lesson_id, for_write=for_write)
-    release.enrollment.client = user
+    enrollment.track = track
+    enrollment.client = user
+    release.enrollment = enrollment
+    release.module = lesson.module  # the cached module, with its track and program
     return lesson, release

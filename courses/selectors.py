@@ -4,31 +4,44 @@ queries, however many weeks or lessons the track has and however much progress e
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Prefetch, Value
+from django.db.models import Prefetch
 
 from care.models import WorksheetResponse
+from ehab import rawsql
 
 from .models import (
     LIVE_STATUSES,
+    Cohort,
     Enrollment,
     Lesson,
     LessonProgress,
     Module,
     ModuleRelease,
+    Track,
 )
 from .services.releases import module_due_at
 
 
 def current_enrollment_for(*, client) -> Enrollment | None:
-    """The client's live enrollment (the newest, if several), with its track and cohort."""
-    enrollment = (
-        Enrollment.objects.filter(client=client, status__in=LIVE_STATUSES)
-        .select_related("track", "cohort")
-        .order_by("-created_at")
-        .first()
+    """The client's live enrollment (the newest, if several), with its track and cohort (1
+    query, hand-written: every client page starts here; see ehab/rawsql.py)."""
+    found = rawsql.fetch(
+        f"SELECT {rawsql.columns(Enrollment, 'e')}, {rawsql.columns(Track, 't')}, "  # noqa: S608 - names from the models, values bound
+        f"{rawsql.columns(Cohort, 'c')} FROM {rawsql.table(Enrollment)} e "
+        f"JOIN {rawsql.table(Track)} t ON t.id = e.track_id "
+        f"LEFT JOIN {rawsql.table(Cohort)} c ON c.id = e.cohort_id "
+        f"WHERE e.client_id = %s AND e.status IN ({', '.join(['%s'] * len(LIVE_STATUSES))}) "
+        "ORDER BY e.created_at DESC LIMIT 1",
+        [client.pk, *LIVE_STATUSES],
+        Enrollment,
+        Track,
+        Cohort,
     )
-    if enrollment is not None:
-        enrollment.client = client  # the same person; spares a join
+    if not found:
+        return None
+    enrollment, track, cohort = found[0]
+    enrollment.track, enrollment.cohort = track, cohort
+    enrollment.client = client  # the same person; spares a join
     return enrollment
 
 
@@ -112,16 +125,16 @@ def track_lessons(*, track) -> dict[int, Lesson]:
 
 
 def released_and_done(*, enrollment: Enrollment) -> tuple[set[int], set[int]]:
-    """The ids of the enrollment's released modules and completed lessons, in one query."""
-    released = ModuleRelease.objects.filter(enrollment=enrollment).values_list(
-        "module_id", Value("r")
-    )
-    done = LessonProgress.objects.filter(
-        enrollment=enrollment, completed_at__isnull=False
-    ).values_list("lesson_id", Value("d"))
+    """The ids of the enrollment's released modules and completed lessons (1 query,
+    hand-written: the home page and the map need it on every visit)."""
     module_ids, lesson_ids = set(), set()
-    for pk, kind in released.union(done, all=True):
-        (module_ids if kind == "r" else lesson_ids).add(pk)
+    for pk, is_release in rawsql.rows(
+        f"SELECT module_id, 1 FROM {rawsql.table(ModuleRelease)} WHERE enrollment_id = %s "  # noqa: S608 - names from the models, values bound
+        f"UNION ALL SELECT lesson_id, 0 FROM {rawsql.table(LessonProgress)} "
+        "WHERE enrollment_id = %s AND completed_at IS NOT NULL",
+        [enrollment.pk, enrollment.pk],
+    ):
+        (module_ids if is_release else lesson_ids).add(pk)
     return module_ids, lesson_ids
 
 
@@ -193,14 +206,33 @@ def lesson_progress_for(*, enrollment: Enrollment, lessons) -> dict[int, LessonP
     }
 
 
-def worksheet_state(*, enrollment: Enrollment, lesson: Lesson):
-    """(draft or None, latest submitted version or None, count of versions) for a lesson."""
-    rows = list(
-        WorksheetResponse.objects.filter(enrollment=enrollment, lesson=lesson).order_by("-version")
+@dataclass
+class LessonState:
+    progress: LessonProgress | None
+    draft: WorksheetResponse | None
+    latest: WorksheetResponse | None  # the newest submitted version
+    versions: int  # how many versions were submitted
+
+
+def lesson_state(*, enrollment: Enrollment, lesson: Lesson) -> LessonState:
+    """The client's progress on one lesson and its worksheet's draft and submitted versions
+    (1 hand-written query: every lesson visit makes it)."""
+    found = rawsql.fetch(
+        f"SELECT {rawsql.columns(LessonProgress, 'p')}, "  # noqa: S608 - names from the models, values bound
+        f"{rawsql.columns(WorksheetResponse, 'w')} FROM (SELECT 1 AS one) AS here "
+        f"LEFT JOIN {rawsql.table(LessonProgress)} p "
+        "ON p.enrollment_id = %s AND p.lesson_id = %s "
+        f"LEFT JOIN {rawsql.table(WorksheetResponse)} w "
+        "ON w.enrollment_id = %s AND w.lesson_id = %s",
+        [enrollment.pk, lesson.pk, enrollment.pk, lesson.pk],
+        LessonProgress,
+        WorksheetResponse,
     )
+    rows = [row for _, row in found if row is not None]
     draft = next((r for r in rows if r.status == WorksheetResponse.Status.DRAFT), None)
     submitted = [r for r in rows if r.status == WorksheetResponse.Status.SUBMITTED]
-    return draft, (submitted[0] if submitted else None), len(submitted)
+    latest = max(submitted, key=lambda r: r.version, default=None)
+    return LessonState(found[0][0], draft, latest, len(submitted))
 
 
 def submitted_work_for(*, client):

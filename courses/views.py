@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -20,9 +21,9 @@ from .selectors import (
     course_overview,
     current_enrollment_for,
     lesson_progress_for,
+    lesson_state,
     program_map,
     submitted_work_for,
-    worksheet_state,
 )
 from .services.progress import ProgressError, lesson_complete, lesson_defer, lesson_start
 from .services.releases import enrollment_release_due_modules, release_mark_content_note_seen
@@ -54,12 +55,40 @@ def dashboard(request):
     return render(request, "courses/dashboard.html", context)
 
 
+def _opens(when) -> str:
+    """'Mon, Nov 30 at 6:00 AM' in the active (the client's) time zone."""
+    local = timezone.localtime(when)
+    meridiem = "AM" if local.hour < 12 else "PM"
+    return f"{local:%a, %b} {local.day} at {local.hour % 12 or 12}:{local:%M} {meridiem}"
+
+
+def _map_rows(weeks) -> list[dict[str, str]]:
+    """The map's rows as plain strings. A track has up to 24 weeks and Django's template engine
+    reads a dict key several times faster than an attribute or a filter, so the per-week work
+    happens here once (bench/course.py)."""
+    rows = []
+    for w in weeks:
+        row = {"state": w.state, "week": str(w.module.week), "title": w.module.title}
+        if w.released:
+            row["url"] = reverse("courses:module", args=[w.module.pk])
+            row["status"] = (
+                "Completed"
+                if w.completed
+                else f"Open · {w.required_done} of {w.required_total} done"
+            )
+        else:
+            row["url"] = ""
+            row["status"] = f"Opens {_opens(w.due_at)}"
+        rows.append(row)
+    return rows
+
+
 @own_program
 @require_GET
 def map_view(request):
     enrollment = current_enrollment_for(client=request.user)
-    weeks = program_map(enrollment=enrollment) if enrollment else []
-    return render(request, "courses/program_map.html", {"enrollment": enrollment, "weeks": weeks})
+    rows = _map_rows(program_map(enrollment=enrollment)) if enrollment else []
+    return render(request, "courses/program_map.html", {"enrollment": enrollment, "rows": rows})
 
 
 @own_program
@@ -91,31 +120,29 @@ def module_ready(request, module_id: int):
 
 
 def _lesson_context(request, lesson, release, *, form=None):
-    enrollment = release.enrollment
-    progress = lesson_progress_for(enrollment=enrollment, lessons=[lesson]).get(lesson.pk)
+    state = lesson_state(enrollment=release.enrollment, lesson=lesson)
     context = {
         "lesson": lesson,
         "module": lesson.module,
         "program": lesson.module.track.program,
-        "progress": progress,
+        "progress": state.progress,
         "suds_values": range(11),
     }
     if lesson.has_worksheet:
-        draft, latest, versions = worksheet_state(enrollment=enrollment, lesson=lesson)
         if form is None:
-            source = draft or latest
+            source = state.draft or state.latest
             form = WorksheetForm(
                 lesson.prompts,
                 initial=dict(source.answers) if source else {},
-                draft_id=draft.pk if draft else None,
+                draft_id=state.draft.pk if state.draft else None,
             )
         context.update(
             worksheet=form,
             worksheet_fields=form.fields(),
             scale_values=[str(n) for n in range(11)],
-            draft=draft,
-            latest=latest,
-            versions=versions,
+            draft=state.draft,
+            latest=state.latest,
+            versions=state.versions,
         )
     return context
 

@@ -390,3 +390,23 @@ def test_autosave_hands_the_draft_id_to_the_form(client, enrolled_a, signed_in):
     assert f'name="draft_id" id="id_draft_id" value="{draft.pk}" hx-swap-oob="true"' in (
         response.content.decode()
     )
+
+
+@pytest.mark.parametrize(
+    ("utc", "shown"),
+    [
+        (datetime(2026, 11, 30, 11, 0, tzinfo=UTC), "Mon, Nov 30 at 6:00 AM"),
+        (datetime(2026, 12, 1, 17, 0, tzinfo=UTC), "Tue, Dec 1 at 12:00 PM"),
+        (datetime(2026, 12, 2, 5, 30, tzinfo=UTC), "Wed, Dec 2 at 12:30 AM"),
+        (datetime(2026, 7, 3, 22, 5, tzinfo=UTC), "Fri, Jul 3 at 6:05 PM"),  # daylight time
+    ],
+)
+def test_unlock_times_read_in_the_clients_own_zone(utc, shown):
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from courses.views import _opens
+
+    with timezone.override(ZoneInfo("America/New_York")):
+        assert _opens(utc) == shown
