@@ -1,8 +1,12 @@
 """Forms for the client's course pages."""
 
 from django import forms
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
-SUDS_CHOICES = [(str(n), str(n)) for n in range(11)]
+# Strings, not ints: a template renders a string without a trip through number localization.
+SUDS_VALUES = tuple(str(n) for n in range(11))
+SUDS_CHOICES = [(value, value) for value in SUDS_VALUES]
 
 
 class SudsForm(forms.Form):
@@ -22,8 +26,10 @@ class SudsForm(forms.Form):
 class WorksheetForm:
     """A lesson's prompts as form fields: values to show, answers to save, errors to explain.
 
-    Rendered by hand in the template (cheaper than Django's widget templates on a page every
-    client opens); limits and NUL are checked by care.worksheets.clean_answers with messages.
+    Rendered here with format_html (every value escaped), not through Django's widget templates
+    or a template loop: a worksheet has up to a dozen prompts on a page every client opens, and
+    this costs a tenth of either (bench/course.py). Limits and NUL are checked by
+    care.worksheets.clean_answers with messages.
     """
 
     def __init__(self, prompts: list[dict], data=None, *, initial: dict | None = None,
@@ -55,3 +61,53 @@ class WorksheetForm:
             }
             for prompt in self.prompts
         ]
+
+    def as_html(self) -> SafeString:
+        """Every prompt as a labelled control, with its help and errors tied to it for screen
+        readers (aria-describedby)."""
+        return mark_safe("".join(self._field_html(f) for f in self.fields()))  # noqa: S308 - parts built by format_html
+
+    @staticmethod
+    def _field_html(f: dict) -> str:
+        described, notes = [], []
+        if f["help"]:
+            described.append(f"{f['id']}_help")
+            notes.append(
+                format_html('<span class="helptext" id="{}_help">{}</span>', f["id"], f["help"])
+            )
+        if f["errors"]:
+            described.append(f"{f['id']}_error")
+            notes.append(
+                format_html(
+                    '<span class="errorlist" id="{}_error">{}</span>',
+                    f["id"],
+                    " ".join(f["errors"]),
+                )
+            )
+        attrs = format_html(
+            'name="{}" id="{}"{}',
+            f["name"],
+            f["id"],
+            format_html(' aria-describedby="{}"', " ".join(described)) if described else "",
+        )
+        if f["kind"] == "scale":
+            options = format_html_join(
+                "",
+                '<option value="{}"{}>{}</option>',
+                ((v, " selected" if v == f["value"] else "", v) for v in SUDS_VALUES),
+            )
+            control = format_html(
+                '<select {}><option value="">—</option>{}</select>', attrs, options
+            )
+        elif f["kind"] == "text":
+            control = format_html('<input type="text" {} value="{}">', attrs, f["value"])
+        else:
+            # The newline after the opening tag keeps an answer that starts with one intact.
+            control = format_html('<textarea {} rows="5">\n{}</textarea>', attrs, f["value"])
+        return format_html(
+            '<p><label for="{}">{}</label>{}{}</p>',
+            f["id"],
+            f["label"],
+            mark_safe("".join(notes)),  # noqa: S308 - each note built by format_html
+            control,
+        )

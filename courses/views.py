@@ -15,7 +15,7 @@ from accounts.permissions import capability_required
 from accounts.roles import Capability
 from care.services import worksheet_save_draft, worksheet_submit
 
-from .forms import SudsForm, WorksheetForm
+from .forms import SUDS_VALUES, SudsForm, WorksheetForm
 from .permissions import access_lesson, access_module
 from .selectors import (
     course_overview,
@@ -126,7 +126,7 @@ def _lesson_context(request, lesson, release, *, form=None):
         "module": lesson.module,
         "program": lesson.module.track.program,
         "progress": state.progress,
-        "suds_values": range(11),
+        "suds_values": SUDS_VALUES,
     }
     if lesson.has_worksheet:
         if form is None:
@@ -138,8 +138,6 @@ def _lesson_context(request, lesson, release, *, form=None):
             )
         context.update(
             worksheet=form,
-            worksheet_fields=form.fields(),
-            scale_values=[str(n) for n in range(11)],
             draft=state.draft,
             latest=state.latest,
             versions=state.versions,

@@ -16,11 +16,22 @@ from django.db.models import Model
 
 def table(model: type[Model]) -> str:
     """The model's quoted table name."""
-    return connection.ops.quote_name(model._meta.db_table)
+    return _table(model, connection.vendor)
 
 
 def columns(model: type[Model], alias: str) -> str:
     """Every concrete column of `model` under table alias `alias`, in field order."""
+    return _columns(model, alias, connection.vendor)
+
+
+# Names depend only on the model and the database vendor, so each is built once per process.
+@cache
+def _table(model: type[Model], vendor: str) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+@cache
+def _columns(model: type[Model], alias: str, vendor: str) -> str:
     return ", ".join(
         f"{alias}.{connection.ops.quote_name(field.column)}"
         for field in model._meta.concrete_fields
