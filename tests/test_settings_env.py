@@ -66,3 +66,56 @@ def test_a_bad_database_url_stops_the_settings(monkeypatch):
     )
     assert result.returncode != 0
     assert "DATABASE_URL is not a valid database URL" in result.stderr
+
+
+def _database_options(extra_env: dict) -> dict:
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(root), **extra_env}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import json, ehab.settings.test as s; "
+            "print(json.dumps(s.DATABASES['default'].get('OPTIONS', {})))",
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_postgresql_prepares_statements_unless_told_not_to():
+    url = {"DATABASE_URL": "postgres://ehab@db.example:5432/ehab"}
+    assert _database_options(url) == {"server_side_binding": True, "prepare_threshold": 5}
+    off = _database_options({**url, "DATABASE_PREPARED_STATEMENTS": "false"})
+    assert "server_side_binding" not in off and "prepare_threshold" not in off
+
+
+def test_sqlite_has_no_prepared_statement_options():
+    assert _database_options({}) == {"timeout": 20}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_query_run_a_few_times_is_prepared_on_the_connection():
+    from django.db import connection
+
+    from courses.selectors import released_and_done
+    from tests.factories import EnrollmentFactory
+
+    enrollment = EnrollmentFactory()
+    for _ in range(6):
+        released_and_done(enrollment=enrollment)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("courses_lessonprogress" in sql for sql in prepared), prepared

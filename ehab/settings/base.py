@@ -96,6 +96,15 @@ except Exception as exc:  # dj_database_url raises several types for a bad URL
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+elif env_bool("DATABASE_PREPARED_STATEMENTS", True):
+    # PostgreSQL plans a query on every run unless it is prepared. Binding parameters on the
+    # server lets psycopg prepare a statement after its fifth run on a connection, which takes
+    # about 0.2 ms off every page (bench/course.py). Set DATABASE_PREPARED_STATEMENTS=false
+    # behind a pooler that cannot keep prepared statements (PgBouncer in transaction mode before
+    # 1.21, or without max_prepared_statements).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=5
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and authentication ------------------------------------------------------------
