@@ -7,9 +7,10 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from .roles import Role, is_staff_role
-from .session_policy import AUTH_STARTED
+from .session_policy import AUTH_STARTED, RESUME_AFTER_SIGN_IN
 
 
 def _refuse_email(email: str) -> None:
@@ -37,6 +38,14 @@ class AccountAdapter(DefaultAccountAdapter):
         # Anyone who signs up is a client; staff roles are given by an administrator.
         user.role = Role.CLIENT
         return super().save_user(request, user, form, commit=commit)
+
+    def get_login_redirect_url(self, request):
+        # Where the person was going before signing up (see resume_after_sign_in); only ever a
+        # path on this site.
+        path = request.session.pop(RESUME_AFTER_SIGN_IN, None)
+        if path and path.startswith("/") and url_has_allowed_host_and_scheme(path, None):
+            return path
+        return super().get_login_redirect_url(request)
 
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
         # A sign-in in the last few minutes (password, plus the code for staff) is as fresh as a

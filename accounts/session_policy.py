@@ -7,6 +7,7 @@ from allauth.account.authentication import get_authentication_records
 AUTH_STARTED = "ehab_auth_started"
 LAST_SEEN = "ehab_last_seen"
 MFA_VERIFIED = "ehab_mfa_verified"
+RESUME_AFTER_SIGN_IN = "ehab_resume_after_sign_in"
 
 
 def mark_signed_in(session) -> None:
@@ -27,3 +28,10 @@ def mfa_verified(request) -> bool:
         record.get("method") == "mfa"
         for record in get_authentication_records(request, request.user)
     )
+
+
+def resume_after_sign_in(session, path: str) -> None:
+    """Remember where a signed-out visitor was going. Signing up and confirming an email loses
+    the `next` of the first sign-in page, so the next sign-in in this browser returns here
+    (once; signing out forgets it)."""
+    session[RESUME_AFTER_SIGN_IN] = path

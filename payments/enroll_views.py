@@ -5,12 +5,14 @@ from csp.decorators import csp_update
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.roles import is_client_role
+from accounts.session_policy import resume_after_sign_in
 from ehab.access import deny
 
 from .models import CheckoutSession, Plan
@@ -44,11 +46,15 @@ def program(request):
     return render(request, "payments/join/program.html", {"plans": plans})
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 @csp_update({"form-action": ["https://checkout.stripe.com"]})
 def choose_plan(request, plan_slug: str):
     plan = get_object_or_404(Plan.objects.select_related("track"), slug=plan_slug, is_active=True)
+    if not request.user.is_authenticated:
+        # Choosing needs an account. Someone who signs up here confirms their email before
+        # signing in, which loses the sign-in page's `next`; the session keeps the plan.
+        resume_after_sign_in(request.session, request.path)
+        return redirect_to_login(request.get_full_path())
     if not is_client_role(request.user.role):
         deny(user=request.user, target_type="payments.plan", target_id=plan.pk)
     form = AgreementsForm(request.POST or None)
