@@ -3,9 +3,10 @@
 Seeds N enrollments (default 10,000) on the database in DATABASE_URL (PostgreSQL is the point;
 SQLite works for a quick look) with realistic progress: cohorts and rolling starts spread over the
 past twelve weeks, weeks released on schedule, lessons of open weeks done according to each
-client's diligence, worksheets submitted. Then it times the home, program map and lesson pages
-in-process for random clients, round-robin with a floor view that only renders the base template,
-and prints JSON: median and p90 server time, query count, and each page's multiple of the floor.
+client's diligence, worksheets submitted. Then it times the home, program map, week (module) and
+lesson pages in-process for random clients, round-robin with a floor view that only renders the
+base template, and prints JSON: median and p90 server time, query count, and each page's multiple
+of the floor. The goal (issue 3) names home, map and lesson; the week page is held to it too.
 """
 
 import argparse
@@ -185,7 +186,7 @@ def main(argv=None) -> int:
         )
     )
     samples = rng.sample(enrollment_ids, min(args.samples, len(enrollment_ids)))
-    names = ("floor", "home", "program_map", "lesson")
+    names = ("floor", "home", "program_map", "week", "lesson")
     times: dict[str, list[float]] = {name: [] for name in names}
     queries: dict[str, int] = dict.fromkeys(names, 0)
     with override_settings(ROOT_URLCONF="bench.urls", DEBUG=False):
@@ -209,6 +210,7 @@ def main(argv=None) -> int:
                 "floor": reverse("bench_floor"),
                 "home": reverse("courses:dashboard"),
                 "program_map": reverse("courses:program_map"),
+                "week": reverse("courses:module", args=[release.module_id]),
                 "lesson": reverse("courses:lesson", args=[lesson.pk]),
             }
             for name, url in urls.items():

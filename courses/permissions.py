@@ -7,19 +7,38 @@ from .models import Enrollment, Lesson, ModuleRelease, Track
 
 
 def access_module(*, user, module_id, for_write: bool = False) -> ModuleRelease:
-    """The release row through which `user` may open module `module_id`, or a denied 404.
+    """The release row through which `user` may open module `module_id`, or a denied 404 (one
+    hand-written query; the module, its track and program come from the track's cached content).
 
-    A locked week (not in the ledger), another person's week and a missing one look the same.
+    A locked week (not in the ledger), a retired one, another person's week and a missing one
+    look the same.
     """
-    release = (
-        ModuleRelease.objects.filter(enrollment__client_id=user.pk, module_id=module_id)
-        .select_related("module__track__program", "enrollment")
-        .order_by("-enrollment__created_at")
-        .first()
+    from .selectors import track_modules
+
+    found = rawsql.fetch(
+        f"SELECT {rawsql.columns(ModuleRelease, 'r')}, {rawsql.columns(Enrollment, 'e')}, "  # noqa: S608 - names from the models, values bound
+        f"{rawsql.columns(Track, 't')} FROM {rawsql.table(ModuleRelease)} r "
+        f"JOIN {rawsql.table(Enrollment)} e ON e.id = r.enrollment_id "
+        f"JOIN {rawsql.table(Track)} t ON t.id = e.track_id "
+        "WHERE e.client_id = %s AND r.module_id = %s "
+        "ORDER BY e.created_at DESC LIMIT 1",
+        [user.pk, int(module_id)],
+        ModuleRelease,
+        Enrollment,
+        Track,
     )
-    if release is None:
+    module = None
+    if found:
+        release, enrollment, track = found[0]
+        # A week withdrawn from the curriculum (retired) is gone with its lessons; what the
+        # client wrote for it stays in My work.
+        module = track_modules(track=track).get(release.module_id)
+    if module is None:
         deny(user=user, target_type="courses.module", target_id=module_id, for_write=for_write)
-    release.enrollment.client = user
+    enrollment.track = track
+    enrollment.client = user
+    release.enrollment = enrollment
+    release.module = module
     return release
 
 

@@ -124,6 +124,29 @@ def track_lessons(*, track) -> dict[int, Lesson]:
     )
 
 
+def track_modules(*, track) -> dict[int, Module]:
+    """Every live module of the track by id, all fields, with its track and program joined;
+    cached like `track_structure`."""
+    return _track_content(
+        track,
+        "modules",
+        lambda: {
+            module.pk: module
+            for module in Module.objects.filter(
+                track_id=track.pk, retired_at__isnull=True
+            ).select_related("track__program")
+        },
+    )
+
+
+def module_lessons(*, module: Module) -> list[Lesson]:
+    """A live module's live lessons in order, titles and flags only (from the cached structure;
+    no query)."""
+    return next(
+        week.active_lessons for week in track_structure(track=module.track) if week == module
+    )
+
+
 def released_and_done(*, enrollment: Enrollment) -> tuple[set[int], set[int]]:
     """The ids of the enrollment's released modules and completed lessons (1 query,
     hand-written: the home page and the map need it on every visit)."""
@@ -197,13 +220,17 @@ def course_overview(*, enrollment: Enrollment) -> Overview:
 
 
 def lesson_progress_for(*, enrollment: Enrollment, lessons) -> dict[int, LessonProgress]:
-    """Progress rows keyed by lesson id, for a list of lessons."""
-    return {
-        p.lesson_id: p
-        for p in LessonProgress.objects.filter(
-            enrollment=enrollment, lesson_id__in=[lesson.pk for lesson in lessons]
-        )
-    }
+    """Progress rows keyed by lesson id, for a list of lessons (1 hand-written query)."""
+    ids = [lesson.pk for lesson in lessons]
+    if not ids:
+        return {}
+    found = rawsql.fetch(
+        f"SELECT {rawsql.columns(LessonProgress, 'p')} FROM {rawsql.table(LessonProgress)} p "  # noqa: S608 - names from the models, values bound
+        f"WHERE p.enrollment_id = %s AND p.lesson_id IN ({', '.join(['%s'] * len(ids))})",
+        [enrollment.pk, *ids],
+        LessonProgress,
+    )
+    return {progress.lesson_id: progress for (progress,) in found}
 
 
 @dataclass

@@ -22,6 +22,7 @@ from .selectors import (
     current_enrollment_for,
     lesson_progress_for,
     lesson_state,
+    module_lessons,
     program_map,
     submitted_work_for,
 )
@@ -99,7 +100,7 @@ def module_detail(request, module_id: int):
     module = release.module
     if module.trauma_intense and release.content_note_seen_at is None:
         return render(request, "courses/content_note.html", {"module": module})
-    lessons = list(module.lessons.filter(retired_at__isnull=True).order_by("order"))
+    lessons = module_lessons(module=module)
     progress = lesson_progress_for(enrollment=release.enrollment, lessons=lessons)
     rows = [(lesson, progress.get(lesson.pk)) for lesson in lessons]
     return render(

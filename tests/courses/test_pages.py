@@ -410,3 +410,41 @@ def test_unlock_times_read_in_the_clients_own_zone(utc, shown):
 
     with timezone.override(ZoneInfo("America/New_York")):
         assert _opens(utc) == shown
+
+
+def test_a_week_lists_its_lessons_in_order_with_my_progress(client, enrolled_a, signed_in):
+    week2 = module(enrolled_a.track, 2)
+    first, second, *_ = week2.lessons.order_by("order")
+    LessonProgress.objects.create(enrollment=enrolled_a, lesson=first, completed_at=NOW)
+    LessonProgress.objects.create(enrollment=enrolled_a, lesson=second, started_at=NOW)
+    signed_in(enrolled_a.client)
+
+    body = client.get(reverse("courses:module", args=[week2.pk])).content.decode()
+
+    items = re.findall(r'<li class="lesson-item[^"]*">(.*?)</li>', body, re.S)
+    assert [re.search(r">([^<]+)</a>", item).group(1) for item in items] == [
+        lesson.title for lesson in week2.lessons.order_by("order")
+    ]
+    states = [re.search(r'lesson-item__state">(\w[\w ]*)<', item).group(1) for item in items]
+    assert states == ["Done", "Started", "Not started", "Not started"]
+
+
+def test_a_week_withdrawn_from_the_curriculum_closes_with_its_lessons(
+    client, enrolled_a, signed_in
+):
+    from courses.models import new_content_token
+
+    week2 = module(enrolled_a.track, 2)
+    signed_in(enrolled_a.client)
+    assert client.get(reverse("courses:module", args=[week2.pk])).status_code == 200
+    # What load_curriculum does when a week leaves the manifest.
+    week2.retired_at = NOW
+    week2.save(update_fields=["retired_at"])
+    enrolled_a.track.content_token = new_content_token()
+    enrolled_a.track.save(update_fields=["content_token"])
+
+    assert client.get(reverse("courses:module", args=[week2.pk])).status_code == 404
+    lesson = week2.lessons.first()
+    assert client.get(reverse("courses:lesson", args=[lesson.pk])).status_code == 404
+    assert "week--" in client.get(reverse("courses:program_map")).content.decode()
+    assert week2.title not in client.get(reverse("courses:program_map")).content.decode()
