@@ -6,5 +6,5 @@ app_name = "care"
 
 urlpatterns = [
     path("caseload/", views.caseload, name="caseload"),
-    path("clients/<int:client_id>/", views.client_detail, name="client_detail"),
+    path("clients/<id:client_id>/", views.client_detail, name="client_detail"),
 ]

@@ -1,9 +1,13 @@
 """Every URL of the site. Each name must be classified in tests/test_url_matrix.py."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from accounts import views as account_views
+from ehab.converters import RowId
+
+# Before the apps' URL modules are included: they name ids as <id:...>.
+register_converter(RowId, "id")
 
 urlpatterns = [
     path("", account_views.home, name="home"),

@@ -6,9 +6,9 @@ app_name = "payments"
 
 urlpatterns = [
     path("", views.console, name="console"),
-    path("accounts/<int:account_id>/", views.account_detail, name="account"),
+    path("accounts/<id:account_id>/", views.account_detail, name="account"),
     path(
-        "accounts/<int:account_id>/<str:action>/",
+        "accounts/<id:account_id>/<str:action>/",
         views.account_action,
         name="account_action",
     ),
