@@ -146,7 +146,10 @@ def stripe_webhook(request):
     from .stripe_client import InvalidWebhook, verify_webhook
     from .tasks import process_stripe_event
 
-    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_WEBHOOK_BYTES:
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    if not length.isascii() or not length.isdigit():
+        return HttpResponseBadRequest("bad length")
+    if int(length) > MAX_WEBHOOK_BYTES:
         return HttpResponseBadRequest("too large")
     try:
         event = verify_webhook(request.body, request.headers.get("Stripe-Signature"))

@@ -111,6 +111,20 @@ def test_a_body_that_is_not_json_is_400(client, db):
     assert response.status_code == 400
 
 
+@pytest.mark.parametrize("length", ["abc", "-5", "1e3", "١٠"])
+def test_a_malformed_content_length_is_400(client, checkout, length):
+    body = json.dumps(completed_for(checkout)).encode()
+    response = client.post(
+        URL,
+        data=body,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=sign(body),
+        CONTENT_LENGTH=length,
+    )
+    assert response.status_code == 400
+    assert not StripeEvent.objects.exists()
+
+
 def test_get_is_not_allowed(client, db):
     assert client.get(URL).status_code == 405
 
