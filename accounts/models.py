@@ -1,5 +1,8 @@
 """The user: email is the login; the role decides everything else (see accounts/roles.py)."""
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
@@ -71,6 +74,10 @@ class User(AbstractBaseUser):
 
     def __str__(self) -> str:
         return self.email
+
+    def local_date(self, now: datetime) -> date:
+        """The calendar day it is for this person at `now`, in their own time zone."""
+        return now.astimezone(ZoneInfo(self.timezone)).date()
 
     @property
     def display_name(self) -> str:

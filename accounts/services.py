@@ -1,5 +1,7 @@
 """Writes to accounts: creating users, changing roles, updating profiles. Each is audited."""
 
+from datetime import datetime
+
 from allauth.account.models import EmailAddress
 from django.db import transaction
 
@@ -62,9 +64,10 @@ def user_set_role(*, user: User, role: str, acting_user: User | None) -> User:
 
 @transaction.atomic
 def user_update_profile(
-    *, user: User, preferred_name: str, timezone: str, phone: str, acting_user: User
+    *, user: User, preferred_name: str, timezone: str, phone: str, acting_user: User, now: datetime
 ) -> User:
-    """Update the preferred name, time zone and phone; validated and audited (no values logged)."""
+    """Update the preferred name, time zone and phone; validated and audited (no values logged).
+    A new time zone moves the person's schedules as of `now`."""
     old_timezone = user.timezone
     user.preferred_name = preferred_name
     user.timezone = timezone
@@ -73,5 +76,5 @@ def user_update_profile(
     user.save(update_fields=["preferred_name", "timezone", "phone"])
     audit_record(action=Action.PROFILE_UPDATED, actor=acting_user, subject=user, target=user)
     if old_timezone != timezone:
-        timezone_changed.send(sender=User, user=user)
+        timezone_changed.send(sender=User, user=user, now=now)
     return user

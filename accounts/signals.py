@@ -2,5 +2,5 @@
 
 from django.dispatch import Signal
 
-# Sent with `user` after a person's time zone changed: their schedules move with them.
+# Sent with `user` and `now` after a person's time zone changed: their schedules move with them.
 timezone_changed = Signal()

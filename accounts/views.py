@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .forms import ProfileForm
@@ -40,7 +41,9 @@ def profile(request):
     if request.method == "POST":
         form = ProfileForm(request.POST)
         if form.is_valid():
-            user_update_profile(user=user, acting_user=user, **form.cleaned_data)
+            user_update_profile(
+                user=user, acting_user=user, now=timezone.now(), **form.cleaned_data
+            )
             messages.success(request, "Saved.")
             return redirect("accounts:profile")
     else:

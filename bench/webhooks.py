@@ -305,7 +305,7 @@ def _process(row_ids: list[int]) -> tuple[float, list[float], list[str]]:
     for row_id in row_ids:
         t0 = time.perf_counter()
         try:
-            stripe_event_process(event_row_id=row_id)
+            stripe_event_process(event_row_id=row_id, now=timezone.now())
         except Exception as exc:  # noqa: BLE001 - recorded and reported, like a failed task
             errors.append(f"{row_id}: {type(exc).__name__}: {exc}"[:300])
         latencies.append((time.perf_counter() - t0) * 1000)

@@ -1,7 +1,8 @@
 """Writes to care records."""
 
+from datetime import datetime
+
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from accounts.roles import Capability, is_client_role, role_can
 from audit.services import audit_record
@@ -40,14 +41,13 @@ def _lock_draft(enrollment, lesson) -> WorksheetResponse | None:
 
 @transaction.atomic
 def worksheet_save_draft(
-    *, enrollment, lesson, answers: dict, acting_user
+    *, enrollment, lesson, answers: dict, acting_user, now: datetime
 ) -> WorksheetResponse | None:
     """Autosave: create or update the one draft for this worksheet; None when the answers equal
     the latest submitted version (nothing to keep). Raises ValidationError and stores nothing
     when an answer is refused. Audited as a write (never the content)."""
     cleaned = clean_answers(lesson.prompts, answers)
     draft = _lock_draft(enrollment, lesson)
-    now = timezone.now()
     if draft is None:
         latest = (
             WorksheetResponse.objects.submitted()
@@ -80,7 +80,7 @@ def worksheet_save_draft(
 
 @transaction.atomic
 def worksheet_submit(
-    *, enrollment, lesson, answers: dict, acting_user, draft_id: int | None = None
+    *, enrollment, lesson, answers: dict, acting_user, now: datetime, draft_id: int | None = None
 ) -> WorksheetResponse:
     """Submit the worksheet as its next immutable version; returns that version.
 
@@ -107,7 +107,6 @@ def worksheet_submit(
     draft = _lock_draft(enrollment, lesson)
     if draft is None and latest is not None and latest.answers == cleaned:
         return latest  # nothing changed since the last version
-    now = timezone.now()
     version = (latest.version if latest else 0) + 1
     if draft is None:
         draft = WorksheetResponse(enrollment=enrollment, lesson=lesson, created_at=now)

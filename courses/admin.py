@@ -3,6 +3,7 @@ worksheets) is not shown in the admin; the release ledger and pacing log are rea
 
 from django import forms
 from django.contrib import admin, messages
+from django.utils import timezone
 
 from .models import Cohort, Enrollment, Lesson, Module, ModuleRelease, PacingAction, Program, Track
 from .services.enrollment import (
@@ -135,7 +136,10 @@ class EnrollmentAdmin(admin.ModelAdmin):
                     new_status = obj.status
                     obj.status = form.initial["status"]
                     enrollment_set_status(
-                        enrollment=obj, status=new_status, acting_user=request.user
+                        enrollment=obj,
+                        status=new_status,
+                        acting_user=request.user,
+                        now=timezone.now(),
                     )
                 return
             created = enrollment_create(
@@ -145,6 +149,7 @@ class EnrollmentAdmin(admin.ModelAdmin):
                 start_date=obj.start_date,
                 status=obj.status,
                 acting_user=request.user,
+                now=timezone.now(),
             )
             obj.pk = created.pk
             obj._state.adding = False

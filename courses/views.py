@@ -46,11 +46,12 @@ def dashboard(request):
     enrollment = current_enrollment_for(client=request.user)
     context = {"enrollment": enrollment}
     if enrollment is not None:
+        now = timezone.now()
         overview = course_overview(enrollment=enrollment)
         # The lazy release check writes only when a week is due and not yet in the ledger, so
         # a stopped worker never delays access and an ordinary visit costs no extra queries.
-        if overview.next_locked and overview.next_locked.due_at <= timezone.now():
-            enrollment_release_due_modules(enrollment=enrollment)
+        if overview.next_locked and overview.next_locked.due_at <= now:
+            enrollment_release_due_modules(enrollment=enrollment, now=now)
             overview = course_overview(enrollment=enrollment)
         context["overview"] = overview
     return render(request, "courses/dashboard.html", context)
@@ -116,7 +117,7 @@ def module_ready(request, module_id: int):
     release = access_module(user=request.user, module_id=module_id, for_write=True)
     if refused := _only(request, "POST"):
         return refused
-    release_mark_content_note_seen(release=release)
+    release_mark_content_note_seen(release=release, now=timezone.now())
     return redirect("courses:module", module_id=module_id)
 
 
@@ -174,6 +175,7 @@ def _record_progress(request, lesson_id: int, *, finish: bool):
             enrollment=release.enrollment,
             lesson=lesson,
             acting_user=request.user,
+            now=timezone.now(),
             **{rating: _suds(request)},
         )
     except ProgressError as exc:
@@ -200,7 +202,9 @@ def lesson_not_today(request, lesson_id: int):
     lesson, release = access_lesson(user=request.user, lesson_id=lesson_id, for_write=True)
     if refused := _only(request, "POST"):
         return refused
-    lesson_defer(enrollment=release.enrollment, lesson=lesson, acting_user=request.user)
+    lesson_defer(
+        enrollment=release.enrollment, lesson=lesson, acting_user=request.user, now=timezone.now()
+    )
     messages.info(
         request,
         "That's fine. This lesson will be here when you're ready, and nothing is lost.",
@@ -223,6 +227,7 @@ def worksheet_autosave(request, lesson_id: int):
             lesson=lesson,
             answers=form.raw_answers(),
             acting_user=request.user,
+            now=timezone.now(),
         )
     except ValidationError as exc:
         return render(
@@ -253,6 +258,7 @@ def worksheet_send(request, lesson_id: int):
             lesson=lesson,
             answers=form.raw_answers(),
             acting_user=request.user,
+            now=timezone.now(),
             draft_id=int(draft_id) if draft_id.isdigit() else None,
         )
     except ValidationError as exc:

@@ -2,10 +2,8 @@
 whose dedupe key makes every reminder at most once per period."""
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
 
 from care.models import CareAssignment
 from courses.models import EnrollmentStatus, Lesson, LessonProgress, ModuleRelease
@@ -107,7 +105,7 @@ def checkin_items(now: datetime) -> list[tuple]:
             now, tz=client.timezone, at=reminder_times.get(client.pk, default_time)
         )
         if at <= now < at + CHECKIN_WINDOW:
-            local_day = now.astimezone(ZoneInfo(client.timezone)).date()
+            local_day = client.local_date(now)
             items.append(
                 (client, Kind.CHECKIN_REMINDER, f"checkin:{client.pk}:{local_day}", "home")
             )
@@ -148,9 +146,8 @@ def inactivity_items(now: datetime) -> list[tuple]:
     return items
 
 
-def reminders_enqueue_due(*, now: datetime | None = None) -> int:
+def reminders_enqueue_due(*, now: datetime) -> int:
     """Run every rule; returns how many new outbox rows were written."""
-    now = now or timezone.now()
     items = not_started_items(now) + not_finished_items(now) + checkin_items(now)
     items += inactivity_items(now)
     return notifications_enqueue(items, now=now)

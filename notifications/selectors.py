@@ -3,14 +3,12 @@
 from datetime import datetime
 
 from django.db.models import Count, Min
-from django.utils import timezone
 
 from .models import Heartbeat, Notification, Status
 
 
-def due_notification_ids(*, now: datetime | None = None, limit: int = 500) -> list[int]:
-    """Pending rows whose time has come, oldest first."""
-    now = now or timezone.now()
+def due_notification_ids(*, now: datetime, limit: int = 500) -> list[int]:
+    """Pending rows whose time has come at `now`, oldest first."""
     return list(
         Notification.objects.filter(status=Status.PENDING, scheduled_for__lte=now)
         .order_by("scheduled_for")
@@ -18,9 +16,8 @@ def due_notification_ids(*, now: datetime | None = None, limit: int = 500) -> li
     )
 
 
-def outbox_status(*, now: datetime | None = None) -> dict:
+def outbox_status(*, now: datetime) -> dict:
     """Backlog by status, the oldest due unsent message, failures, uncertain sends, beat health."""
-    now = now or timezone.now()
     counts = dict(
         Notification.objects.values_list("status")
         .annotate(n=Count("pk"))

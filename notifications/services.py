@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
 
 from .models import (
     MANDATORY_KINDS,
@@ -56,7 +55,7 @@ def _channel_for(user, kind: str, prefs: dict[str, str]) -> str:
     return channel
 
 
-def notifications_enqueue(items: list[tuple], *, now: datetime | None = None) -> int:
+def notifications_enqueue(items: list[tuple], *, now: datetime) -> int:
     """Write outbox rows for (user, kind, dedupe_key, link_target) items, at most once per key.
 
     Bulk and idempotent: a key already present is skipped by the unique constraint. Preferences
@@ -66,7 +65,6 @@ def notifications_enqueue(items: list[tuple], *, now: datetime | None = None) ->
     """
     if not items:
         return 0
-    now = now or timezone.now()
     user_ids = {user.pk for user, *_ in items}
     prefs: dict[int, dict[str, str]] = {}
     for pref in Preference.objects.filter(user_id__in=user_ids).values(
@@ -105,9 +103,11 @@ def notifications_enqueue(items: list[tuple], *, now: datetime | None = None) ->
     return len(new)
 
 
-def notification_enqueue(*, user, kind: str, dedupe_key: str, link_target: str = "home") -> bool:
-    """Enqueue one message; True when it was new. Wakes the relay after commit."""
-    created = notifications_enqueue([(user, kind, dedupe_key, link_target)]) > 0
+def notification_enqueue(
+    *, user, kind: str, dedupe_key: str, now: datetime, link_target: str = "home"
+) -> bool:
+    """Enqueue one message at `now`; True when it was new. Wakes the relay after commit."""
+    created = notifications_enqueue([(user, kind, dedupe_key, link_target)], now=now) > 0
     if created:
         transaction.on_commit(relay_wake)
     return created
@@ -124,10 +124,9 @@ def relay_wake() -> None:
         return
 
 
-def notification_claim(*, notification_id: int, now: datetime | None = None) -> bool:
+def notification_claim(*, notification_id: int, now: datetime) -> bool:
     """Claim a due pending row for sending (pending → sending), race-safe: True if this caller
     won. A conditional UPDATE, so two workers can never both claim one row."""
-    now = now or timezone.now()
     return bool(
         Notification.objects.filter(
             pk=notification_id, status=Status.PENDING, scheduled_for__lte=now
@@ -164,53 +163,54 @@ def _backoff(attempts: int) -> timedelta:
     return delay * (0.5 + random.random() / 2)  # noqa: S311 - jitter, not security
 
 
-def notification_deliver(*, notification_id: int) -> str | None:
-    """Claim, hand off and send one message; returns the final status, or None if another worker
-    had it or it is not due. Transient errors reschedule with backoff and jitter (up to
-    MAX_ATTEMPTS), permanent ones fail at once."""
-    if not notification_claim(notification_id=notification_id):
+def notification_deliver(*, notification_id: int, now: datetime) -> str | None:
+    """Claim, hand off and send one message at `now`; returns the final status, or None if
+    another worker had it or it is not due. Transient errors reschedule with backoff and jitter
+    (up to MAX_ATTEMPTS), permanent ones fail at once."""
+    if not notification_claim(notification_id=notification_id, now=now):
         return None
     notification = Notification.objects.select_related("user").get(pk=notification_id)
     try:
         message = render_message(notification)
     except Exception as exc:  # a template bug must not leave the row in `sending`
-        _finish(notification, Status.FAILED, error=f"render: {type(exc).__name__}")
+        _finish(notification, Status.FAILED, now=now, error=f"render: {type(exc).__name__}")
         raise
     Notification.objects.filter(pk=notification.pk).update(
-        handed_off_at=timezone.now(), attempts=notification.attempts + 1
+        handed_off_at=now, attempts=notification.attempts + 1
     )
     transport = sms_transport if notification.channel == Channel.SMS else email_transport
     try:
         provider_id = transport.send(message)
     except TransientError as exc:
         if notification.attempts + 1 >= MAX_ATTEMPTS:
-            return _finish(notification, Status.FAILED, error=f"transient: {exc}")
+            return _finish(notification, Status.FAILED, now=now, error=f"transient: {exc}")
         Notification.objects.filter(pk=notification.pk).update(
             status=Status.PENDING,
             handed_off_at=None,
-            scheduled_for=timezone.now() + _backoff(notification.attempts + 1),
+            scheduled_for=now + _backoff(notification.attempts + 1),
             last_error=f"transient: {exc}"[:300],
         )
         return Status.PENDING
     except PermanentError as exc:
-        return _finish(notification, Status.FAILED, error=f"permanent: {exc}")
-    return _finish(notification, Status.SENT, provider_id=provider_id)
+        return _finish(notification, Status.FAILED, now=now, error=f"permanent: {exc}")
+    return _finish(notification, Status.SENT, now=now, provider_id=provider_id)
 
 
-def _finish(notification, status: str, *, error: str = "", provider_id: str = "") -> str:
+def _finish(
+    notification, status: str, *, now: datetime, error: str = "", provider_id: str = ""
+) -> str:
     Notification.objects.filter(pk=notification.pk).update(
         status=status,
-        sent_at=timezone.now() if status == Status.SENT else None,
+        sent_at=now if status == Status.SENT else None,
         provider_message_id=provider_id[:200],
         last_error=error[:300],
     )
     return status
 
 
-def notifications_recover_stale(*, now: datetime | None = None) -> dict[str, int]:
+def notifications_recover_stale(*, now: datetime) -> dict[str, int]:
     """Rows stuck in `sending` (a worker died): never handed off → pending again; handed off →
     `uncertain` (the provider may have accepted it), never resent automatically."""
-    now = now or timezone.now()
     stale = Notification.objects.filter(status=Status.SENDING, claimed_at__lt=now - STALE_AFTER)
     retried = stale.filter(handed_off_at__isnull=True).update(
         status=Status.PENDING, claimed_at=None, last_error="worker stopped before sending"

@@ -27,7 +27,7 @@ def relay_due_notifications() -> int:
     """Fan out one delivery task per due outbox row (claiming happens in the delivery)."""
     from .selectors import due_notification_ids
 
-    ids = due_notification_ids()
+    ids = due_notification_ids(now=timezone.now())
     for notification_id in ids:
         deliver_notification.delay(notification_id)
     return len(ids)
@@ -46,7 +46,7 @@ def deliver_notification(notification_id: int) -> None:
     """Send one outbox row if it is still due and unclaimed; a no-op otherwise."""
     from .services import notification_deliver
 
-    status = notification_deliver(notification_id=notification_id)
+    status = notification_deliver(notification_id=notification_id, now=timezone.now())
     if status is not None:
         logger.info("notification %s: %s", notification_id, status)
 
@@ -56,7 +56,7 @@ def recover_stale_sends() -> dict:
     """Settle rows left in `sending` by a worker that died (pending again, or uncertain)."""
     from .services import notifications_recover_stale
 
-    return notifications_recover_stale()
+    return notifications_recover_stale(now=timezone.now())
 
 
 @shared_task(name="notifications.tasks.evaluate_reminders", ignore_result=True)
@@ -64,4 +64,4 @@ def evaluate_reminders() -> int:
     """Enqueue every reminder now due by the rules (each at most once per period)."""
     from .reminders import reminders_enqueue_due
 
-    return reminders_enqueue_due()
+    return reminders_enqueue_due(now=timezone.now())

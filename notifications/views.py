@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.permissions import capability_required
@@ -74,4 +75,6 @@ def preferences(request):
 @capability_required(Capability.ADMIN_CONSOLE)
 @require_GET
 def operations(request):
-    return render(request, "notifications/operations.html", {"status": outbox_status()})
+    return render(
+        request, "notifications/operations.html", {"status": outbox_status(now=timezone.now())}
+    )

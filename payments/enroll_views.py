@@ -9,6 +9,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.roles import is_client_role
@@ -60,7 +61,7 @@ def choose_plan(request, plan_slug: str):
     form = AgreementsForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            session = checkout_prepare(user=request.user, plan=plan)
+            session = checkout_prepare(user=request.user, plan=plan, now=timezone.now())
             base = request.build_absolute_uri("/")[:-1]
             url = checkout_start(
                 session=session,
@@ -106,7 +107,7 @@ def done(request, reference: str):
     session = _own_session(request, reference)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
-    granted = checkout_confirm(session=session)
+    granted = checkout_confirm(session=session, now=timezone.now())
     return render(request, "payments/join/done.html", _welcome(session, granted))
 
 
@@ -116,7 +117,7 @@ def status(request, reference: str):
     session = _own_session(request, reference)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
-    granted = checkout_confirm(session=session)
+    granted = checkout_confirm(session=session, now=timezone.now())
     return render(request, "payments/join/_status.html", _welcome(session, granted))
 
 
@@ -125,6 +126,6 @@ def cancelled(request, reference: str):
     session = _own_session(request, reference)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
-    checkout_cancel(session=session)
+    checkout_cancel(session=session, now=timezone.now())
     messages.info(request, "Nothing was charged. You can choose again whenever you're ready.")
     return redirect("join:program")

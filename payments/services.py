@@ -4,12 +4,10 @@ success page, and the webhook event ledger's processing. Processing is idempoten
 
 import contextlib
 import logging
-from datetime import timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
 
 from audit.services import audit_record
 from courses.models import EnrollmentStatus
@@ -47,9 +45,10 @@ class BillingTransitionError(ValueError):
 
 
 def billing_set_state(
-    *, account: BillingAccount, to: str, reason: str, stripe_event_id: str = ""
+    *, account: BillingAccount, to: str, reason: str, now: datetime, stripe_event_id: str = ""
 ) -> BillingAccount:
-    """Move a (locked) account along the transition map, with a log row and an audit event."""
+    """Move a (locked) account along the transition map at `now`, with a log row and an audit
+    event."""
     if account.state == to:
         return account
     if to not in ALLOWED_TRANSITIONS.get(account.state, frozenset()):
@@ -63,20 +62,20 @@ def billing_set_state(
     )
     old = account.state
     account.state = to
-    account.updated_at = timezone.now()
+    account.updated_at = now
     if to == B.PAST_DUE:
         account.past_due_since = account.updated_at
     elif to not in (B.PAST_DUE, B.CONTENT_PAUSED):
         account.past_due_since = None
     account.save(update_fields=["state", "updated_at", "past_due_since"])
     if to == B.PAST_DUE:
-        _alert_past_due(account)
+        _alert_past_due(account, now=now)
     if old == B.CONTENT_PAUSED or to == B.CONTENT_PAUSED:
         # New weeks wait while paused; on resumption whatever is due opens at once.
         from courses.services.releases import enrollment_refresh_schedule
 
         enrollment = account.enrollment
-        transaction.on_commit(lambda: enrollment_refresh_schedule(enrollment=enrollment))
+        transaction.on_commit(lambda: enrollment_refresh_schedule(enrollment=enrollment, now=now))
     audit_record(
         action="billing.state_changed",
         subject=account.enrollment.client,
@@ -98,7 +97,7 @@ def _staff_alerts(account: BillingAccount, *, reason: str, people) -> list[tuple
     ]
 
 
-def _alert_past_due(account: BillingAccount) -> None:
+def _alert_past_due(account: BillingAccount, *, now: datetime) -> None:
     """Tell the client discreetly, and alert billing staff and the client's clinicians."""
     from accounts.roles import Role
     from accounts.selectors import users_with_roles
@@ -107,7 +106,7 @@ def _alert_past_due(account: BillingAccount) -> None:
     from notifications.services import notifications_enqueue
 
     client = account.enrollment.client
-    day = timezone.localdate()
+    day = now.astimezone(UTC).date()
     clinicians = [
         a.clinician
         for a in CareAssignment.objects.filter(client=client, is_active=True).select_related(
@@ -120,25 +119,26 @@ def _alert_past_due(account: BillingAccount) -> None:
             account,
             reason=f"past_due:{day}",
             people=[*users_with_roles(Role.BILLING), *clinicians],
-        )
+        ),
+        now=now,
     )
 
 
-def _alert_billing_staff(account: BillingAccount, *, reason: str) -> None:
+def _alert_billing_staff(account: BillingAccount, *, reason: str, now: datetime) -> None:
     """Alert billing staff and administrators (refunds, disputes, a payment after cancelling)."""
     from accounts.roles import Role
     from accounts.selectors import users_with_roles
     from notifications.services import notifications_enqueue
 
     notifications_enqueue(
-        _staff_alerts(account, reason=reason, people=users_with_roles(Role.BILLING, Role.ADMIN))
+        _staff_alerts(account, reason=reason, people=users_with_roles(Role.BILLING, Role.ADMIN)),
+        now=now,
     )
 
 
-def billing_enforce_grace(*, now=None) -> int:
+def billing_enforce_grace(*, now: datetime) -> int:
     """After the grace period, a past-due account pauses new content (what is released, the
     journal and the safety plan stay open). Returns how many accounts moved."""
-    now = now or timezone.now()
     moved = 0
     ids = list(
         BillingAccount.objects.filter(
@@ -153,13 +153,17 @@ def billing_enforce_grace(*, now=None) -> int:
                 .get(pk=account_id)
             )
             if account.state == B.PAST_DUE:
-                billing_set_state(account=account, to=B.CONTENT_PAUSED, reason="grace_ended")
+                billing_set_state(
+                    account=account, to=B.CONTENT_PAUSED, reason="grace_ended", now=now
+                )
                 moved += 1
     return moved
 
 
 @transaction.atomic
-def checkout_fulfil(*, session: dict, stripe_event_id: str = "") -> CheckoutSession | None:
+def checkout_fulfil(
+    *, session: dict, now: datetime, stripe_event_id: str = ""
+) -> CheckoutSession | None:
     """Grant what a completed, paid Checkout Session bought; the one fulfilment that the
     webhook and the success page share, so either may come first. Returns the local session, or
     None if the Stripe session is not ours. Idempotent: a fulfilled session is left alone."""
@@ -187,7 +191,7 @@ def checkout_fulfil(*, session: dict, stripe_event_id: str = "") -> CheckoutSess
             target=account,
             metadata={"checkout": local.pk},
         )
-        _alert_billing_staff(account, reason="paid_after_cancel")
+        _alert_billing_staff(account, reason="paid_after_cancel", now=now)
         return local
     changed = []
     if session.get("customer") and session["customer"] != account.stripe_customer_id:
@@ -210,16 +214,20 @@ def checkout_fulfil(*, session: dict, stripe_event_id: str = "") -> CheckoutSess
         )
     target = B.PAID_IN_FULL if account.plan.kind == "full" else B.INSTALLMENTS_CURRENT
     billing_set_state(
-        account=account, to=target, reason="checkout_completed", stripe_event_id=stripe_event_id
+        account=account,
+        to=target,
+        reason="checkout_completed",
+        now=now,
+        stripe_event_id=stripe_event_id,
     )
     enrollment = account.enrollment
     if enrollment.status == EnrollmentStatus.PENDING_PAYMENT:
-        enrollment = enrollment_place(enrollment=enrollment)
+        enrollment = enrollment_place(enrollment=enrollment, now=now)
         enrollment_set_status(
-            enrollment=enrollment, status=EnrollmentStatus.ACTIVE, acting_user=None
+            enrollment=enrollment, status=EnrollmentStatus.ACTIVE, acting_user=None, now=now
         )
     local.status = CheckoutSession.Status.COMPLETE
-    local.fulfilled_at = timezone.now()
+    local.fulfilled_at = now
     local.save(update_fields=["status", "fulfilled_at"])
     from notifications.models import Kind
     from notifications.services import notification_enqueue
@@ -229,6 +237,7 @@ def checkout_fulfil(*, session: dict, stripe_event_id: str = "") -> CheckoutSess
         kind=Kind.WELCOME,
         dedupe_key=f"welcome:{enrollment.pk}",
         link_target="courses:dashboard",
+        now=now,
     )
     return local
 
@@ -281,14 +290,14 @@ def stripe_event_store(*, event: dict) -> tuple[StripeEvent, bool]:
         return StripeEvent.objects.get(event_id=event["id"]), False
 
 
-def _handle(event: dict) -> bool:
+def _handle(event: dict, *, now: datetime) -> bool:
     """Apply one event; returns False when the type has no effect here."""
     kind = event.get("type", "")
     obj = (event.get("data") or {}).get("object") or {}
     if not isinstance(obj, dict):
         return False
     if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
-        checkout_fulfil(session=obj, stripe_event_id=event["id"])
+        checkout_fulfil(session=obj, stripe_event_id=event["id"], now=now)
         return True
     if kind == "checkout.session.async_payment_failed":
         checkout_close(session=obj, status=CheckoutSession.Status.FAILED)
@@ -299,7 +308,7 @@ def _handle(event: dict) -> bool:
     handler = _HANDLERS.get(kind)
     if handler is None:
         return False
-    return handler(obj, event["id"])
+    return handler(obj, event["id"], now)
 
 
 def _subscription_of_invoice(invoice: dict) -> tuple[str, dict]:
@@ -334,7 +343,7 @@ def _account_for_subscription(subscription_id: str, metadata: dict) -> BillingAc
     return account
 
 
-def _invoice_paid(invoice: dict, event_id: str) -> bool:
+def _invoice_paid(invoice: dict, event_id: str, now: datetime) -> bool:
     subscription_id, metadata = _subscription_of_invoice(invoice)
     account = _account_for_subscription(subscription_id, metadata)
     if account is None:
@@ -354,12 +363,20 @@ def _invoice_paid(invoice: dict, event_id: str) -> bool:
     if account.paid_installments >= account.plan.installments:
         if account.state != B.PAID_IN_FULL:
             if account.state == B.AWAITING_PAYMENT:
-                billing_set_state(account=account, to=B.INSTALLMENTS_CURRENT,
-                                  reason="invoice_paid", stripe_event_id=event_id)  # fmt: skip
+                billing_set_state(
+                    account=account,
+                    to=B.INSTALLMENTS_CURRENT,
+                    reason="invoice_paid",
+                    stripe_event_id=event_id,
+                    now=now,
+                )
             billing_set_state(
-                account=account, to=B.PAID_IN_FULL, reason="last_installment",
+                account=account,
+                to=B.PAID_IN_FULL,
+                reason="last_installment",
                 stripe_event_id=event_id,
-            )  # fmt: skip
+                now=now,
+            )
         # The installment subscription ends after the last paid invoice: marked here, ended
         # after commit, and retried by beat until Stripe confirms.
         if account.stripe_subscription_id and not account.subscription_end_pending:
@@ -369,9 +386,12 @@ def _invoice_paid(invoice: dict, event_id: str) -> bool:
         transaction.on_commit(lambda: subscriptions_end_pending(account_ids=[account_id]))
     elif account.state in (B.PAST_DUE, B.CONTENT_PAUSED):
         billing_set_state(
-            account=account, to=B.INSTALLMENTS_CURRENT, reason="payment_resumed",
+            account=account,
+            to=B.INSTALLMENTS_CURRENT,
+            reason="payment_resumed",
             stripe_event_id=event_id,
-        )  # fmt: skip
+            now=now,
+        )
     return True
 
 
@@ -395,19 +415,23 @@ def subscriptions_end_pending(*, account_ids=None) -> int:
     return ended
 
 
-def _invoice_payment_failed(invoice: dict, event_id: str) -> bool:
+def _invoice_payment_failed(invoice: dict, event_id: str, now: datetime) -> bool:
     subscription_id, metadata = _subscription_of_invoice(invoice)
     account = _account_for_subscription(subscription_id, metadata)
     if account is None:
         return False
     if account.state == B.INSTALLMENTS_CURRENT:
         billing_set_state(
-            account=account, to=B.PAST_DUE, reason="payment_failed", stripe_event_id=event_id
+            account=account,
+            to=B.PAST_DUE,
+            reason="payment_failed",
+            stripe_event_id=event_id,
+            now=now,
         )
     return True
 
 
-def _subscription_changed(subscription: dict, event_id: str) -> bool:
+def _subscription_changed(subscription: dict, event_id: str, now: datetime) -> bool:
     account = _account_for_subscription(
         subscription.get("id", ""), subscription.get("metadata") or {}
     )
@@ -415,15 +439,25 @@ def _subscription_changed(subscription: dict, event_id: str) -> bool:
         return False
     status = subscription.get("status")
     if status == "past_due" and account.state == B.INSTALLMENTS_CURRENT:
-        billing_set_state(account=account, to=B.PAST_DUE, reason="subscription_past_due",
-                          stripe_event_id=event_id)  # fmt: skip
+        billing_set_state(
+            account=account,
+            to=B.PAST_DUE,
+            reason="subscription_past_due",
+            stripe_event_id=event_id,
+            now=now,
+        )
     elif status == "active" and account.state in (B.PAST_DUE, B.CONTENT_PAUSED):
-        billing_set_state(account=account, to=B.INSTALLMENTS_CURRENT,
-                          reason="subscription_active", stripe_event_id=event_id)  # fmt: skip
+        billing_set_state(
+            account=account,
+            to=B.INSTALLMENTS_CURRENT,
+            reason="subscription_active",
+            stripe_event_id=event_id,
+            now=now,
+        )
     return True
 
 
-def _subscription_deleted(subscription: dict, event_id: str) -> bool:
+def _subscription_deleted(subscription: dict, event_id: str, now: datetime) -> bool:
     account = _account_for_subscription(
         subscription.get("id", ""), subscription.get("metadata") or {}
     )
@@ -431,8 +465,13 @@ def _subscription_deleted(subscription: dict, event_id: str) -> bool:
         return False
     # Our own cancellation after the last installment leaves a paid-in-full account alone.
     if account.state not in (B.PAID_IN_FULL, B.CANCELLED, B.REFUNDED):
-        billing_set_state(account=account, to=B.CANCELLED, reason="subscription_deleted",
-                          stripe_event_id=event_id)  # fmt: skip
+        billing_set_state(
+            account=account,
+            to=B.CANCELLED,
+            reason="subscription_deleted",
+            stripe_event_id=event_id,
+            now=now,
+        )
     return True
 
 
@@ -448,7 +487,7 @@ def _payment_for_charge(charge: dict) -> Payment | None:
     )
 
 
-def _charge_refunded(charge: dict, event_id: str) -> bool:
+def _charge_refunded(charge: dict, event_id: str, now: datetime) -> bool:
     payment = _payment_for_charge(charge)
     if payment is None:
         return False
@@ -464,14 +503,15 @@ def _charge_refunded(charge: dict, event_id: str) -> bool:
         .select_related("enrollment__client")
         .get(pk=payment.account_id)
     )
-    _alert_billing_staff(account, reason=f"refund:{charge.get('id', '')}")
+    _alert_billing_staff(account, reason=f"refund:{charge.get('id', '')}", now=now)
     if full and B.REFUNDED in ALLOWED_TRANSITIONS.get(account.state, frozenset()):
-        billing_set_state(account=account, to=B.REFUNDED, reason="refunded",
-                          stripe_event_id=event_id)  # fmt: skip
+        billing_set_state(
+            account=account, to=B.REFUNDED, reason="refunded", stripe_event_id=event_id, now=now
+        )
     return True
 
 
-def _dispute_created(dispute: dict, event_id: str) -> bool:
+def _dispute_created(dispute: dict, event_id: str, now: datetime) -> bool:
     payment = _payment_for_charge(dispute)
     if payment is None:
         return False
@@ -482,10 +522,15 @@ def _dispute_created(dispute: dict, event_id: str) -> bool:
         .select_related("enrollment__client")
         .get(pk=payment.account_id)
     )
-    _alert_billing_staff(account, reason=f"dispute:{dispute.get('id', '')}")
+    _alert_billing_staff(account, reason=f"dispute:{dispute.get('id', '')}", now=now)
     if B.DISPUTED in ALLOWED_TRANSITIONS.get(account.state, frozenset()):
-        billing_set_state(account=account, to=B.DISPUTED, reason="dispute_created",
-                          stripe_event_id=event_id)  # fmt: skip
+        billing_set_state(
+            account=account,
+            to=B.DISPUTED,
+            reason="dispute_created",
+            stripe_event_id=event_id,
+            now=now,
+        )
     return True
 
 
@@ -500,7 +545,7 @@ _HANDLERS = {
 }
 
 
-def stripe_event_process(*, event_row_id: int) -> str | None:
+def stripe_event_process(*, event_row_id: int, now: datetime) -> str | None:
     """Process one stored event, once: locks the row, applies it in the same transaction, and
     records the outcome. A handler error rolls everything back, records the failure, and
     re-raises so the task retries. Returns the final status, or None if already done."""
@@ -509,10 +554,10 @@ def stripe_event_process(*, event_row_id: int) -> str | None:
             row = StripeEvent.objects.select_for_update().get(pk=event_row_id)
             if row.status in (StripeEvent.Status.PROCESSED, StripeEvent.Status.IGNORED):
                 return None
-            applied = _handle(row.payload)
+            applied = _handle(row.payload, now=now)
             row.status = StripeEvent.Status.PROCESSED if applied else StripeEvent.Status.IGNORED
             row.attempts += 1
-            row.processed_at = timezone.now()
+            row.processed_at = now
             row.last_error = ""
             row.save(update_fields=["status", "attempts", "processed_at", "last_error"])
             return row.status
@@ -537,7 +582,7 @@ class CheckoutError(ValueError):
 
 
 @transaction.atomic
-def checkout_prepare(*, user, plan: Plan) -> CheckoutSession:
+def checkout_prepare(*, user, plan: Plan, now: datetime) -> CheckoutSession:
     """Record the agreements, and create (or reuse) the pending enrollment, its billing account
     and a fresh local checkout session; the Stripe call happens after commit."""
     from accounts.models import AgreementAcceptance
@@ -556,9 +601,10 @@ def checkout_prepare(*, user, plan: Plan) -> CheckoutSession:
             enrollment = enrollment_create(
                 client=user,
                 track=plan.track,
-                start_date=timezone.localdate(timezone=ZoneInfo(user.timezone)),
+                start_date=user.local_date(now),
                 status=EnrollmentStatus.PENDING_PAYMENT,
                 acting_user=user,
+                now=now,
             )
         except EnrollmentError as exc:
             raise CheckoutError(str(exc)) from None
@@ -606,7 +652,7 @@ def checkout_start(*, session: CheckoutSession, success_url: str, cancel_url: st
     return url
 
 
-def checkout_confirm(*, session: CheckoutSession) -> bool:
+def checkout_confirm(*, session: CheckoutSession, now: datetime) -> bool:
     """The success page's half of fulfilment: ask Stripe, then run the shared fulfil. True once
     the enrollment is granted (by this call or by the webhook before it)."""
     from . import stripe_client
@@ -619,7 +665,7 @@ def checkout_confirm(*, session: CheckoutSession) -> bool:
         data = stripe_client.checkout_session_retrieve(session.stripe_session_id)
     except stripe_client.StripeUnavailable:
         return False
-    local = checkout_fulfil(session=data)
+    local = checkout_fulfil(session=data, now=now)
     return bool(local and local.fulfilled_at) and _is_active(session)
 
 
@@ -632,7 +678,7 @@ def _is_active(session: CheckoutSession) -> bool:
 
 
 @transaction.atomic
-def checkout_cancel(*, session: CheckoutSession) -> None:
+def checkout_cancel(*, session: CheckoutSession, now: datetime) -> None:
     """The person left Checkout: nothing was charged; the pending enrollment is cancelled."""
     from courses.services.enrollment import enrollment_set_status as set_status
 
@@ -651,7 +697,9 @@ def checkout_cancel(*, session: CheckoutSession) -> None:
     local.save(update_fields=["status"])
     enrollment = local.account.enrollment
     if enrollment.status == EnrollmentStatus.PENDING_PAYMENT:
-        set_status(enrollment=enrollment, status=EnrollmentStatus.CANCELLED, acting_user=None)
+        set_status(
+            enrollment=enrollment, status=EnrollmentStatus.CANCELLED, acting_user=None, now=now
+        )
 
 
 # --- Billing staff actions ------------------------------------------------------------------------
@@ -694,7 +742,9 @@ def billing_refund(*, payment: Payment, amount, reason: str, key: str, acting_us
 
 
 @transaction.atomic
-def billing_waive_installment(*, account: BillingAccount, reason: str, acting_user) -> None:
+def billing_waive_installment(
+    *, account: BillingAccount, reason: str, acting_user, now: datetime
+) -> None:
     """Hardship: count one installment as paid without charging it; audited and logged."""
     account = (
         BillingAccount.objects.select_for_update()
@@ -707,7 +757,7 @@ def billing_waive_installment(*, account: BillingAccount, reason: str, acting_us
         raise BillingActionError("Every installment is already paid.")
     account.paid_installments += 1
     account.save(update_fields=["paid_installments"])
-    _after_hardship(account, reason="installment_waived")
+    _after_hardship(account, reason="installment_waived", now=now)
     audit_record(
         action="billing.installment_waived",
         actor=acting_user,
@@ -718,7 +768,9 @@ def billing_waive_installment(*, account: BillingAccount, reason: str, acting_us
 
 
 @transaction.atomic
-def billing_record_offline_payment(*, account: BillingAccount, amount, reason: str, acting_user):
+def billing_record_offline_payment(
+    *, account: BillingAccount, amount, reason: str, acting_user, now: datetime
+):
     """A payment made outside Stripe (a check, a transfer); audited and logged."""
     from decimal import Decimal, InvalidOperation
 
@@ -737,7 +789,7 @@ def billing_record_offline_payment(*, account: BillingAccount, amount, reason: s
     if account.plan.kind == Plan.Kind.INSTALLMENTS:
         account.paid_installments = min(account.plan.installments, account.paid_installments + 1)
         account.save(update_fields=["paid_installments"])
-    _after_hardship(account, reason="offline_payment")
+    _after_hardship(account, reason="offline_payment", now=now)
     audit_record(
         action="billing.offline_payment",
         actor=acting_user,
@@ -748,15 +800,15 @@ def billing_record_offline_payment(*, account: BillingAccount, amount, reason: s
     return payment
 
 
-def _after_hardship(account: BillingAccount, *, reason: str) -> None:
+def _after_hardship(account: BillingAccount, *, reason: str, now: datetime) -> None:
     if account.state in (B.PAST_DUE, B.CONTENT_PAUSED):
-        billing_set_state(account=account, to=B.INSTALLMENTS_CURRENT, reason=reason)
+        billing_set_state(account=account, to=B.INSTALLMENTS_CURRENT, reason=reason, now=now)
     if (
         account.plan.kind == Plan.Kind.INSTALLMENTS
         and account.paid_installments >= account.plan.installments
         and account.state == B.INSTALLMENTS_CURRENT
     ):
-        billing_set_state(account=account, to=B.PAID_IN_FULL, reason=reason)
+        billing_set_state(account=account, to=B.PAID_IN_FULL, reason=reason, now=now)
         if account.stripe_subscription_id:
             account.subscription_end_pending = True
             account.save(update_fields=["subscription_end_pending"])
@@ -768,25 +820,24 @@ RECONCILE_LOOKBACK = timedelta(days=3)
 LIVE_BILLING = (B.AWAITING_PAYMENT, B.INSTALLMENTS_CURRENT, B.PAST_DUE, B.CONTENT_PAUSED)
 
 
-def billing_reconcile(*, now=None) -> dict[str, int]:
+def billing_reconcile(*, now: datetime) -> dict[str, int]:
     """Compare local billing with Stripe and repair drift: events Stripe failed to deliver,
     subscription status, paid invoices we never heard about, failed local events, and paid-up
     subscriptions still running. Every step goes through the same idempotent handlers, so a
     second run changes nothing more. Returns what it did."""
     from . import stripe_client
 
-    now = now or timezone.now()
     report = {"events": 0, "subscriptions": 0, "invoices": 0, "retried": 0, "ended": 0}
     since = int((now - RECONCILE_LOOKBACK).timestamp())
     for event in stripe_client.undelivered_events(since=since):
         row, created = stripe_event_store(event=event)
-        if stripe_event_process(event_row_id=row.pk):
+        if stripe_event_process(event_row_id=row.pk, now=now):
             report["events"] += 1
     for row_id in StripeEvent.objects.filter(status=StripeEvent.Status.FAILED).values_list(
         "pk", flat=True
     ):
         try:
-            if stripe_event_process(event_row_id=row_id):
+            if stripe_event_process(event_row_id=row_id, now=now):
                 report["retried"] += 1
         except Exception as exc:  # noqa: BLE001 - recorded on the row; the next run tries again
             logger.warning("reconcile: event %s still fails: %s", row_id, type(exc).__name__)
@@ -799,15 +850,15 @@ def billing_reconcile(*, now=None) -> dict[str, int]:
             if Payment.objects.filter(stripe_invoice_id=invoice["id"]).exists():
                 continue
             with transaction.atomic():
-                if _invoice_paid(invoice, "reconcile"):
+                if _invoice_paid(invoice, "reconcile", now):
                     report["invoices"] += 1
         subscription = stripe_client.subscription_retrieve(subscription_id)
         before = BillingAccount.objects.get(pk=account_id).state
         with transaction.atomic():
             if subscription.get("status") == "canceled":
-                _subscription_deleted(subscription, "reconcile")
+                _subscription_deleted(subscription, "reconcile", now)
             else:
-                _subscription_changed(subscription, "reconcile")
+                _subscription_changed(subscription, "reconcile", now)
         if BillingAccount.objects.get(pk=account_id).state != before:
             report["subscriptions"] += 1
     report["ended"] = subscriptions_end_pending()

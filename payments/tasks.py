@@ -1,6 +1,7 @@
 """Payment tasks: process stored webhook events (ids only)."""
 
 from celery import shared_task
+from django.utils import timezone
 
 # After this many failed attempts an event waits for an operator (it stays `failed`).
 MAX_ATTEMPTS = 10
@@ -19,7 +20,7 @@ def process_stripe_event(event_row_id: int) -> None:
     """Apply one stored Stripe event (idempotent; a no-op once processed)."""
     from .services import stripe_event_process
 
-    stripe_event_process(event_row_id=event_row_id)
+    stripe_event_process(event_row_id=event_row_id, now=timezone.now())
 
 
 @shared_task(name="payments.tasks.process_pending_events", ignore_result=True)
@@ -43,7 +44,7 @@ def enforce_grace() -> int:
     """Pause new content for accounts past due beyond the grace period."""
     from .services import billing_enforce_grace
 
-    return billing_enforce_grace()
+    return billing_enforce_grace(now=timezone.now())
 
 
 @shared_task(name="payments.tasks.end_paid_subscriptions", ignore_result=True)
@@ -60,4 +61,4 @@ def reconcile() -> dict:
     """Daily: compare local billing with Stripe and repair drift."""
     from .services import billing_reconcile
 
-    return billing_reconcile()
+    return billing_reconcile(now=timezone.now())

@@ -4,6 +4,7 @@ from allauth.account.decorators import reauthentication_required
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -116,7 +117,9 @@ def account_action(request, account_id: int, action: str):
             )
             messages.success(request, "Refund requested. It shows here once Stripe confirms.")
         elif action == "waive":
-            billing_waive_installment(account=account, reason=reason, acting_user=request.user)
+            billing_waive_installment(
+                account=account, reason=reason, acting_user=request.user, now=timezone.now()
+            )
             messages.success(request, "Installment waived.")
         elif action == "offline":
             billing_record_offline_payment(
@@ -124,6 +127,7 @@ def account_action(request, account_id: int, action: str):
                 amount=request.POST.get("amount", ""),
                 reason=reason,
                 acting_user=request.user,
+                now=timezone.now(),
             )
             messages.success(request, "Payment recorded.")
         else:

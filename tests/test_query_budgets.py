@@ -1,6 +1,6 @@
 """Query budgets for the pages that list things: the count stays flat as the data grows."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -16,6 +16,7 @@ from payments.models import BillingAccount, BillingState, Payment, Plan
 from tests.factories import UserFactory, make_track
 
 BUDGET = 15
+NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 
 
 def queries(client, url) -> int:
@@ -35,7 +36,7 @@ def account_for(track, user, *, payments: int, state=BillingState.PAST_DUE):
         slug=f"{track.slug}-m", defaults={"track": track, "kind": "installments",
                                           "installments": 3, "amount": Decimal("10")},
     )  # fmt: skip
-    enrollment = enrollment_create(client=user, track=track, start_date=date.today())
+    enrollment = enrollment_create(client=user, track=track, start_date=date(2026, 11, 2), now=NOW)
     account = BillingAccount.objects.create(enrollment=enrollment, plan=plan, state=state)
     for n in range(payments):
         Payment.objects.create(account=account, stripe_invoice_id=f"in_{account.pk}_{n}",
@@ -47,7 +48,9 @@ def test_my_work_is_flat_from_one_to_many_worksheets(client, track, signed_in):
     counts = []
     for responses in (1, 12):
         user = UserFactory()
-        enrollment = enrollment_create(client=user, track=track, start_date=date.today())
+        enrollment = enrollment_create(
+            client=user, track=track, start_date=date(2026, 11, 2), now=NOW
+        )
         lessons = [m.lessons.get(kind=LessonKind.WORKSHEET) for m in track.modules.all()]
         for n in range(responses):
             WorksheetResponse.objects.create(

@@ -1,9 +1,10 @@
 """Enrollment state: created and moved only through an allowed-transition map (I-2)."""
 
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 
 from accounts.roles import Role
 from audit.services import audit_record
@@ -50,8 +51,10 @@ def enrollment_create(
     cohort: Cohort | None = None,
     status: str = S.ACTIVE,
     acting_user=None,
+    now: datetime,
 ) -> Enrollment:
-    """Enroll a client on a track, in a cohort or on rolling enrollment; audited.
+    """Enroll a client on a track, in a cohort or on rolling enrollment at `now` (whatever is
+    already due opens at once); audited.
 
     Raises EnrollmentError when the person, track or cohort do not fit, or when the client already
     has a live enrollment on the track.
@@ -74,7 +77,7 @@ def enrollment_create(
         raise EnrollmentError("This client already has a live enrollment on this track.") from None
     from .releases import enrollment_refresh_schedule
 
-    enrollment_refresh_schedule(enrollment=enrollment)
+    enrollment_refresh_schedule(enrollment=enrollment, now=now)
     enrollment.refresh_from_db()
     audit_record(
         action="enrollment.created",
@@ -87,8 +90,11 @@ def enrollment_create(
 
 
 @transaction.atomic
-def enrollment_set_status(*, enrollment: Enrollment, status: str, acting_user) -> Enrollment:
-    """Move an enrollment along the allowed-transition map; audited. Raises EnrollmentError."""
+def enrollment_set_status(
+    *, enrollment: Enrollment, status: str, acting_user, now: datetime
+) -> Enrollment:
+    """Move an enrollment along the allowed-transition map at `now` (an activation opens what is
+    due); audited. Raises EnrollmentError."""
     current = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
     if status not in ALLOWED_TRANSITIONS.get(current.status, frozenset()):
         raise EnrollmentError(f"An enrollment cannot go from {current.status} to {status}.")
@@ -98,7 +104,7 @@ def enrollment_set_status(*, enrollment: Enrollment, status: str, acting_user) -
     enrollment.status = status
     from .releases import enrollment_refresh_schedule
 
-    enrollment_refresh_schedule(enrollment=current)
+    enrollment_refresh_schedule(enrollment=current, now=now)
     audit_record(
         action="enrollment.status_changed",
         actor=acting_user,
@@ -110,22 +116,18 @@ def enrollment_set_status(*, enrollment: Enrollment, status: str, acting_user) -
 
 
 @transaction.atomic
-def enrollment_place(*, enrollment: Enrollment, today: date | None = None) -> Enrollment:
+def enrollment_place(*, enrollment: Enrollment, now: datetime) -> Enrollment:
     """Place an enrollment in the next cohort of its track with a free seat, or on rolling
-    enrollment from today. Cohort rows are locked in start order, so concurrent placements
-    never overfill a cohort."""
-    from django.db.models import Count, Q
-    from django.utils import timezone as dj_timezone
-
+    enrollment from the client's own today at `now`. Cohort rows are locked in start order, so
+    concurrent placements never overfill a cohort."""
     enrollment = (
-        Enrollment.objects.select_for_update().select_related("client").get(pk=enrollment.pk)
+        Enrollment.objects.select_for_update(of=("self",))
+        .select_related("client")
+        .get(pk=enrollment.pk)
     )
-    if today is None:
-        from zoneinfo import ZoneInfo
-
-        # The client's own today: someone paying at 8:30 pm in New York starts today, not on
-        # the next UTC day.
-        today = dj_timezone.localdate(timezone=ZoneInfo(enrollment.client.timezone))
+    # The client's own today: someone paying at 8:30 pm in New York starts today, not on the
+    # next UTC day.
+    today = enrollment.client.local_date(now)
     if enrollment.cohort_id is not None:
         return enrollment
     candidates = (

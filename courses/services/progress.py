@@ -1,8 +1,9 @@
 """A client's own progress through lessons: start (SUDS before), complete (SUDS after), or
 "not today", which costs nothing."""
 
+from datetime import datetime
+
 from django.db import transaction
-from django.utils import timezone
 
 from audit.services import audit_record
 from courses.models import Enrollment, Lesson, LessonProgress
@@ -34,10 +35,10 @@ def _record(
     suds_before: int | None = None,
     suds_after: int | None = None,
     complete: bool = False,
+    now: datetime,
 ) -> LessonProgress:
     """Start (and optionally complete) a lesson, keeping the first times; audited if changed."""
     progress = _locked_progress(enrollment, lesson)
-    now = timezone.now()
     changes = {
         "started_at": now if progress.started_at is None else None,
         "completed_at": now if complete and progress.completed_at is None else None,
@@ -63,28 +64,40 @@ def _locked_progress(enrollment: Enrollment, lesson: Lesson) -> LessonProgress:
 
 @transaction.atomic
 def lesson_start(
-    *, enrollment: Enrollment, lesson: Lesson, acting_user, suds_before: int | None = None
+    *,
+    enrollment: Enrollment,
+    lesson: Lesson,
+    acting_user,
+    now: datetime,
+    suds_before: int | None = None,
 ) -> LessonProgress:
     """Mark a lesson started (first time only) and record SUDS before, if the lesson asks."""
     suds_before = _check_suds(suds_before, lesson)
-    return _record(enrollment, lesson, acting_user, suds_before=suds_before)
+    return _record(enrollment, lesson, acting_user, suds_before=suds_before, now=now)
 
 
 @transaction.atomic
 def lesson_complete(
-    *, enrollment: Enrollment, lesson: Lesson, acting_user, suds_after: int | None = None
+    *,
+    enrollment: Enrollment,
+    lesson: Lesson,
+    acting_user,
+    now: datetime,
+    suds_after: int | None = None,
 ) -> LessonProgress:
     """Mark a lesson complete (idempotent: the first completion time stays) with SUDS after."""
     suds_after = _check_suds(suds_after, lesson)
-    return _record(enrollment, lesson, acting_user, suds_after=suds_after, complete=True)
+    return _record(enrollment, lesson, acting_user, suds_after=suds_after, complete=True, now=now)
 
 
 @transaction.atomic
-def lesson_defer(*, enrollment: Enrollment, lesson: Lesson, acting_user) -> LessonProgress:
+def lesson_defer(
+    *, enrollment: Enrollment, lesson: Lesson, acting_user, now: datetime
+) -> LessonProgress:
     """ "Not today": note the choice without any penalty; the lesson stays open."""
     progress = _locked_progress(enrollment, lesson)
     if progress.completed_at is None:
-        progress.deferred_at = timezone.now()
+        progress.deferred_at = now
         progress.save(update_fields=["deferred_at"])
         _audit(enrollment, progress, acting_user, "progress.not_today")
     return progress

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.utils import timezone
 
 from courses import schedule
 from courses.models import (
@@ -186,36 +185,32 @@ def _release(
 
 
 @transaction.atomic
-def enrollment_release_due_modules(
-    *, enrollment: Enrollment, now: datetime | None = None
-) -> list[ModuleRelease]:
+def enrollment_release_due_modules(*, enrollment: Enrollment, now: datetime) -> list[ModuleRelease]:
     """Release every module now due for `enrollment`; returns the rows this call wrote.
 
     Idempotent and race-safe: the ledger's unique constraint lets concurrent callers (the lazy
     dashboard check, the sweep) both run, and only one row per module is ever written.
     """
-    now = now or timezone.now()
     released, held = _released_and_held(enrollment)
     paused = enrollment.pk in _billing_paused([enrollment.pk])
     due, next_at = _plan(enrollment, _track_modules(enrollment.track), released, held, now, paused)
     return _release([(enrollment, due, next_at)], reason=ReleaseReason.SCHEDULE, now=now)
 
 
-def enrollment_refresh_schedule(*, enrollment: Enrollment, now: datetime | None = None) -> None:
+def enrollment_refresh_schedule(*, enrollment: Enrollment, now: datetime) -> None:
     """Recompute when the enrollment's next week is due (after pauses, shifts, holds, a new time
     zone), releasing anything already due on the way."""
     fresh = Enrollment.objects.select_related("track", "cohort", "client").get(pk=enrollment.pk)
     enrollment_release_due_modules(enrollment=fresh, now=now)
 
 
-def release_sweep(*, now: datetime | None = None, batch_size: int = 1000) -> int:
+def release_sweep(*, now: datetime, batch_size: int = 1000) -> int:
     """The beat sweep: release every due week for every active enrollment; returns how many.
 
     Picks enrollments by their indexed next-due time and claims them with
     select_for_update(skip_locked=True), so two sweeps at once share the work instead of
     repeating it; per batch a fixed number of queries, however many enrollments exist.
     """
-    now = now or timezone.now()
     total = 0
     while True:
         with transaction.atomic():
@@ -257,20 +252,23 @@ def release_sweep(*, now: datetime | None = None, batch_size: int = 1000) -> int
 
 @transaction.atomic
 def module_release_now(
-    *, enrollment: Enrollment, module: Module, reason: str = ReleaseReason.CLINICIAN_ADVANCE
+    *,
+    enrollment: Enrollment,
+    module: Module,
+    now: datetime,
+    reason: str = ReleaseReason.CLINICIAN_ADVANCE,
 ) -> ModuleRelease:
     """Release one module at once (a clinician's advance); returns the ledger row, new or old."""
     if module.track_id != enrollment.track_id:
         raise ValueError("That module belongs to another track.")
-    _release([(enrollment, [(module, None)], enrollment.next_release_at)], reason=reason,
-             now=timezone.now())  # fmt: skip
+    _release([(enrollment, [(module, None)], enrollment.next_release_at)], reason=reason, now=now)
     return ModuleRelease.objects.get(enrollment=enrollment, module=module)
 
 
 @transaction.atomic
-def release_mark_content_note_seen(*, release: ModuleRelease) -> ModuleRelease:
+def release_mark_content_note_seen(*, release: ModuleRelease, now: datetime) -> ModuleRelease:
     """The client read a trauma-intense week's content note and chose to go on."""
     if release.content_note_seen_at is None:
-        release.content_note_seen_at = timezone.now()
+        release.content_note_seen_at = now
         release.save(update_fields=["content_note_seen_at"])
     return release

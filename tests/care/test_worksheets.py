@@ -1,6 +1,6 @@
 """I-1: a submitted worksheet is never edited in place; changes make a new version."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -10,6 +10,8 @@ from care.services import worksheet_save_draft, worksheet_submit
 from courses.models import LessonKind
 from tests.conftest import run_at_once
 from tests.factories import EnrollmentFactory, make_track
+
+NOW = datetime(2026, 11, 3, 18, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -23,7 +25,11 @@ def setting(db, client_a):
 def test_a_submitted_version_refuses_to_be_saved_again(setting, client_a):
     enrollment, lesson = setting
     version = worksheet_submit(
-        enrollment=enrollment, lesson=lesson, answers={"one-word": "steady"}, acting_user=client_a
+        enrollment=enrollment,
+        lesson=lesson,
+        answers={"one-word": "steady"},
+        acting_user=client_a,
+        now=NOW,
     )
     version.answers = {"one-word": "rewritten"}
     with pytest.raises(WorksheetImmutableError):
@@ -40,16 +46,25 @@ def test_a_submitted_version_refuses_to_be_saved_again(setting, client_a):
 def test_a_draft_after_submission_becomes_the_next_version(setting, client_a):
     enrollment, lesson = setting
     worksheet_submit(
-        enrollment=enrollment, lesson=lesson, answers={"one-word": "a"}, acting_user=client_a
+        enrollment=enrollment,
+        lesson=lesson,
+        answers={"one-word": "a"},
+        acting_user=client_a,
+        now=NOW,
     )
     draft = worksheet_save_draft(
-        enrollment=enrollment, lesson=lesson, answers={"one-word": "b"}, acting_user=client_a
+        enrollment=enrollment,
+        lesson=lesson,
+        answers={"one-word": "b"},
+        acting_user=client_a,
+        now=NOW,
     )
     second = worksheet_submit(
         enrollment=enrollment,
         lesson=lesson,
         answers={"one-word": "b"},
         acting_user=client_a,
+        now=NOW,
         draft_id=draft.pk,
     )
     assert second.pk == draft.pk and second.version == 2
@@ -60,7 +75,11 @@ def test_submitting_unchanged_answers_again_adds_no_version(setting, client_a):
     enrollment, lesson = setting
     for _ in range(3):
         worksheet_submit(
-            enrollment=enrollment, lesson=lesson, answers={"one-word": "a"}, acting_user=client_a
+            enrollment=enrollment,
+            lesson=lesson,
+            answers={"one-word": "a"},
+            acting_user=client_a,
+            now=NOW,
         )
     assert WorksheetResponse.objects.count() == 1
 
@@ -73,6 +92,7 @@ def test_a_refused_answer_stores_nothing(setting, client_a):
             lesson=lesson,
             answers={"one-word": "x" * 501},
             acting_user=client_a,
+            now=NOW,
         )
     assert not WorksheetResponse.objects.exists()
 
@@ -83,7 +103,11 @@ def test_the_audit_trail_records_the_write_but_never_the_words(setting, client_a
     enrollment, lesson = setting
     canary = "CANARY-journal-55d1"
     worksheet_submit(
-        enrollment=enrollment, lesson=lesson, answers={"one-word": canary}, acting_user=client_a
+        enrollment=enrollment,
+        lesson=lesson,
+        answers={"one-word": canary},
+        acting_user=client_a,
+        now=NOW,
     )
     events = AuditEvent.objects.filter(action="worksheet.submitted")
     assert events.count() == 1
@@ -97,7 +121,11 @@ def test_two_simultaneous_submits_of_one_draft_make_one_version(client_a):
     enrollment = EnrollmentFactory(client=client_a, track=track, start_date=date(2026, 11, 2))
     lesson = track.modules.get().lessons.get(kind=LessonKind.WORKSHEET)
     draft = worksheet_save_draft(
-        enrollment=enrollment, lesson=lesson, answers={"one-word": "x"}, acting_user=client_a
+        enrollment=enrollment,
+        lesson=lesson,
+        answers={"one-word": "x"},
+        acting_user=client_a,
+        now=NOW,
     )
     errors = run_at_once(
         lambda: worksheet_submit(
@@ -105,6 +133,7 @@ def test_two_simultaneous_submits_of_one_draft_make_one_version(client_a):
             lesson=lesson,
             answers={"one-word": "x"},
             acting_user=client_a,
+            now=NOW,
             draft_id=draft.pk,
         )
     )

@@ -12,6 +12,8 @@ from tests.factories import EnrollmentFactory, UserFactory, make_track
 
 # Monday 2026-11-23, 12:00 UTC (07:00 in New York): weeks 1-4 of a Nov 2 cohort are due.
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+# Sunday 2026-11-15, 12:00 UTC: weeks 1-2 are open, week 3 is due the next morning.
+EARLIER = datetime(2026, 11, 15, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -69,7 +71,9 @@ def test_a_clinician_hold_keeps_a_week_closed_until_lifted(enrollment, clinician
         reason_code="stabilization",
         author=clinician,
         module=week4,
+        now=EARLIER,
     )
+    assert released_weeks(enrollment) == [1, 2]  # the hold released what was due then
     enrollment_release_due_modules(enrollment=enrollment, now=NOW)
     assert released_weeks(enrollment) == [1, 2, 3]
     pacing_action_record(
@@ -78,6 +82,7 @@ def test_a_clinician_hold_keeps_a_week_closed_until_lifted(enrollment, clinician
         reason_code="clinical_judgement",
         author=clinician,
         module=week4,
+        now=NOW,
     )
     enrollment_release_due_modules(enrollment=enrollment, now=NOW)
     assert released_weeks(enrollment) == [1, 2, 3, 4]
@@ -92,6 +97,7 @@ def test_a_clinician_advance_opens_a_week_early_once(enrollment, clinician):
             reason_code="ready_early",
             author=clinician,
             module=week6,
+            now=NOW,
         )
     release = ModuleRelease.objects.get(enrollment=enrollment, module=week6)
     assert release.reason == "clinician_advance"
@@ -100,34 +106,46 @@ def test_a_clinician_advance_opens_a_week_early_once(enrollment, clinician):
 def test_a_shift_moves_the_schedule_and_is_bounded(enrollment, clinician):
     pacing_action_record(
         enrollment=enrollment, kind=PacingKind.SHIFT, reason_code="life_event",
-        author=clinician, days=7,
+        author=clinician, days=7, now=EARLIER,
     )  # fmt: skip
     enrollment.refresh_from_db()
+    assert released_weeks(enrollment) == [1]  # week 2 moved from Nov 9 to Nov 16
     enrollment_release_due_modules(enrollment=enrollment, now=NOW)
     assert released_weeks(enrollment) == [1, 2, 3]
     with pytest.raises(PacingError):
         pacing_action_record(
             enrollment=enrollment, kind=PacingKind.SHIFT, reason_code="life_event",
-            author=clinician, days=400,
+            author=clinician, days=400, now=NOW,
         )  # fmt: skip
 
 
-def test_pause_and_resume_add_the_paused_days(enrollment, clinician, settings):
-    import time_machine
-
-    with time_machine.travel(datetime(2026, 11, 10, 12, tzinfo=UTC), tick=False):
-        pacing_action_record(
-            enrollment=enrollment, kind=PacingKind.PAUSE, reason_code="life_event",
-            author=clinician,
-        )  # fmt: skip
-    with time_machine.travel(datetime(2026, 11, 20, 12, tzinfo=UTC), tick=False):
-        pacing_action_record(
-            enrollment=enrollment, kind=PacingKind.RESUME, reason_code="client_request",
-            author=clinician,
-        )  # fmt: skip
+def test_pause_and_resume_add_the_paused_days(enrollment, clinician):
+    pacing_action_record(
+        enrollment=enrollment, kind=PacingKind.PAUSE, reason_code="life_event",
+        author=clinician, now=datetime(2026, 11, 10, 12, tzinfo=UTC),
+    )  # fmt: skip
+    pacing_action_record(
+        enrollment=enrollment, kind=PacingKind.RESUME, reason_code="client_request",
+        author=clinician, now=datetime(2026, 11, 20, 12, tzinfo=UTC),
+    )  # fmt: skip
     enrollment.refresh_from_db()
     assert enrollment.status == EnrollmentStatus.ACTIVE
     assert enrollment.paused_days == 10
+
+
+def test_a_pause_counts_the_client_s_own_days(enrollment, clinician):
+    # Paused at 23:30 on Nov 10 in New York (04:30 UTC on the 11th) and resumed at 00:30 on Nov
+    # 12 there (05:30 UTC): two local days, though the UTC dates are only one day apart.
+    pacing_action_record(
+        enrollment=enrollment, kind=PacingKind.PAUSE, reason_code="life_event",
+        author=clinician, now=datetime(2026, 11, 11, 4, 30, tzinfo=UTC),
+    )  # fmt: skip
+    pacing_action_record(
+        enrollment=enrollment, kind=PacingKind.RESUME, reason_code="client_request",
+        author=clinician, now=datetime(2026, 11, 12, 5, 30, tzinfo=UTC),
+    )  # fmt: skip
+    enrollment.refresh_from_db()
+    assert enrollment.paused_days == 2
 
 
 def test_a_track_that_requires_completion_waits_for_the_week_before(enrollment):

@@ -12,6 +12,7 @@ from notifications.models import Kind, Notification
 from tests.factories import UserFactory, make_track
 
 MONDAY_NOON = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)  # weeks 1-4 of a Nov 2 start are due
+ENROLLED_AT = datetime(2026, 11, 2, 12, tzinfo=UTC)  # 07:00 in New York on the start day
 
 
 @pytest.fixture
@@ -20,10 +21,9 @@ def track(db):
 
 
 def enroll(track, start=date(2026, 11, 2), **user_kwargs):
-    import time_machine
-
-    with time_machine.travel(datetime(2026, 11, 2, 12, tzinfo=UTC), tick=False):
-        return enrollment_create(client=UserFactory(**user_kwargs), track=track, start_date=start)
+    return enrollment_create(
+        client=UserFactory(**user_kwargs), track=track, start_date=start, now=ENROLLED_AT
+    )
 
 
 def test_a_new_enrollment_knows_when_its_next_week_is_due(track):
@@ -73,18 +73,26 @@ def test_a_held_week_is_skipped_by_the_sweep_and_opens_when_lifted(track, clinic
     week3 = track.modules.get(week=3)
     pacing_action_record(
         enrollment=enrollment, kind=PacingKind.HOLD, reason_code="stabilization",
-        author=clinician, module=week3,
+        author=clinician, module=week3, now=ENROLLED_AT,
     )  # fmt: skip
     release_sweep(now=MONDAY_NOON)
     weeks = set(ModuleRelease.objects.values_list("module__week", flat=True))
     assert weeks == {1, 2, 4}
+    lifted_at = MONDAY_NOON + timedelta(hours=1)
+    pacing_action_record(
+        enrollment=enrollment, kind=PacingKind.RELEASE_HOLD, reason_code="clinical_judgement",
+        author=clinician, module=week3, now=lifted_at,
+    )  # fmt: skip
+    release_sweep(now=lifted_at)
+    assert set(ModuleRelease.objects.values_list("module__week", flat=True)) == {1, 2, 3, 4}
 
 
 def test_a_paused_enrollment_is_not_swept(track, clinician):
     enrollment = enroll(track)
     pacing_action_record(
-        enrollment=enrollment, kind=PacingKind.PAUSE, reason_code="life_event", author=clinician
-    )
+        enrollment=enrollment, kind=PacingKind.PAUSE, reason_code="life_event", author=clinician,
+        now=ENROLLED_AT,
+    )  # fmt: skip
     assert release_sweep(now=MONDAY_NOON) == 0
 
 
@@ -94,8 +102,9 @@ def test_a_new_time_zone_moves_the_next_week(track, client_a, signed_in, client)
 
     user = enrollment.client
     user_update_profile(
-        user=user, preferred_name="", timezone="America/Los_Angeles", phone="", acting_user=user
-    )
+        user=user, preferred_name="", timezone="America/Los_Angeles", phone="", acting_user=user,
+        now=ENROLLED_AT,
+    )  # fmt: skip
     enrollment.refresh_from_db()
     # 06:00 in Los Angeles, not New York, for whichever week comes next.
     assert (

@@ -78,8 +78,10 @@ def test_enqueue_uses_each_clients_own_quiet_hours(client_a):
 def test_delivery_sends_once_and_records_the_provider_id(client_a):
     enqueue(client_a)
     row = Notification.objects.get()
-    assert notification_deliver(notification_id=row.pk) == Status.SENT
-    assert notification_deliver(notification_id=row.pk) is None  # already sent: nothing
+    assert notification_deliver(notification_id=row.pk, now=NOON_NY) == Status.SENT
+    assert (
+        notification_deliver(notification_id=row.pk, now=NOON_NY) is None
+    )  # already sent: nothing
     row.refresh_from_db()
     assert row.status == Status.SENT and row.provider_message_id and row.attempts == 1
     assert len(mail.outbox) == 1
@@ -89,13 +91,13 @@ def test_delivery_sends_once_and_records_the_provider_id(client_a):
 def test_only_one_claim_wins(client_a):
     enqueue(client_a)
     row = Notification.objects.get()
-    assert notification_claim(notification_id=row.pk) is True
-    assert notification_claim(notification_id=row.pk) is False
+    assert notification_claim(notification_id=row.pk, now=NOON_NY) is True
+    assert notification_claim(notification_id=row.pk, now=NOON_NY) is False
 
 
 def test_a_message_that_is_not_due_is_not_claimed(client_a):
     enqueue(client_a, now=datetime(2099, 1, 1, 17, tzinfo=UTC))
-    assert notification_claim(notification_id=Notification.objects.get().pk) is False
+    assert notification_claim(notification_id=Notification.objects.get().pk, now=NOON_NY) is False
 
 
 def test_a_transient_error_reschedules_with_backoff_and_fails_after_the_cap(client_a, monkeypatch):
@@ -109,7 +111,7 @@ def test_a_transient_error_reschedules_with_backoff_and_fails_after_the_cap(clie
     row = Notification.objects.get()
     for attempt in range(1, MAX_ATTEMPTS + 1):
         Notification.objects.filter(pk=row.pk).update(scheduled_for=NOON_NY)
-        status = notification_deliver(notification_id=row.pk)
+        status = notification_deliver(notification_id=row.pk, now=NOON_NY)
         row.refresh_from_db()
         assert row.attempts == attempt
         if attempt < MAX_ATTEMPTS:
@@ -128,7 +130,7 @@ def test_a_permanent_error_fails_at_once(client_a, monkeypatch):
     monkeypatch.setattr(email, "send", refused)
     enqueue(client_a)
     row = Notification.objects.get()
-    assert notification_deliver(notification_id=row.pk) == Status.FAILED
+    assert notification_deliver(notification_id=row.pk, now=NOON_NY) == Status.FAILED
     assert Notification.objects.get().attempts == 1
 
 
@@ -148,7 +150,7 @@ def test_a_stale_send_that_was_handed_off_becomes_uncertain_and_is_never_resent(
     Notification.objects.filter(pk=row.pk).update(handed_off_at=NOON_NY)
     result = notifications_recover_stale(now=datetime(2026, 11, 23, 18, 0, tzinfo=UTC))
     assert result == {"retried": 0, "uncertain": 1}
-    assert notification_deliver(notification_id=row.pk) is None
+    assert notification_deliver(notification_id=row.pk, now=NOON_NY) is None
     assert Notification.objects.get().status == Status.UNCERTAIN
     assert not mail.outbox
 

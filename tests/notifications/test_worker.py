@@ -27,7 +27,6 @@ from zoneinfo import ZoneInfo
 
 import kombu.pools
 import pytest
-import time_machine
 from django.conf import settings as django_settings
 from django.core import mail
 from django.db import connection, transaction
@@ -258,7 +257,8 @@ def released_weeks(enrollment: Enrollment) -> list[int]:
 def outbox_row(user) -> Notification:
     """Enqueue one "something new is ready" message (no wake-up: the test sends the relay)."""
     key = f"test:{uuid.uuid4().hex}"
-    assert notifications_enqueue([(user, Kind.MODULE_RELEASED, key, "courses:dashboard")]) == 1
+    items = [(user, Kind.MODULE_RELEASED, key, "courses:dashboard")]
+    assert notifications_enqueue(items, now=timezone.now()) == 1
     return Notification.objects.get(dedupe_key=key)
 
 
@@ -326,7 +326,7 @@ def test_sweeps_at_the_same_moment_release_each_week_once_and_announce_it_once(
     def sweep_here():
         try:
             barrier.wait()
-            release_sweep()
+            release_sweep(now=timezone.now())
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
@@ -402,7 +402,7 @@ def test_a_worker_killed_during_the_send_leaves_the_message_uncertain_and_never_
     assert status_of(notification) == Status.SENDING  # nobody recorded an outcome
 
     # A fresh claim is left alone; once stale, a handed-off row can only be `uncertain`.
-    assert notifications_recover_stale() == {"retried": 0, "uncertain": 0}
+    assert notifications_recover_stale(now=timezone.now()) == {"retried": 0, "uncertain": 0}
     later = timezone.now() + STALE_AFTER + timedelta(minutes=1)
     assert notifications_recover_stale(now=later) == {"retried": 0, "uncertain": 1}
 
@@ -529,7 +529,9 @@ def test_with_the_broker_down_the_site_works_and_the_outbox_waits(
     assert WorksheetResponse.objects.filter(lesson=worksheet, status="submitted").count() == 1
     # A message enqueued directly (with its own wake-up) waits too.
     with transaction.atomic():
-        assert notification_enqueue(user=user, kind=Kind.WELCOME, dedupe_key=f"welcome:{user.pk}")
+        assert notification_enqueue(
+            user=user, kind=Kind.WELCOME, dedupe_key=f"welcome:{user.pk}", now=timezone.now()
+        )
     waiting = Notification.objects.filter(user=user)
     assert sorted(waiting.values_list("kind", "status")) == [
         (Kind.MODULE_RELEASED, Status.PENDING),
@@ -694,20 +696,20 @@ def test_quiet_hours_hold_a_message_until_eight_in_the_clients_time_zone(evening
     assert quiet_hours_end.astimezone(chicago).time() == dtime(8, 0)
     user = UserFactory(timezone=CHICAGO)  # default quiet hours: 21:00-08:00
 
-    with time_machine.travel(evening, tick=False):
-        assert notification_enqueue(user=user, kind=Kind.MODULE_RELEASED, dedupe_key="ready:1")
+    assert notification_enqueue(
+        user=user, kind=Kind.MODULE_RELEASED, dedupe_key="ready:1", now=evening
+    )
     notification = Notification.objects.get(dedupe_key="ready:1")
     assert (notification.status, notification.scheduled_for) == (Status.PENDING, quiet_hours_end)
 
-    with time_machine.travel(quiet_hours_end - timedelta(minutes=1), tick=False):
-        assert due_notification_ids() == []
-        assert notification_deliver(notification_id=notification.pk) is None
+    just_before = quiet_hours_end - timedelta(minutes=1)
+    assert due_notification_ids(now=just_before) == []
+    assert notification_deliver(notification_id=notification.pk, now=just_before) is None
     assert status_of(notification) == Status.PENDING
     assert mail.outbox == []
 
-    with time_machine.travel(quiet_hours_end, tick=False):
-        assert due_notification_ids() == [notification.pk]
-        assert notification_deliver(notification_id=notification.pk) == Status.SENT
+    assert due_notification_ids(now=quiet_hours_end) == [notification.pk]
+    assert notification_deliver(notification_id=notification.pk, now=quiet_hours_end) == Status.SENT
     notification.refresh_from_db()
     assert notification.sent_at == quiet_hours_end
     [email] = mail.outbox

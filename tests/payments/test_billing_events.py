@@ -2,7 +2,7 @@
 API versions; out-of-order delivery ends in the right state."""
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from tests.factories import make_track
 
 FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "stripe-events"
 SUB = "sub_1Pgc6rB7WZ01zgkWNy0Cn5nw"
+NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 
 
 def load(version: str, name: str) -> dict:
@@ -35,7 +36,11 @@ def make_account(client, *, kind="installments", installments=3):
         amount=Decimal("15.00"),
     )  # fmt: skip
     enrollment = enrollment_create(
-        client=client, track=track, start_date=date.today(), status="pending_payment"
+        client=client,
+        track=track,
+        start_date=date(2026, 11, 24),
+        status="pending_payment",
+        now=NOW,
     )
     account = BillingAccount.objects.create(enrollment=enrollment, plan=plan)
     return CheckoutSession.objects.create(account=account)
@@ -59,7 +64,7 @@ def deliver(event: dict, checkout=None, *, event_id=None):
     if event_id:
         event["id"] = event_id
     row, _ = stripe_event_store(event=event)
-    return stripe_event_process(event_row_id=row.pk)
+    return stripe_event_process(event_row_id=row.pk, now=NOW)
 
 
 def state():

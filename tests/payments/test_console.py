@@ -1,7 +1,7 @@
 """The billing console: states, the past-due queue, refunds, hardship actions; reauthentication,
 audit, and no clinical content anywhere."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -24,7 +24,12 @@ def account(db, client_a):
     plan = Plan.objects.create(
         track=track, slug="c-monthly", kind="installments", installments=3, amount=Decimal("10")
     )
-    enrollment = enrollment_create(client=client_a, track=track, start_date=date.today())
+    enrollment = enrollment_create(
+        client=client_a,
+        track=track,
+        start_date=date(2026, 11, 2),
+        now=datetime(2026, 11, 2, 12, tzinfo=UTC),
+    )
     account = BillingAccount.objects.create(
         enrollment=enrollment, plan=plan, state=BillingState.PAST_DUE,
         stripe_subscription_id="sub_x",

@@ -2,7 +2,7 @@
 enrollment is granted once. Plans sync through the real SDK to the fake Stripe."""
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from io import StringIO
 
@@ -21,6 +21,8 @@ from payments.services import (
 )
 from tests.factories import UserFactory, make_track
 
+NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # Tuesday, 10:00 in New York
+
 
 @pytest.fixture
 def stripe_on(settings, fake_stripe):
@@ -37,8 +39,8 @@ def plan(db, stripe_on):
     return Plan.objects.get(slug="o-full")
 
 
-def start(user, plan):
-    session = checkout_prepare(user=user, plan=plan)
+def start(user, plan, now=NOW):
+    session = checkout_prepare(user=user, plan=plan, now=now)
     checkout_start(session=session, success_url="https://x/ok", cancel_url="https://x/no")
     session.refresh_from_db()
     return session
@@ -73,9 +75,9 @@ def test_sync_plans_gives_every_plan_a_price_once(plan, stripe_on):
 def test_success_page_first_then_webhook(plan, stripe_on):
     session = start(UserFactory(), plan)
     stripe_on.complete_session(session.stripe_session_id, paid=True)
-    assert checkout_confirm(session=session) is True
+    assert checkout_confirm(session=session, now=NOW) is True
     row, _ = stripe_event_store(event=webhook_event(stripe_on, session))
-    stripe_event_process(event_row_id=row.pk)
+    stripe_event_process(event_row_id=row.pk, now=NOW)
     assert grants() == (1, 1, BillingState.PAID_IN_FULL)
 
 
@@ -83,24 +85,26 @@ def test_webhook_first_then_success_page(plan, stripe_on):
     session = start(UserFactory(), plan)
     stripe_on.complete_session(session.stripe_session_id, paid=True)
     row, _ = stripe_event_store(event=webhook_event(stripe_on, session))
-    stripe_event_process(event_row_id=row.pk)
+    stripe_event_process(event_row_id=row.pk, now=NOW)
     session.refresh_from_db()
-    assert checkout_confirm(session=session) is True
+    assert checkout_confirm(session=session, now=NOW) is True
     assert grants() == (1, 1, BillingState.PAID_IN_FULL)
 
 
 def test_an_unpaid_session_is_not_granted_by_the_success_page(plan, stripe_on):
     session = start(UserFactory(), plan)
-    assert checkout_confirm(session=session) is False
+    assert checkout_confirm(session=session, now=NOW) is False
     assert BillingAccount.objects.get().state == BillingState.AWAITING_PAYMENT
 
 
 def test_a_returning_client_keeps_one_stripe_customer(plan, stripe_on, client_a):
     track = make_track(weeks=2, lessons_per_module=1, trauma_weeks=())
     other = Plan.objects.create(track=track, slug="o2-full", kind="full", amount=Decimal("10"))
-    earlier = enrollment_create(client=client_a, track=plan.track, start_date=date.today())
+    earlier = enrollment_create(
+        client=client_a, track=plan.track, start_date=date(2026, 11, 2), now=NOW
+    )
     BillingAccount.objects.create(enrollment=earlier, plan=plan, stripe_customer_id="cus_kept")
-    session = checkout_prepare(user=client_a, plan=other)
+    session = checkout_prepare(user=client_a, plan=other, now=NOW)
     assert session.account.stripe_customer_id == "cus_kept"
 
 
@@ -108,7 +112,7 @@ def test_cancelling_closes_the_stripe_page_and_a_late_payment_grants_nothing(pla
     from payments.services import checkout_cancel, checkout_fulfil
 
     session = start(UserFactory(role="client"), plan)
-    checkout_cancel(session=session)
+    checkout_cancel(session=session, now=NOW)
     assert stripe_on.checkout_sessions[session.stripe_session_id]["status"] == "expired"
     # Even a payment that slipped through is not granted silently: staff are told.
     billing = UserFactory(role="billing")
@@ -118,13 +122,13 @@ def test_cancelling_closes_the_stripe_page_and_a_late_payment_grants_nothing(pla
         "payment_status": "paid",
         "client_reference_id": session.reference,
     }
-    checkout_fulfil(session=paid)
+    checkout_fulfil(session=paid, now=NOW)
     account = BillingAccount.objects.select_related("enrollment").get()
     assert account.enrollment.status == "cancelled"
     assert account.state == BillingState.AWAITING_PAYMENT
     assert not Notification.objects.filter(kind=Kind.WELCOME).exists()
     assert Notification.objects.filter(kind=Kind.BILLING_ALERT, user=billing).exists()
-    assert checkout_confirm(session=session) is False
+    assert checkout_confirm(session=session, now=NOW) is False
 
 
 def test_the_welcome_says_when_the_first_week_opens(plan, stripe_on, client, signed_in):
@@ -134,7 +138,7 @@ def test_the_welcome_says_when_the_first_week_opens(plan, stripe_on, client, sig
     user = UserFactory(role="client")
     # 01:30 UTC is 20:30 the evening before in New York: week 1 opens the next morning.
     with time_machine.travel("2026-11-24 01:30:00Z", tick=False):
-        session = start(user, plan)
+        session = start(user, plan, now=datetime(2026, 11, 24, 1, 30, tzinfo=UTC))
         stripe_on.complete_session(session.stripe_session_id, paid=True)
         signed_in(user)
         body = client.get(reverse("join:done", args=[session.reference])).content.decode()
@@ -151,7 +155,7 @@ def test_the_welcome_gives_the_time_when_week_one_is_not_open_yet(
     user = UserFactory(role="client")
     # 10:00 UTC is 05:00 in New York: week 1 opens at 06:00 today.
     with time_machine.travel("2026-11-24 10:00:00Z", tick=False):
-        session = start(user, plan)
+        session = start(user, plan, now=datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
         stripe_on.complete_session(session.stripe_session_id, paid=True)
         signed_in(user)
         body = client.get(reverse("join:done", args=[session.reference])).content.decode()

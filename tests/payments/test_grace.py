@@ -5,12 +5,11 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from accounts.roles import Role
 from courses.models import LessonKind, ModuleRelease
-from courses.services.releases import release_sweep
+from courses.services.releases import enrollment_release_due_modules, release_sweep
 from notifications.models import Kind, Notification
 from payments.models import BillingAccount, BillingState
 from payments.services import billing_enforce_grace, billing_set_state
@@ -27,11 +26,8 @@ def account(db, client_a):
     plan = Plan.objects.create(
         track=track, slug="g-monthly", kind="installments", installments=3, amount=Decimal("10")
     )
-    with time_machine.travel(START, tick=False):
-        enrollment = EnrollmentFactory(client=client_a, track=track, start_date=date(2026, 11, 2))
-        from courses.services.releases import enrollment_release_due_modules
-
-        enrollment_release_due_modules(enrollment=enrollment)
+    enrollment = EnrollmentFactory(client=client_a, track=track, start_date=date(2026, 11, 2))
+    enrollment_release_due_modules(enrollment=enrollment, now=START)
     account = BillingAccount.objects.create(
         enrollment=enrollment, plan=plan, state=BillingState.INSTALLMENTS_CURRENT
     )
@@ -39,9 +35,8 @@ def account(db, client_a):
 
 
 def fail_payment(account, when):
-    with time_machine.travel(when, tick=False):
-        locked = BillingAccount.objects.select_related("enrollment__client").get(pk=account.pk)
-        billing_set_state(account=locked, to=BillingState.PAST_DUE, reason="payment_failed")
+    locked = BillingAccount.objects.select_related("enrollment__client").get(pk=account.pk)
+    billing_set_state(account=locked, to=BillingState.PAST_DUE, reason="payment_failed", now=when)
 
 
 def test_a_failed_payment_alerts_the_client_billing_staff_and_the_clinician(account, client_a):
@@ -72,13 +67,13 @@ def test_after_the_grace_new_weeks_wait_and_resume_on_payment(
     assert account.state == BillingState.CONTENT_PAUSED
     release_sweep(now=START + timedelta(days=15))
     assert ModuleRelease.objects.filter(enrollment=account.enrollment).count() == 1
-    with (
-        time_machine.travel(START + timedelta(days=15), tick=False),
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    with django_capture_on_commit_callbacks(execute=True):
         locked = BillingAccount.objects.select_related("enrollment__client").get(pk=account.pk)
         billing_set_state(
-            account=locked, to=BillingState.INSTALLMENTS_CURRENT, reason="payment_resumed"
+            account=locked,
+            to=BillingState.INSTALLMENTS_CURRENT,
+            reason="payment_resumed",
+            now=START + timedelta(days=15),
         )
     # On resumption whatever is due opens at once (the refresh runs after commit).
     assert ModuleRelease.objects.filter(enrollment=account.enrollment).count() == 3

@@ -1,7 +1,7 @@
 """Daily reconciliation repairs drift from Stripe's side, and a second run changes nothing."""
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from tests.factories import make_track
 FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "stripe-events"
 V = FIXTURES / "2026-07-29.dahlia"
 SUB = "sub_1Pgc6rB7WZ01zgkWNy0Cn5nw"
+NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 
 
 def load(name):
@@ -28,7 +29,9 @@ def account(db, client_a):
     plan = Plan.objects.create(
         track=track, slug="r-monthly", kind="installments", installments=3, amount=Decimal("15")
     )
-    enrollment = enrollment_create(client=client_a, track=track, start_date=date.today())
+    enrollment = enrollment_create(
+        client=client_a, track=track, start_date=date(2026, 11, 2), now=NOW
+    )
     account = BillingAccount.objects.create(
         enrollment=enrollment, plan=plan, state=BillingState.INSTALLMENTS_CURRENT,
         stripe_subscription_id=SUB, paid_installments=1,
@@ -57,11 +60,11 @@ def stripe_side(monkeypatch):
 
 
 def test_a_paid_invoice_we_never_heard_about_is_recorded_once(account, stripe_side):
-    first = billing_reconcile()
+    first = billing_reconcile(now=NOW)
     assert first["invoices"] == 1
     account.refresh_from_db()
     assert account.paid_installments == 2
-    second = billing_reconcile()
+    second = billing_reconcile(now=NOW)
     assert second == {"events": 0, "subscriptions": 0, "invoices": 0, "retried": 0, "ended": 0}
     assert Payment.objects.count() == 2
 
@@ -69,10 +72,10 @@ def test_a_paid_invoice_we_never_heard_about_is_recorded_once(account, stripe_si
 def test_a_subscription_cancelled_at_stripe_cancels_billing_here(account, stripe_side):
     stripe_side["invoices"] = []
     stripe_side["subscription"]["status"] = "canceled"
-    assert billing_reconcile()["subscriptions"] == 1
+    assert billing_reconcile(now=NOW)["subscriptions"] == 1
     account.refresh_from_db()
     assert account.state == BillingState.CANCELLED
-    assert billing_reconcile()["subscriptions"] == 0
+    assert billing_reconcile(now=NOW)["subscriptions"] == 0
 
 
 def test_an_event_stripe_failed_to_deliver_is_applied_once(account, stripe_side):
@@ -80,11 +83,11 @@ def test_an_event_stripe_failed_to_deliver_is_applied_once(account, stripe_side)
     stripe_side["subscription"]["status"] = "past_due"  # what Stripe says after the failure
     failed = load("invoice.payment_failed.subscription_cycle")
     stripe_side["events"] = [failed]
-    assert billing_reconcile()["events"] == 1
+    assert billing_reconcile(now=NOW)["events"] == 1
     account.refresh_from_db()
     assert account.state == BillingState.PAST_DUE
     assert StripeEvent.objects.count() == 1
-    assert billing_reconcile()["events"] == 0
+    assert billing_reconcile(now=NOW)["events"] == 0
 
 
 def test_the_last_installment_found_by_reconciliation_ends_the_subscription(
@@ -93,7 +96,7 @@ def test_the_last_installment_found_by_reconciliation_ends_the_subscription(
     account.paid_installments = 2
     account.save()
     Payment.objects.create(account=account, stripe_invoice_id="in_second", amount=Decimal("15"))
-    billing_reconcile()
+    billing_reconcile(now=NOW)
     account.refresh_from_db()
     assert account.state == BillingState.PAID_IN_FULL
     assert stripe_side["cancelled"] == [SUB]

@@ -5,7 +5,7 @@ back feeds fulfilment, and refunds, portal sessions and cancellations reach the 
 import contextlib
 import json
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -24,6 +24,7 @@ from .fake_stripe import FakeStripe, decode_params
 KEY = "ehab-intensive-full"
 SUCCESS = "https://ehab.example/billing/done?session={CHECKOUT_SESSION_ID}"
 CANCEL = "https://ehab.example/billing/cancelled"
+NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -205,8 +206,9 @@ def make_checkout(*, kind="full", amount="450.00", interval=None) -> CheckoutSes
     plan.stripe_price_id = sync(amount, key=f"plan-{kind}", interval=interval)
     plan.save(update_fields=["stripe_price_id"])
     enrollment = enrollment_create(
-        client=client, track=track, start_date=date.today(), status="pending_payment"
-    )
+        client=client, track=track, start_date=date(2026, 11, 24), status="pending_payment",
+        now=NOW,
+    )  # fmt: skip
     account = BillingAccount.objects.create(enrollment=enrollment, plan=plan)
     return CheckoutSession.objects.create(account=account)
 
@@ -347,7 +349,7 @@ def test_a_retrieved_paid_session_is_plain_data_that_fulfils_a_full_payment(fake
     assert data["customer"].startswith("cus_")
     assert fake_stripe.api_calls("GET", f"/v1/checkout/sessions/{session_id}")
 
-    assert checkout_fulfil(session=data).fulfilled_at is not None
+    assert checkout_fulfil(session=data, now=NOW).fulfilled_at is not None
     account = BillingAccount.objects.select_related("enrollment").get()
     assert account.state == BillingState.PAID_IN_FULL
     assert account.enrollment.status == EnrollmentStatus.ACTIVE
@@ -367,7 +369,7 @@ def test_a_retrieved_subscription_session_fulfils_installments(fake_stripe):
     fake_stripe.complete_session(session_id)
 
     data = stripe_client.checkout_session_retrieve(session_id)
-    checkout_fulfil(session=data)
+    checkout_fulfil(session=data, now=NOW)
 
     account = BillingAccount.objects.get()
     assert account.state == BillingState.INSTALLMENTS_CURRENT
@@ -382,7 +384,7 @@ def test_a_retrieved_session_still_unpaid_grants_nothing(fake_stripe):
     local = make_checkout()
     session_id, _url = start(local)
     fake_stripe.complete_session(session_id, paid=False)
-    checkout_fulfil(session=stripe_client.checkout_session_retrieve(session_id))
+    checkout_fulfil(session=stripe_client.checkout_session_retrieve(session_id), now=NOW)
     local.refresh_from_db()
     assert local.fulfilled_at is None
     assert BillingAccount.objects.get().state == BillingState.AWAITING_PAYMENT
@@ -504,7 +506,7 @@ def test_a_failed_cancel_after_the_last_installment_is_tried_again(fake_stripe, 
             deliver(event, checkout, event_id=f"evt_test_{n}")
     assert BillingAccount.objects.get().state == BillingState.PAID_IN_FULL
     for row in StripeEvent.objects.exclude(status=StripeEvent.Status.PROCESSED):
-        stripe_event_process(event_row_id=row.pk)  # the event's own retry
+        stripe_event_process(event_row_id=row.pk, now=NOW)  # the event's own retry
     assert BillingAccount.objects.get().subscription_end_pending is True
     from payments.services import subscriptions_end_pending
 

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import json
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,6 +24,7 @@ FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / 
 DAHLIA = FIXTURES / "2026-07-29.dahlia"
 SECRET = "whsec_test_secret"  # noqa: S105
 URL = "/payments/stripe/webhook/"
+NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # Tuesday, 10:00 in New York
 
 
 def load(name: str) -> dict:
@@ -52,8 +53,9 @@ def checkout(db, client_a):
         track=track, slug="two-weeks-full", kind="full", amount=Decimal("30.00")
     )
     enrollment = enrollment_create(
-        client=client_a, track=track, start_date=date.today(), status="pending_payment"
-    )
+        client=client_a, track=track, start_date=date(2026, 11, 24), status="pending_payment",
+        now=NOW,
+    )  # fmt: skip
     account = BillingAccount.objects.create(enrollment=enrollment, plan=plan)
     return CheckoutSession.objects.create(account=account)
 
@@ -66,7 +68,7 @@ def completed_for(checkout, name="checkout.session.completed.payment") -> dict:
 
 def process_all():
     for row in StripeEvent.objects.order_by("pk"):
-        stripe_event_process(event_row_id=row.pk)
+        stripe_event_process(event_row_id=row.pk, now=NOW)
 
 
 def test_a_signed_event_is_stored_once_and_answered_200(client, checkout):
@@ -155,7 +157,7 @@ def test_two_deliveries_processed_at_the_same_moment_fulfil_once(client, checkou
     assert len(rows) == 2
     # SQLite serializes writers anyway; on PostgreSQL this exercises the row locks.
     for row in rows:
-        stripe_event_process(event_row_id=row)
+        stripe_event_process(event_row_id=row, now=NOW)
     assert Notification.objects.filter(kind=Kind.WELCOME).count() == 1
     assert BillingAccount.objects.get().changes.count() == 1
 
@@ -166,8 +168,9 @@ def test_the_same_event_from_two_threads_at_once_fulfils_once(client, client_a):
     track = make_track(weeks=2, lessons_per_module=1, trauma_weeks=())
     plan = Plan.objects.create(track=track, slug="p-full", kind="full", amount=Decimal("30.00"))
     enrollment = enrollment_create(
-        client=client_a, track=track, start_date=date.today(), status="pending_payment"
-    )
+        client=client_a, track=track, start_date=date(2026, 11, 24), status="pending_payment",
+        now=NOW,
+    )  # fmt: skip
     account = BillingAccount.objects.create(enrollment=enrollment, plan=plan)
     session = CheckoutSession.objects.create(account=account)
     event = completed_for(session)
@@ -177,7 +180,7 @@ def test_the_same_event_from_two_threads_at_once_fulfils_once(client, client_a):
     post(client, first)
     post(client, second)
     ids = list(StripeEvent.objects.values_list("pk", flat=True))
-    errors = run_at_once(lambda: [stripe_event_process(event_row_id=i) for i in ids])
+    errors = run_at_once(lambda: [stripe_event_process(event_row_id=i, now=NOW) for i in ids])
     assert not errors
     assert Notification.objects.filter(kind=Kind.WELCOME).count() == 1
     assert BillingAccount.objects.get().changes.count() == 1
@@ -235,7 +238,7 @@ def test_a_handler_error_rolls_everything_back_and_the_retry_succeeds(
 
     monkeypatch.setattr(services, "enrollment_set_status", broken)
     with pytest.raises(RuntimeError):
-        stripe_event_process(event_row_id=row.pk)
+        stripe_event_process(event_row_id=row.pk, now=NOW)
     row.refresh_from_db()
     assert row.status == StripeEvent.Status.FAILED and row.attempts == 1
     account = BillingAccount.objects.select_related("enrollment").get()
@@ -243,7 +246,7 @@ def test_a_handler_error_rolls_everything_back_and_the_retry_succeeds(
     assert not account.changes.exists()
     assert not Notification.objects.filter(kind=Kind.WELCOME).exists()
     monkeypatch.setattr(services, "enrollment_set_status", real)
-    assert stripe_event_process(event_row_id=row.pk) == StripeEvent.Status.PROCESSED
+    assert stripe_event_process(event_row_id=row.pk, now=NOW) == StripeEvent.Status.PROCESSED
     account.refresh_from_db()
     assert account.state == BillingState.PAID_IN_FULL
 

@@ -64,7 +64,7 @@ class Command(BaseCommand):
                 care_assignment_create(
                     clinician=users[Role.CLINICIAN], client=client, acting_user=None
                 )
-            self._seed_program(clients, users[Role.CLINICIAN])
+            self._seed_program(clients, users[Role.CLINICIAN], now=timezone.now())
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD})")
         for email, role, _name in DEMO_USERS:
             self.stdout.write(f"  {role:<10} {email}")
@@ -97,7 +97,7 @@ class Command(BaseCommand):
                 },
             )
 
-    def _seed_program(self, clients, clinician) -> None:
+    def _seed_program(self, clients, clinician, *, now: datetime) -> None:
         """The curriculum, a cohort that began three weeks ago (weeks 1-4 open) with the first
         demo client, and the second demo client on rolling enrollment from today."""
         spec = validate_curriculum(settings.BASE_DIR / "curriculum" / "e-hab-iop")
@@ -107,7 +107,7 @@ class Command(BaseCommand):
         # weeks 1-4 are open whatever the hour (week 4 opens on a Monday at the release time).
         cohort_tz = ZoneInfo("America/New_York")
         opened = datetime.combine(date.min, track.release_time) - datetime.min
-        today = (timezone.localtime(timezone=cohort_tz) - opened).date()
+        today = (now.astimezone(cohort_tz) - opened).date()
         start = _monday_on_or_before(today) - timedelta(weeks=3)
         cohort, _ = Cohort.objects.get_or_create(
             track=track,
@@ -120,11 +120,11 @@ class Command(BaseCommand):
         cohort.clinicians.add(clinician)
         first, second = clients
         if not Enrollment.objects.filter(client=first, track=track).exists():
-            enrollment_create(client=first, track=track, cohort=cohort)
+            enrollment_create(client=first, track=track, cohort=cohort, now=now)
         if not Enrollment.objects.filter(client=second, track=track).exists():
-            enrollment_create(client=second, track=track, start_date=today)
+            enrollment_create(client=second, track=track, start_date=today, now=now)
         self._seed_plans()
         for enrollment in Enrollment.objects.filter(client__in=clients).select_related(
             "track", "cohort", "client"
         ):
-            enrollment_release_due_modules(enrollment=enrollment)
+            enrollment_release_due_modules(enrollment=enrollment, now=now)

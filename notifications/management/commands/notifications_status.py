@@ -6,6 +6,7 @@ Exits 1 when beat has not been seen for three minutes, so it can serve as a heal
 import json
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from notifications.selectors import outbox_status
 
@@ -17,7 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, **options):
-        status = outbox_status()
+        status = outbox_status(now=timezone.now())
         if options["json"]:
             self.stdout.write(json.dumps(status, default=str, indent=2))
         else:

@@ -2,6 +2,7 @@
 in this process (for operators and for `make run` demos)."""
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from courses.services.releases import release_sweep
 from notifications.reminders import reminders_enqueue_due
@@ -13,12 +14,13 @@ class Command(BaseCommand):
     help = "Run one release sweep, the reminder rules and one delivery pass immediately."
 
     def handle(self, *args, **options):
-        released = release_sweep()
-        reminders = reminders_enqueue_due()
-        recovered = notifications_recover_stale()
+        now = timezone.now()
+        released = release_sweep(now=now)
+        reminders = reminders_enqueue_due(now=now)
+        recovered = notifications_recover_stale(now=now)
         outcomes: dict[str, int] = {}
-        for notification_id in due_notification_ids():
-            status = notification_deliver(notification_id=notification_id) or "taken"
+        for notification_id in due_notification_ids(now=now):
+            status = notification_deliver(notification_id=notification_id, now=now) or "taken"
             outcomes[status] = outcomes.get(status, 0) + 1
         self.stdout.write(
             f"released {released} week(s); {reminders} new reminder(s); "
