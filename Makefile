@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test install install-test lint format migrate seed clean
+.PHONY: run test test-clocks install install-test lint format migrate seed clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ format: install-test
 test: lint
 	$(PY) manage.py makemigrations --check --dry-run --settings=ehab.settings.test
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The whole suite (browser journeys aside) from eight awkward instants, each in another time zone
+# (tests/clock_sweep.py). CLOCK_ARGS passes options, e.g. CLOCK_ARGS="--jobs 1 -- -x".
+test-clocks: install-test
+	$(PY) -m tests.clock_sweep $(CLOCK_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

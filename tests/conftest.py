@@ -2,8 +2,10 @@
 
 import os
 import time
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 
@@ -29,6 +31,55 @@ def _no_real_stripe(monkeypatch):
     for name in STRIPE_API_BASES:
         monkeypatch.setattr(stripe, name, "http://127.0.0.1:9")  # discard port: refused
     monkeypatch.setattr(stripe, "max_network_retries", 0)
+
+
+# --- The clock as an input ---------------------------------------------------------------------
+# `--clock=2027-03-14T06:59:00Z` runs the whole session with the clock travelling (ticking) from
+# that instant, so a test that leans on the wall clock instead of freezing it shows up; the clock
+# sweep (`make test-clocks`, tests/clock_sweep.py) runs the suite from several awkward instants.
+# Subprocesses started by tests (the Celery worker) read `EHAB_TEST_CLOCK_OFFSET` and travel by
+# the same amount (tests/notifications/worker_settings.py).
+CLOCK_OFFSET_ENV = "EHAB_TEST_CLOCK_OFFSET"
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock",
+        metavar="INSTANT",
+        help="run with the clock travelling from this ISO 8601 instant, e.g. 2027-03-14T06:59:00Z",
+    )
+
+
+def parse_instant(text: str) -> datetime:
+    """An aware instant from ISO 8601 text ('Z' or an offset required)."""
+    instant = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if instant.tzinfo is None:
+        raise pytest.UsageError(f"--clock needs a UTC offset or Z: {text!r}")
+    return instant
+
+
+def pytest_configure(config):
+    text = config.getoption("--clock")
+    if not text:
+        return
+    destination = parse_instant(text)
+    os.environ[CLOCK_OFFSET_ENV] = str((destination - datetime.now(UTC)).total_seconds())
+    config._ehab_clock = time_machine.travel(destination, tick=True)
+    config._ehab_clock.start()
+
+
+def pytest_unconfigure(config):
+    traveller = getattr(config, "_ehab_clock", None)
+    if traveller is not None:
+        traveller.stop()
+        os.environ.pop(CLOCK_OFFSET_ENV, None)
+
+
+def pytest_report_header(config):
+    text = config.getoption("--clock")
+    if text:
+        return f"clock: travelling from {text} (process TZ={os.environ.get('TZ', 'unset')})"
+    return None
 
 
 def skip_unless_available(reason: str):

@@ -195,7 +195,9 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
+# The server's own zone: nobody sees it (every person sees their own), and the suite passes
+# whatever it is (the clock sweep sets it).
+TIME_ZONE = env_timezone("DJANGO_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 EHAB_DEFAULT_TIMEZONE = env_timezone("EHAB_DEFAULT_TIMEZONE", "America/New_York")

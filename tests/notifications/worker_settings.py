@@ -10,8 +10,10 @@ is written (the provider accepted it but we never recorded that); either way the
 
 import os
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import time_machine
 from django.core.mail.backends.filebased import EmailBackend as FileEmailBackend
 
 from ehab.settings.test import *  # noqa: F403
@@ -30,6 +32,12 @@ LOGGING = {
 }
 
 STALL_SECONDS = 120
+
+# Under the clock sweep (tests/conftest.py `--clock`) the test process travels in time; the
+# worker travels by the same amount so both agree on what is due.
+if os.environ.get("EHAB_TEST_CLOCK_OFFSET"):
+    _offset = timedelta(seconds=float(os.environ["EHAB_TEST_CLOCK_OFFSET"]))
+    time_machine.travel(datetime.now(UTC) + _offset, tick=True).start()
 
 
 class StallingEmailBackend(FileEmailBackend):
