@@ -45,6 +45,9 @@ def portal(request):
             customer_id=billing.stripe_customer_id,
             return_url=request.build_absolute_uri("/me/billing/"),
         )
+    except stripe_client.StripeDisabled as exc:
+        messages.info(request, str(exc))
+        return redirect("billing:account")
     except stripe_client.StripeUnavailable:
         messages.error(request, "We couldn't reach the payment service. Please try again.")
         return redirect("billing:account")
