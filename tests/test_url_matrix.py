@@ -64,6 +64,7 @@ MATRIX = {
     "home": (None, {ANON: LOGIN, **dict.fromkeys(SIGNED_IN, REDIRECT)}, False),
     "crisis": (None, everyone(OK), False),
     "healthz": (None, everyone(OK), False),
+    "favicon": (None, everyone(REDIRECT), False),
     "accounts:profile": (None, signed_in_only(), False),
     "accounts:console": (None, only(AD), True),
     "courses:dashboard": (None, only(CA, CB), True),
