@@ -3,7 +3,6 @@ through a Stripe Customer Portal session (where receipts also live)."""
 
 from csp.decorators import csp_update
 from django.contrib import messages
-from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
@@ -34,8 +33,10 @@ def account(request):
 
 @own_program
 def portal(request):
+    """Open the Customer Portal. It is a button on the billing page; opening its address (a
+    refresh, a bookmark) goes back to that page."""
     if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+        return redirect("billing:account")
     billing = next((a for a in _accounts_of(request.user) if a.stripe_customer_id), None)
     if billing is None:
         messages.info(request, "There are no card details on file yet.")
