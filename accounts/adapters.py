@@ -30,6 +30,12 @@ def _refuse_email(email: str) -> None:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_from_email(self) -> str:
+        # Account emails (sign-up confirmation, password reset) land in the same inboxes as our
+        # notifications and come from the same neutral sender; DEFAULT_FROM_EMAIL may name the
+        # practice and stays for server errors.
+        return settings.EHAB_NOTIFICATION_FROM
+
     def clean_email(self, email: str) -> str:
         _refuse_email(email)
         return super().clean_email(email)

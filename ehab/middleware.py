@@ -1,4 +1,4 @@
-"""Project-wide middleware: request ids and no-store caching."""
+"""Project-wide middleware: request ids, no-store caching and the site's own 405 page."""
 
 import ipaddress
 import re
@@ -7,8 +7,10 @@ import uuid
 from django.conf import settings
 from django.core.signals import request_finished
 from django.dispatch import receiver
+from django.http import HttpResponseNotAllowed
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
+from .errors import method_not_allowed
 from .logging import bind_request, unbind_request
 
 # A proxy-supplied id is accepted only if it is short and plain; anything else is replaced.
@@ -67,4 +69,19 @@ class NoStoreMiddleware:
         add_never_cache_headers(response)
         response["Cache-Control"] = "no-store, no-cache, must-revalidate, max-age=0, private"
         patch_vary_headers(response, ("Cookie",))
+        return response
+
+
+class MethodNotAllowedPageMiddleware:
+    """Django answers a method a view does not take (require_POST, a class view without `get`,
+    allauth's views) with an empty 405; people get the site's own page instead. Innermost, so
+    the page renders with the signed-in person and the CSP nonce like any other."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if isinstance(response, HttpResponseNotAllowed) and not response.content:
+            return method_not_allowed(request, response)
         return response

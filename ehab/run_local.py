@@ -6,16 +6,36 @@ import subprocess
 import sys
 import time
 
-HOST = os.environ.get("EHAB_HOST", "127.0.0.1")
-PORT = os.environ.get("EHAB_PORT", "8000")
+
+def site_url(host: str, port: str) -> str:
+    """The address a browser on this machine opens for a server listening on host:port."""
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 - listening everywhere; links go to loopback
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def child_environment(environ) -> dict[str, str]:
+    """The environment of web, worker and beat: the local settings by default, and links in
+    messages pointing at the address being served (EHAB_HOST, EHAB_PORT) unless EHAB_SITE_URL
+    names one."""
+    env = dict(environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "ehab.settings.local")
+    if not env.get("EHAB_SITE_URL"):
+        env["EHAB_SITE_URL"] = site_url(
+            env.get("EHAB_HOST") or "127.0.0.1", env.get("EHAB_PORT") or "8000"
+        )
+    return env
 
 
 def main() -> int:
-    env = dict(os.environ)
-    env.setdefault("DJANGO_SETTINGS_MODULE", "ehab.settings.local")
+    env = child_environment(os.environ)
+    host = env.get("EHAB_HOST") or "127.0.0.1"
+    port = env.get("EHAB_PORT") or "8000"
     py = sys.executable
     commands = {
-        "web": [py, "manage.py", "runserver", f"{HOST}:{PORT}", "--noreload"],
+        "web": [py, "manage.py", "runserver", f"{host}:{port}", "--noreload"],
         "worker": [
             py,
             "-m",
@@ -33,7 +53,7 @@ def main() -> int:
     for name, cmd in commands.items():
         procs[name] = subprocess.Popen(cmd, env=env)  # noqa: S603 - fixed argument lists
     print(
-        f"\nE-Hab is running at http://{HOST}:{PORT}/  (Ctrl-C stops web, worker and beat)\n",
+        f"\nE-Hab is running at {site_url(host, port)}/  (Ctrl-C stops web, worker and beat)\n",
         flush=True,
     )
 

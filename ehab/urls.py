@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path, register_converter
 
 from accounts import views as account_views
+from ehab import views as ehab_views
 from ehab.converters import RowId
 
 # Before the apps' URL modules are included: they name ids as <id:...>.
@@ -13,6 +14,7 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("help/", account_views.crisis, name="crisis"),
     path("healthz", account_views.healthz, name="healthz"),
+    path("favicon.ico", ehab_views.favicon, name="favicon"),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
     path("me/billing/", include("payments.urls_client")),

@@ -3,7 +3,6 @@ through a Stripe Customer Portal session (where receipts also live)."""
 
 from csp.decorators import csp_update
 from django.contrib import messages
-from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
@@ -34,8 +33,10 @@ def account(request):
 
 @own_program
 def portal(request):
+    """Open the Customer Portal. It is a button on the billing page; opening its address (a
+    refresh, a bookmark) goes back to that page."""
     if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+        return redirect("billing:account")
     billing = next((a for a in _accounts_of(request.user) if a.stripe_customer_id), None)
     if billing is None:
         messages.info(request, "There are no card details on file yet.")
@@ -45,6 +46,9 @@ def portal(request):
             customer_id=billing.stripe_customer_id,
             return_url=request.build_absolute_uri("/me/billing/"),
         )
+    except stripe_client.StripeDisabled as exc:
+        messages.info(request, str(exc))
+        return redirect("billing:account")
     except stripe_client.StripeUnavailable:
         messages.error(request, "We couldn't reach the payment service. Please try again.")
         return redirect("billing:account")

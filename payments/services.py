@@ -397,9 +397,12 @@ def _invoice_paid(invoice: dict, event_id: str, now: datetime) -> bool:
 
 def subscriptions_end_pending(*, account_ids=None) -> int:
     """End every subscription whose last installment is paid; returns how many ended. A Stripe
-    failure leaves the mark in place for the next try (beat runs this every ten minutes)."""
-    from .stripe_client import StripeUnavailable, subscription_cancel
+    failure leaves the mark in place for the next try (beat runs this every ten minutes); while
+    Stripe is switched off nothing is tried and every mark stays."""
+    from .stripe_client import StripeUnavailable, enabled, subscription_cancel
 
+    if not enabled():
+        return 0
     pending = BillingAccount.objects.filter(subscription_end_pending=True)
     if account_ids is not None:
         pending = pending.filter(pk__in=account_ids)
@@ -646,6 +649,8 @@ def checkout_start(*, session: CheckoutSession, success_url: str, cancel_url: st
             cancel_url=cancel_url,
             customer_id=account.stripe_customer_id,
         )
+    except stripe_client.StripeDisabled as exc:
+        raise CheckoutError(str(exc)) from exc
     except stripe_client.StripeUnavailable as exc:
         raise CheckoutError("We couldn't reach the payment service. Please try again.") from exc
     CheckoutSession.objects.filter(pk=session.pk).update(stripe_session_id=stripe_id)
@@ -729,6 +734,8 @@ def billing_refund(*, payment: Payment, amount, reason: str, key: str, acting_us
             currency=payment.currency,
             key=f"refund-{payment.pk}-{key}",
         )
+    except stripe_client.StripeDisabled as exc:
+        raise BillingActionError(str(exc)) from exc
     except stripe_client.StripeUnavailable as exc:
         raise BillingActionError("Stripe did not accept the refund; nothing changed.") from exc
     audit_record(
@@ -824,10 +831,14 @@ def billing_reconcile(*, now: datetime) -> dict[str, int]:
     """Compare local billing with Stripe and repair drift: events Stripe failed to deliver,
     subscription status, paid invoices we never heard about, failed local events, and paid-up
     subscriptions still running. Every step goes through the same idempotent handlers, so a
-    second run changes nothing more. Returns what it did."""
+    second run changes nothing more. Returns what it did: nothing at all while Stripe is
+    switched off."""
     from . import stripe_client
 
     report = {"events": 0, "subscriptions": 0, "invoices": 0, "retried": 0, "ended": 0}
+    if not stripe_client.enabled():
+        logger.info("reconcile: Stripe is switched off; nothing to compare")
+        return report
     since = int((now - RECONCILE_LOOKBACK).timestamp())
     for event in stripe_client.undelivered_events(since=since):
         row, created = stripe_event_store(event=event)

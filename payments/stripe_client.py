@@ -1,5 +1,9 @@
 """The only module that imports `stripe` (HOUSE_STYLE 10). Everything sent to Stripe is an
-opaque reference or a neutral name (L-5)."""
+opaque reference or a neutral name (L-5).
+
+With STRIPE_ENABLED off, every function here that would talk to Stripe raises StripeDisabled
+before the SDK is touched: nothing leaves the process, whatever keys are configured.
+"""
 
 import contextlib
 import json
@@ -13,9 +17,27 @@ class StripeUnavailable(Exception):
     """Stripe could not be reached or refused the request (no health data in the message)."""
 
 
+class StripeDisabled(StripeUnavailable):
+    """STRIPE_ENABLED is off: nothing was sent. Its message is fit to show to the person."""
+
+    MESSAGE = "Online payments are switched off here; nothing was sent to Stripe."
+
+    def __init__(self):
+        super().__init__(self.MESSAGE)
+
+
+def enabled() -> bool:
+    """Whether this site takes payments through Stripe (STRIPE_ENABLED)."""
+    return bool(settings.STRIPE_ENABLED)
+
+
 @contextlib.contextmanager
 def _stripe_errors():
-    """Any failure talking to Stripe becomes StripeUnavailable, with no request detail."""
+    """The gate of every call to Stripe: refuses with StripeDisabled while Stripe is switched
+    off (before any request), and turns any failure talking to Stripe into StripeUnavailable,
+    with no request detail."""
+    if not enabled():
+        raise StripeDisabled
     try:
         yield
     except stripe.StripeError as exc:
@@ -65,9 +87,8 @@ def from_minor_units(amount: int, currency: str) -> Decimal:
 
 def subscription_cancel(subscription_id: str) -> None:
     """End an installment subscription after its last paid invoice. Safe to repeat: one that is
-    already gone (cancelled by us, the portal, or Stripe) counts as done."""
-    if not settings.STRIPE_ENABLED:
-        return
+    already gone (cancelled by us, the portal, or Stripe) counts as done. Raises
+    StripeDisabled while Stripe is switched off, so the caller keeps it to do."""
     with _stripe_errors():
         try:
             stripe.Subscription.cancel(
@@ -223,7 +244,8 @@ def undelivered_events(*, since: int) -> list[dict]:
     with _stripe_errors():
         page = stripe.Event.list(delivery_success=False, created={"gte": since}, limit=100,
                                  **_opts())  # fmt: skip
-    return [event.to_dict(for_json=True) for event in page.auto_paging_iter()]
+        # Paging fetches the next pages, so it stays inside the gate.
+        return [event.to_dict(for_json=True) for event in page.auto_paging_iter()]
 
 
 def checkout_session_expire(session_id: str) -> None:

@@ -44,6 +44,10 @@ def post_only(*roles):
     return {ANON: LOGIN, **{r: (GONE if r in roles else NOT_FOUND) for r in SIGNED_IN}}
 
 
+def only_redirect(*roles):
+    return {ANON: LOGIN, **{r: (REDIRECT if r in roles else NOT_FOUND) for r in SIGNED_IN}}
+
+
 def clients_and_staff(client_outcome, staff_outcome):
     """Clients here have no second factor; staff have an authenticator app."""
     return {
@@ -64,6 +68,7 @@ MATRIX = {
     "home": (None, {ANON: LOGIN, **dict.fromkeys(SIGNED_IN, REDIRECT)}, False),
     "crisis": (None, everyone(OK), False),
     "healthz": (None, everyone(OK), False),
+    "favicon": (None, everyone(REDIRECT), False),
     "accounts:profile": (None, signed_in_only(), False),
     "accounts:console": (None, only(AD), True),
     "courses:dashboard": (None, only(CA, CB), True),
@@ -106,7 +111,8 @@ MATRIX = {
         True,
     ),
     "billing:account": (None, only(CA, CB), True),
-    "billing:portal": (None, post_only(CA, CB), True),
+    # "Update card" is a button; opening its address goes back to the billing page.
+    "billing:portal": (None, only_redirect(CA, CB), True),
     "notifications:preferences": (None, signed_in_only(), False),
     "notifications:operations": (None, only(AD), True),
     # A message link: only its recipient follows it; anyone else gets 404 (and an audit row).
@@ -264,6 +270,8 @@ def _check(response, expected, url, role):
         assert response["Location"].startswith(reverse("account_login")), where
     elif expected == GONE:
         assert status == 405, f"{where}: expected 405, got {status}"
+        # The site's own page (ehab/errors.py), never Django's blank 405.
+        assert "That address works from a button" in response.content.decode(), where
     elif expected == REDIRECT:
         assert status == 302, f"{where}: expected a redirect, got {status}"
     elif expected == "admin":

@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "ehab.middleware.MethodNotAllowedPageMiddleware",
 ]
 
 ROOT_URLCONF = "ehab.urls"

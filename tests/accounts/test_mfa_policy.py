@@ -121,3 +121,32 @@ def test_a_new_staff_member_sets_up_mfa_right_after_signing_in_without_a_second_
     assert response["Location"].startswith(reverse("mfa_activate_totp"))
     response = client.get(reverse("mfa_activate_totp"))
     assert response.status_code == 200  # not sent to confirm the password again
+
+
+def _main(response) -> str:
+    body = response.content.decode()
+    return body[body.index("<main") : body.index("</main>")]
+
+
+def test_staff_see_why_their_authenticator_stays_and_no_deactivate_button(
+    client, clinician, signed_in
+):
+    signed_in(clinician)
+    page = client.get(reverse("mfa_deactivate_totp"))
+    assert page.status_code == 200
+    main = _main(page)
+    assert "stays on" in main
+    assert "<button" not in main and 'type="submit"' not in main
+    index = _main(client.get(reverse("mfa_index")))
+    assert reverse("mfa_deactivate_totp") not in index
+    assert ">Deactivate<" not in " ".join(index.split()).replace("> ", ">").replace(" <", "<")
+
+
+def test_a_client_is_offered_the_deactivate_button(client, client_a, signed_in):
+    give_totp(client_a)
+    signed_in(client_a)
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    main = _main(client.get(reverse("mfa_deactivate_totp")))
+    assert "<button" in main and 'type="submit"' in main
+    assert "stays on" not in main
+    assert reverse("mfa_deactivate_totp") in _main(client.get(reverse("mfa_index")))

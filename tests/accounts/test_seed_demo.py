@@ -73,3 +73,23 @@ def test_the_demo_cohort_always_has_weeks_one_to_four_open(db, moment):
     assert weeks == [1, 2, 3, 4]
     second = ModuleRelease.objects.filter(enrollment__client__email="client2@example.com")
     assert list(second.values_list("module__week", flat=True)) == [1]
+
+
+def test_the_readme_lists_every_demo_account_seed_demo_prints(db, capsys):
+    """`make run` prints the accounts; the README's Quick start table names the same ones, with
+    the same words."""
+    import re
+    from pathlib import Path
+
+    from accounts.management.commands.seed_demo import DEMO_USERS
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    quick_start = readme[readme.index("## Quick start") : readme.index("## Configuration")]
+    listed = re.findall(r"^\| `([^`]+@example\.com)` \| ([^|]+) \|$", quick_start, re.M)
+    assert listed == [(email, about) for email, _role, _name, about in DEMO_USERS]
+    for email, role, _name, about in DEMO_USERS:
+        assert about.startswith(Role(role).label.lower()), (email, about)
+    call_command("seed_demo")
+    printed = capsys.readouterr().out.splitlines()
+    for email, about in listed:
+        assert f"  {email:<23} {about}" in printed, email

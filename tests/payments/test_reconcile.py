@@ -41,8 +41,10 @@ def account(db, client_a):
 
 
 @pytest.fixture
-def stripe_side(monkeypatch):
-    """What Stripe reports, at the one module that talks to it."""
+def stripe_side(monkeypatch, settings):
+    """What Stripe reports, at the one module that talks to it (switched on: reconciliation
+    does nothing while it is off, tests/payments/test_stripe_switched_off.py)."""
+    settings.STRIPE_ENABLED = True
     missed_invoice = load("invoice.paid.subscription_cycle")["data"]["object"]
     missed_invoice["id"] = "in_missed"
     state = {

@@ -414,9 +414,11 @@ def test_subscription_cancel_deletes_the_subscription(fake_stripe):
     assert fake_stripe.subscriptions[sub_id]["status"] == "canceled"
 
 
-def test_subscription_cancel_does_nothing_while_stripe_is_off(fake_stripe, settings):
+def test_subscription_cancel_sends_nothing_and_says_so_while_stripe_is_off(fake_stripe, settings):
     settings.STRIPE_ENABLED = False
-    stripe_client.subscription_cancel("sub_anything")
+    # Refused rather than quietly "done", so a paid-up subscription stays marked to end.
+    with pytest.raises(stripe_client.StripeDisabled):
+        stripe_client.subscription_cancel("sub_anything")
     assert fake_stripe.calls == []
 
 

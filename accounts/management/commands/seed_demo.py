@@ -20,13 +20,17 @@ from courses.services.releases import enrollment_release_due_modules
 
 DEMO_PASSWORD = "calm-harbor-2026"  # noqa: S105 - printed on purpose; never used in production
 
+# (email, role, preferred name, what `make run` prints about it; the README's Quick start table
+# lists the same accounts with the same words, tests/accounts/test_seed_demo.py holds them to it)
 DEMO_USERS = [
-    ("client@example.com", Role.CLIENT, "Sam"),
-    ("client2@example.com", Role.CLIENT, "Jordan"),
-    ("clinician@example.com", Role.CLINICIAN, "Dr. Rivera"),
-    ("admin@example.com", Role.ADMIN, "Admin"),
-    ("billing@example.com", Role.BILLING, "Billing"),
-]
+    ("client@example.com", Role.CLIENT, "Sam",
+     "client in the demo cohort, which began three weeks ago; assigned to the demo clinician"),
+    ("client2@example.com", Role.CLIENT, "Jordan",
+     "client on rolling enrollment from the day of the seed; assigned to the demo clinician"),
+    ("clinician@example.com", Role.CLINICIAN, "Dr. Rivera", "clinician"),
+    ("admin@example.com", Role.ADMIN, "Admin", "administrator"),
+    ("billing@example.com", Role.BILLING, "Billing", "billing staff"),
+]  # fmt: skip
 
 
 def _monday_on_or_before(day: date) -> date:
@@ -41,7 +45,7 @@ class Command(BaseCommand):
             raise CommandError("seed_demo never runs under production settings.")
         with transaction.atomic():
             users = {}
-            for email, role, name in DEMO_USERS:
+            for email, role, name, _about in DEMO_USERS:
                 user = User.objects.filter(email__iexact=email).first()
                 if user is None:
                     user = user_create(
@@ -66,8 +70,8 @@ class Command(BaseCommand):
                 )
             self._seed_program(clients, users[Role.CLINICIAN], now=timezone.now())
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD})")
-        for email, role, _name in DEMO_USERS:
-            self.stdout.write(f"  {role:<10} {email}")
+        for email, _role, _name, about in DEMO_USERS:
+            self.stdout.write(f"  {email:<23} {about}")
         self.stdout.write(
             "Staff accounts set up an authenticator app (TOTP) at their first sign-in."
         )
