@@ -16,6 +16,7 @@ from accounts.session_policy import resume_after_sign_in
 from ehab.access import deny
 
 from .models import CheckoutSession, Plan
+from .selectors import unfinished_plan_for
 from .services import (
     CheckoutError,
     checkout_cancel,
@@ -72,6 +73,22 @@ def choose_plan(request, plan_slug: str):
             return redirect("join:plan", plan_slug=plan.slug)
         return redirect(url)
     return render(request, "payments/join/plan.html", {"plan": plan, "form": form})
+
+
+def continue_enrolling(request):
+    """Back to the plan of the client's newest enrollment still waiting for payment, the one
+    link home, the program map and the billing page offer; the plans when there is none, or
+    when that plan is no longer offered."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not is_client_role(request.user.role):
+        deny(user=request.user, target_type="payments.plan", target_id="unfinished")
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    plan = unfinished_plan_for(client=request.user)
+    if plan is None:
+        return redirect("join:program")
+    return redirect("join:plan", plan_slug=plan.slug)
 
 
 def _welcome(session: CheckoutSession, granted: bool) -> dict:

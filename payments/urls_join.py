@@ -7,6 +7,7 @@ app_name = "join"
 urlpatterns = [
     path("", views.program, name="program"),
     path("plans/<slug:plan_slug>/", views.choose_plan, name="plan"),
+    path("continue/", views.continue_enrolling, name="continue"),
     path("done/<str:reference>/", views.done, name="done"),
     path("done/<str:reference>/status/", views.status, name="status"),
     path("cancelled/<str:reference>/", views.cancelled, name="cancelled"),

@@ -92,6 +92,8 @@ MATRIX = {
     # belong to the person who started it.
     "join:program": (None, everyone(OK), False),
     "join:plan": (lambda p: {"plan_slug": p["plan"].slug}, only(CA, CB), True),
+    # Back to the plan of one's own unfinished enrollment, or to the plans.
+    "join:continue": (None, {**only(CA, CB), CA: REDIRECT, CB: REDIRECT}, True),
     "join:done": (lambda p: {"reference": p["checkout"].reference}, only(CA), True),
     "join:status": (lambda p: {"reference": p["checkout"].reference}, only(CA), True),
     "join:cancelled": (
