@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -15,9 +15,11 @@ from accounts.roles import is_client_role
 from accounts.session_policy import resume_after_sign_in
 from ehab.access import deny
 
+from .agreements import SLUGS, Agreement, agreement_find
 from .models import CheckoutSession, Plan
 from .selectors import unfinished_plan_for
 from .services import (
+    AGREEMENT_VERSION,
     CheckoutError,
     checkout_cancel,
     checkout_confirm,
@@ -27,6 +29,7 @@ from .services import (
 
 
 class AgreementsForm(forms.Form):
+    # One checkbox per AgreementAcceptance.Document, named after it.
     telehealth_consent = forms.BooleanField(
         label="I agree to receive care through telehealth, as described in the consent."
     )
@@ -34,6 +37,27 @@ class AgreementsForm(forms.Form):
     crisis_disclaimer = forms.BooleanField(
         label="I understand E-Hab is not an emergency service: in a crisis I will call or text "
         "988, or call 911."
+    )
+
+    def agreements(self) -> list[tuple[forms.BoundField, Agreement]]:
+        """Each checkbox with the document it accepts, at the version the acceptance records."""
+        return [
+            (self[document], Agreement(document=document, version=AGREEMENT_VERSION))
+            for document in SLUGS
+        ]
+
+
+@require_GET
+def agreement(request, slug: str, version: str | None = None):
+    """An agreement's text, public: the current version, or an earlier one at its own address."""
+    found = agreement_find(slug=slug, version=version or AGREEMENT_VERSION)
+    if found is None:
+        raise Http404("No such document.")
+    current = Agreement(document=found.document, version=AGREEMENT_VERSION)
+    return render(
+        request,
+        found.template_name,
+        {"agreement": found, "current": current, "is_current": found == current},
     )
 
 
