@@ -76,8 +76,9 @@ def program(request):
 def choose_plan(request, plan_slug: str):
     plan = get_object_or_404(Plan.objects.select_related("track"), slug=plan_slug, is_active=True)
     if not request.user.is_authenticated:
-        # Choosing needs an account. Someone who signs up here confirms their email before
-        # signing in, which loses the sign-in page's `next`; the session keeps the plan.
+        # Choosing needs an account. Confirming the email of a new account signs in the
+        # browser that signed up and lands here; the session keeps the plan for a sign-in that
+        # comes later instead (a link opened in another browser only confirms).
         resume_after_sign_in(request.session, request.path)
         return redirect_to_login(request.get_full_path())
     if not is_client_role(request.user.role):

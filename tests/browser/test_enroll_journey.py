@@ -341,7 +341,7 @@ def test_confirming_the_email_signs_in_on_the_chosen_plan_and_the_agreements_can
     boxes[0].check()
     documents = {
         "telehealth consent": "Consent to care through telehealth",
-        "privacy notice": "Privacy notice",
+        "privacy notice": "How E-Hab keeps your information private",
         "crisis disclaimer": "E-Hab is not an emergency service",
     }
     for box, (name, heading) in zip(boxes, documents.items(), strict=True):
