@@ -29,6 +29,15 @@ def _refuse_email(email: str) -> None:
         raise invalid from None
 
 
+def _resume_path(request) -> str | None:
+    """Where the person was going before signing up (see resume_after_sign_in), once; only ever
+    a path on this site."""
+    path = request.session.pop(RESUME_AFTER_SIGN_IN, None)
+    if path and path.startswith("/") and url_has_allowed_host_and_scheme(path, None):
+        return path
+    return None
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def get_from_email(self) -> str:
         # Account emails (sign-up confirmation, password reset) land in the same inboxes as our
@@ -46,12 +55,11 @@ class AccountAdapter(DefaultAccountAdapter):
         return super().save_user(request, user, form, commit=commit)
 
     def get_login_redirect_url(self, request):
-        # Where the person was going before signing up (see resume_after_sign_in); only ever a
-        # path on this site.
-        path = request.session.pop(RESUME_AFTER_SIGN_IN, None)
-        if path and path.startswith("/") and url_has_allowed_host_and_scheme(path, None):
-            return path
-        return super().get_login_redirect_url(request)
+        return _resume_path(request) or super().get_login_redirect_url(request)
+
+    def get_signup_redirect_url(self, request):
+        # Confirming the email of a new account signs in as the end of signing up.
+        return _resume_path(request) or super().get_signup_redirect_url(request)
 
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
         # A sign-in in the last few minutes (password, plus the code for staff) is as fresh as a

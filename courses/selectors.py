@@ -13,6 +13,7 @@ from .models import (
     LIVE_STATUSES,
     Cohort,
     Enrollment,
+    EnrollmentStatus,
     Lesson,
     LessonProgress,
     Module,
@@ -22,27 +23,42 @@ from .models import (
 from .services.releases import module_due_at
 
 
-def current_enrollment_for(*, client) -> Enrollment | None:
-    """The client's live enrollment (the newest, if several), with its track and cohort (1
-    query, hand-written: every client page starts here; see ehab/rawsql.py)."""
+@dataclass
+class ClientEnrollments:
+    """A client's live enrollments as their pages show them."""
+
+    # The newest active or paused enrollment: the program the course pages show.
+    current: Enrollment | None
+    # The newest one waiting for payment: not a program yet (no schedule, no weeks), only the
+    # way back to paying.
+    unfinished: Enrollment | None
+
+
+def client_enrollments(*, client) -> ClientEnrollments:
+    """The client's current and unfinished enrollments, each with its track and cohort (1
+    query, hand-written: every client page starts here; see ehab/rawsql.py). A client has at
+    most one live enrollment per track, so the rows are few."""
     found = rawsql.fetch(
         f"SELECT {rawsql.columns(Enrollment, 'e')}, {rawsql.columns(Track, 't')}, "  # noqa: S608 - names from the models, values bound
         f"{rawsql.columns(Cohort, 'c')} FROM {rawsql.table(Enrollment)} e "
         f"JOIN {rawsql.table(Track)} t ON t.id = e.track_id "
         f"LEFT JOIN {rawsql.table(Cohort)} c ON c.id = e.cohort_id "
         f"WHERE e.client_id = %s AND e.status IN ({', '.join(['%s'] * len(LIVE_STATUSES))}) "
-        "ORDER BY e.created_at DESC LIMIT 1",
+        "ORDER BY e.created_at DESC, e.id DESC",
         [client.pk, *LIVE_STATUSES],
         Enrollment,
         Track,
         Cohort,
     )
-    if not found:
-        return None
-    enrollment, track, cohort = found[0]
-    enrollment.track, enrollment.cohort = track, cohort
-    enrollment.client = client  # the same person; spares a join
-    return enrollment
+    current = unfinished = None
+    for enrollment, track, cohort in found:
+        enrollment.track, enrollment.cohort = track, cohort
+        enrollment.client = client  # the same person; spares a join
+        if enrollment.status == EnrollmentStatus.PENDING_PAYMENT:
+            unfinished = unfinished or enrollment
+        else:
+            current = current or enrollment
+    return ClientEnrollments(current=current, unfinished=unfinished)
 
 
 @dataclass

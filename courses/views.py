@@ -18,8 +18,8 @@ from care.services import worksheet_save_draft, worksheet_submit
 from .forms import SUDS_VALUES, SudsForm, WorksheetForm
 from .permissions import access_lesson, access_module
 from .selectors import (
+    client_enrollments,
     course_overview,
-    current_enrollment_for,
     lesson_progress_for,
     lesson_state,
     module_lessons,
@@ -42,9 +42,11 @@ def _only(request, *methods):
 @own_program
 @require_GET
 def dashboard(request):
-    """Home: this week and what to do next. Opening it releases whatever is due (lazy path)."""
-    enrollment = current_enrollment_for(client=request.user)
-    context = {"enrollment": enrollment}
+    """Home: this week and what to do next. Opening it releases whatever is due (lazy path).
+    An enrollment still waiting for payment shows only the way back to paying."""
+    enrollments = client_enrollments(client=request.user)
+    enrollment = enrollments.current
+    context = {"enrollment": enrollment, "unfinished": enrollments.unfinished}
     if enrollment is not None:
         now = timezone.now()
         overview = course_overview(enrollment=enrollment)
@@ -88,9 +90,14 @@ def _map_rows(weeks) -> list[dict[str, str]]:
 @own_program
 @require_GET
 def map_view(request):
-    enrollment = current_enrollment_for(client=request.user)
+    enrollments = client_enrollments(client=request.user)
+    enrollment = enrollments.current
     rows = _map_rows(program_map(enrollment=enrollment)) if enrollment else []
-    return render(request, "courses/program_map.html", {"enrollment": enrollment, "rows": rows})
+    return render(
+        request,
+        "courses/program_map.html",
+        {"enrollment": enrollment, "unfinished": enrollments.unfinished, "rows": rows},
+    )
 
 
 @own_program

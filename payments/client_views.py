@@ -3,14 +3,16 @@ through a Stripe Customer Portal session (where receipts also live)."""
 
 from csp.decorators import csp_update
 from django.contrib import messages
+from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from accounts.permissions import capability_required
 from accounts.roles import Capability
+from courses.models import EnrollmentStatus
 
 from . import stripe_client
-from .models import BillingAccount
+from .models import BillingAccount, BillingState, CheckoutSession
 
 own_program = capability_required(Capability.OWN_PROGRAM)
 
@@ -18,9 +20,18 @@ own_program = capability_required(Capability.OWN_PROGRAM)
 def _accounts_of(user):
     return (
         BillingAccount.objects.filter(enrollment__client=user)
-        .select_related("plan__track", "enrollment")
+        .select_related("plan__track", "enrollment__track")
         .prefetch_related("payments")
         .order_by("-enrollment__created_at")
+    )
+
+
+def _never_paid_and_cancelled(account: BillingAccount) -> bool:
+    """A plan chosen, then left before paying: nothing to bill, nothing to show."""
+    return (
+        account.enrollment.status == EnrollmentStatus.CANCELLED
+        and account.state == BillingState.AWAITING_PAYMENT
+        and not account.payments.all()
     )
 
 
@@ -28,7 +39,20 @@ def _accounts_of(user):
 @require_GET
 @csp_update({"form-action": ["https://billing.stripe.com"]})
 def account(request):
-    return render(request, "payments/billing.html", {"accounts": list(_accounts_of(request.user))})
+    """The client's plans and payments. An enrollment still waiting for payment is shown only
+    as unfinished, with the way back to paying, never as a plan being paid."""
+    # A checkout that never reached Stripe (it could not start) can have charged nothing.
+    reached_stripe = CheckoutSession.objects.filter(
+        account=OuterRef("pk"), stripe_session_id__isnull=False
+    )
+    accounts = list(_accounts_of(request.user).annotate(nothing_charged=~Exists(reached_stripe)))
+    unfinished = [a for a in accounts if a.enrollment.status == EnrollmentStatus.PENDING_PAYMENT]
+    shown = [a for a in accounts if a not in unfinished and not _never_paid_and_cancelled(a)]
+    return render(
+        request,
+        "payments/billing.html",
+        {"accounts": shown, "unfinished_accounts": unfinished},
+    )
 
 
 @own_program

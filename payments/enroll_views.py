@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,8 +16,11 @@ from accounts.roles import is_client_role
 from accounts.session_policy import resume_after_sign_in
 from ehab.access import deny
 
+from .agreements import SLUGS, Agreement, agreement_find
 from .models import CheckoutSession, Plan
+from .selectors import unfinished_plan_for
 from .services import (
+    AGREEMENT_VERSION,
     CheckoutError,
     checkout_cancel,
     checkout_confirm,
@@ -27,6 +30,7 @@ from .services import (
 
 
 class AgreementsForm(forms.Form):
+    # One checkbox per AgreementAcceptance.Document, named after it.
     telehealth_consent = forms.BooleanField(
         label="I agree to receive care through telehealth, as described in the consent."
     )
@@ -34,6 +38,27 @@ class AgreementsForm(forms.Form):
     crisis_disclaimer = forms.BooleanField(
         label="I understand E-Hab is not an emergency service: in a crisis I will call or text "
         "988, or call 911."
+    )
+
+    def agreements(self) -> list[tuple[forms.BoundField, Agreement]]:
+        """Each checkbox with the document it accepts, at the version the acceptance records."""
+        return [
+            (self[document], Agreement(document=document, version=AGREEMENT_VERSION))
+            for document in SLUGS
+        ]
+
+
+@require_GET
+def agreement(request, slug: str, version: str | None = None):
+    """An agreement's text, public: the current version, or an earlier one at its own address."""
+    found = agreement_find(slug=slug, version=version or AGREEMENT_VERSION)
+    if found is None:
+        raise Http404("No such document.")
+    current = Agreement(document=found.document, version=AGREEMENT_VERSION)
+    return render(
+        request,
+        found.template_name,
+        {"agreement": found, "current": current, "is_current": found == current},
     )
 
 
@@ -52,8 +77,9 @@ def program(request):
 def choose_plan(request, plan_slug: str):
     plan = get_object_or_404(Plan.objects.select_related("track"), slug=plan_slug, is_active=True)
     if not request.user.is_authenticated:
-        # Choosing needs an account. Someone who signs up here confirms their email before
-        # signing in, which loses the sign-in page's `next`; the session keeps the plan.
+        # Choosing needs an account. Confirming the email of a new account signs in the
+        # browser that signed up and lands here; the session keeps the plan for a sign-in that
+        # comes later instead (a link opened in another browser only confirms).
         resume_after_sign_in(request.session, request.path)
         return redirect_to_login(request.get_full_path())
     if not is_client_role(request.user.role):
@@ -73,6 +99,22 @@ def choose_plan(request, plan_slug: str):
             return redirect("join:plan", plan_slug=plan.slug)
         return redirect(url)
     return render(request, "payments/join/plan.html", {"plan": plan, "form": form})
+
+
+def continue_enrolling(request):
+    """Back to the plan of the client's newest enrollment still waiting for payment, the one
+    link home, the program map and the billing page offer; the plans when there is none, or
+    when that plan is no longer offered."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not is_client_role(request.user.role):
+        deny(user=request.user, target_type="payments.plan", target_id="unfinished")
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    plan = unfinished_plan_for(client=request.user)
+    if plan is None:
+        return redirect("join:program")
+    return redirect("join:plan", plan_slug=plan.slug)
 
 
 def _welcome(session: CheckoutSession, granted: bool) -> dict:

@@ -11,6 +11,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from audit.models import Action, AuditEvent, Outcome
+from payments.services import AGREEMENT_VERSION
 
 ANON, CA, CB, CL, OC, BI, AD = (
     "anonymous",
@@ -97,6 +98,15 @@ MATRIX = {
     # belong to the person who started it.
     "join:program": (None, everyone(OK), False),
     "join:plan": (lambda p: {"plan_slug": p["plan"].slug}, only(CA, CB), True),
+    # Back to the plan of one's own unfinished enrollment, or to the plans.
+    "join:continue": (None, {**only(CA, CB), CA: REDIRECT, CB: REDIRECT}, True),
+    # The agreements accepted before paying: public documents, readable signed out.
+    "join:agreement": (lambda p: {"slug": "telehealth-consent"}, everyone(OK), False),
+    "join:agreement_version": (
+        lambda p: {"slug": "privacy-notice", "version": AGREEMENT_VERSION},
+        everyone(OK),
+        False,
+    ),
     "join:done": (lambda p: {"reference": p["checkout"].reference}, only(CA), True),
     "join:status": (lambda p: {"reference": p["checkout"].reference}, only(CA), True),
     "join:cancelled": (

@@ -135,7 +135,10 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 # Random stored keys: an HMAC key would carry the email-address row id in the link (L-2).
 ACCOUNT_EMAIL_CONFIRMATION_HMAC = False
-ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+# Confirming signs in only the browser that signed up (allauth keeps the pending sign-in in
+# that session; a link opened anywhere else just confirms), and lands where the person was going
+# (the adapter's get_login_redirect_url: a plan chosen before signing up).
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_PREVENT_ENUMERATION = True
 # Never mail an address that has no account (a reset request must not let anyone make us write

@@ -1,7 +1,8 @@
 """Enrolling in a real browser, against a local fake of Stripe's REST API and hosted Checkout.
 
 A new person opens the program page, chooses the core intensive's pay-in-full plan, signs up,
-confirms their email, signs in, accepts the three agreements, pays on the (fake) hosted Checkout
+confirms their email (which signs them in and brings them back to the plan), reads and accepts
+the three agreements, pays on the (fake) hosted Checkout
 page and is welcomed, then lands on their home with week 1 open. The other journey leaves
 Checkout with "Back" and comes home to the plans with nothing charged.
 
@@ -27,6 +28,7 @@ from courses.models import Enrollment, EnrollmentStatus, Module, Track
 from notifications.models import Kind, Notification
 from payments.enroll_views import AgreementsForm
 from payments.models import BillingAccount, BillingState, CheckoutSession, Payment, Plan
+from payments.services import AGREEMENT_VERSION
 from tests.payments.conftest import fake_stripe  # noqa: F401 - the fixture, shared by import
 
 from .helpers import assert_accessible
@@ -137,7 +139,7 @@ def stand_the_fake_in_for_checkout(page, fake) -> list[str]:
 
 def choose_the_plan_and_sign_up(page, email: str) -> User:
     """/join/ → "Choose" (pay in full, core) → sign in asked → sign up → confirm the email →
-    sign in → straight back on the plan page. Returns the new person."""
+    signed in, straight back on the plan page. Returns the new person."""
     track = Track.objects.get(slug=TRACK)
     plan = Plan.objects.get(slug=PLAN)
 
@@ -166,14 +168,11 @@ def choose_the_plan_and_sign_up(page, email: str) -> User:
     assert len(links) == 1, mail.outbox[0].body
     page.goto(links[0])
     page.get_by_role("button", name="Confirm").click()
-    expect(page).to_have_url(path_is(reverse("account_login")))
 
-    page.get_by_label(label("Email")).fill(email)
-    page.get_by_label(label("Password")).fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-
-    # Signing in brings the person back to the plan they chose before signing up.
+    # Confirming, in the browser that signed up, signs the person in and brings them back to
+    # the plan they chose before signing up.
     expect(page).to_have_url(path_is(reverse("join:plan", args=[PLAN])))
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     # Playwright does not route a request reached by a redirect, so load the page once more
     # through the route that lets the fake stand in for Checkout in its CSP.
     page.reload()
@@ -195,7 +194,9 @@ def accept_the_agreements_and_go_to_checkout(page, fake, form_actions) -> Checko
     expect(page).to_have_url(re.compile(r"^" + re.escape(fake.base_url) + r"/pay/cs_test_\w+$"))
     expect(page).to_have_title("Fake Stripe Checkout")
     expect(page.get_by_role("heading", level=1)).to_have_text("Pay 300000 usd")
-    return CheckoutSession.objects.select_related("account__enrollment").get()
+    # The one that reached Stripe (a start Stripe refused leaves one that never did).
+    reached = CheckoutSession.objects.filter(stripe_session_id__isnull=False)
+    return reached.select_related("account__enrollment").get()
 
 
 def sent_to_stripe(fake) -> str:
@@ -320,5 +321,90 @@ def test_cancel_returns_to_the_plans_with_nothing_charged(page, page_problems, s
     stripe_session = fake.checkout_sessions[session.stripe_session_id]
     assert stripe_session["payment_status"] == "unpaid"
     assert fake.payment_intents == {}
+
+    assert page_problems == []
+
+
+def test_confirming_the_email_signs_in_on_the_chosen_plan_and_the_agreements_can_be_read(
+    page, page_problems, stripe_ready
+):
+    person = choose_the_plan_and_sign_up(page, "morgan.ellery@example.org")
+    assert person.emailaddress_set.get().verified
+    expect(page.get_by_role("button", name="Continue to payment")).to_be_visible()
+    assert_accessible(page)
+
+    # Each agreement's document opens from the form in a new tab, by keyboard, and the form keeps
+    # what was ticked.
+    boxes = [
+        page.get_by_label(label(str(field.label))) for field in AgreementsForm.base_fields.values()
+    ]
+    boxes[0].check()
+    documents = {
+        "telehealth consent": "Consent to care through telehealth",
+        "privacy notice": "How E-Hab keeps your information private",
+        "crisis disclaimer": "E-Hab is not an emergency service",
+    }
+    for box, (name, heading) in zip(boxes, documents.items(), strict=True):
+        box.focus()
+        page.keyboard.press("Tab")
+        link = page.get_by_role("link", name=f"Read the {name} (opens in a new tab)")
+        expect(link).to_be_focused()
+        with page.context.expect_page() as opened:
+            page.keyboard.press("Enter")
+        document = opened.value
+        document.wait_for_load_state()
+        expect(document.get_by_role("heading", level=1)).to_have_text(heading)
+        expect(document.get_by_text(f"Version {AGREEMENT_VERSION}", exact=True)).to_be_visible()
+        assert_accessible(document)
+        document.close()
+    expect(boxes[0]).to_be_checked()
+    assert Enrollment.objects.filter(client=person).count() == 0  # nothing started yet
+
+    assert page_problems == []
+
+
+def test_a_payment_that_could_not_start_leaves_the_way_back_and_no_schedule(
+    page, page_problems, stripe_ready
+):
+    fake = stripe_ready
+    form_actions = stand_the_fake_in_for_checkout(page, fake)
+    person = choose_the_plan_and_sign_up(page, "riley.dawson@example.org")
+
+    # Stripe refuses when the checkout is started: the person never reaches Checkout.
+    fake.fail_next(path="/v1/checkout/sessions")
+    for field in AgreementsForm.base_fields.values():
+        page.get_by_label(label(str(field.label))).check()
+    page.get_by_role("button", name="Continue to payment").click()
+    expect(page).to_have_url(path_is(reverse("join:plan", args=[PLAN])))
+    expect(page.get_by_role("status")).to_contain_text("couldn't reach the payment service")
+    [enrollment] = Enrollment.objects.filter(client=person)
+    assert enrollment.status == EnrollmentStatus.PENDING_PAYMENT
+
+    # Home, the program map and billing: no schedule and no paid plan, the way back on each.
+    for name in ("Home", "Your program"):
+        page.get_by_role("navigation", name="Main").get_by_role("link", name=name).click()
+        expect(page.get_by_role("heading", name="You haven't finished enrolling")).to_be_visible()
+        expect(page.get_by_role("link", name="Continue enrolling")).to_be_visible()
+        expect(page.get_by_text(re.compile(r"opens (on|soon)|Week 1"))).to_have_count(0)
+        assert_accessible(page)
+    page.goto(reverse("billing:account"))
+    expect(page.get_by_role("heading", name="You haven't finished enrolling")).to_be_visible()
+    expect(page.get_by_text("Nothing has been charged.", exact=False)).to_be_visible()
+    expect(page.get_by_text(re.compile("Paid in one payment|Awaiting payment"))).to_have_count(0)
+    assert_accessible(page)
+
+    # The way back: the plan chosen, where paying works this time.
+    page.get_by_role("link", name="Continue enrolling").click()
+    expect(page).to_have_url(path_is(reverse("join:plan", args=[PLAN])))
+    page.reload()  # through the route that lets the fake stand in for Checkout
+    session = accept_the_agreements_and_go_to_checkout(page, fake, form_actions)
+    assert session.account.enrollment.pk == enrollment.pk
+    page.get_by_role("button", name="Pay").click()
+    expect(page.locator("#checkout-status").get_by_role("heading", level=1)).to_have_text(
+        "Welcome", timeout=10_000
+    )
+    page.get_by_role("link", name="Go to your home").click()
+    expect(page.get_by_text("This week · Week 1")).to_be_visible()
+    expect(page.get_by_role("heading", name="You haven't finished enrolling")).to_have_count(0)
 
     assert page_problems == []

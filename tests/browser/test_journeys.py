@@ -70,10 +70,8 @@ def test_a_new_client_signs_up_confirms_email_and_lands_on_home(page, page_probl
     assert_accessible(page)
     page.get_by_role("button", name="Confirm").click()
 
-    # Confirming does not sign in (ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False): on to sign-in.
-    expect(page).to_have_url(path_is(reverse("account_login")))
-    sign_in(page, NEW_CLIENT_EMAIL, NEW_CLIENT_PASSWORD)
-
+    # Confirming in the browser that signed up signs in (ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION):
+    # on to the client's home.
     expect(page).to_have_url(path_is("/me/"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
     assert_accessible(page)

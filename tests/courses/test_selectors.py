@@ -6,7 +6,7 @@ import pytest
 
 from care.models import WorksheetResponse
 from courses.models import EnrollmentStatus, LessonKind, LessonProgress, ModuleRelease
-from courses.selectors import current_enrollment_for, lesson_state, released_and_done
+from courses.selectors import client_enrollments, lesson_state, released_and_done
 from tests.factories import CohortFactory, EnrollmentFactory, make_track
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +30,7 @@ def test_the_current_enrollment_comes_with_its_track_and_cohort_in_one_query(
     live = EnrollmentFactory(client=client_a, track=track, cohort=cohort)
 
     with django_assert_num_queries(1):
-        got = current_enrollment_for(client=client_a)
+        got = client_enrollments(client=client_a).current
         assert got.track.release_time == track.release_time
         assert got.anchor_date == date(2026, 11, 9)
         assert got.client is client_a
@@ -41,7 +41,7 @@ def test_the_current_enrollment_comes_with_its_track_and_cohort_in_one_query(
 def test_a_rolling_enrollment_anchors_on_its_own_start(track, client_a):
     EnrollmentFactory(client=client_a, track=track, cohort=None, start_date=date(2026, 10, 5))
 
-    got = current_enrollment_for(client=client_a)
+    got = client_enrollments(client=client_a).current
 
     assert got.cohort is None and got.anchor_date == date(2026, 10, 5)
 
@@ -50,7 +50,37 @@ def test_someone_with_no_live_enrollment_has_none(track, client_a, client_b):
     EnrollmentFactory(client=client_b, track=track)
     EnrollmentFactory(client=client_a, track=track, status=EnrollmentStatus.COMPLETED)
 
-    assert current_enrollment_for(client=client_a) is None
+    found = client_enrollments(client=client_a)
+    assert found.current is None and found.unfinished is None
+
+
+def test_an_enrollment_waiting_for_payment_is_unfinished_not_current(
+    client_a, django_assert_num_queries
+):
+    active_track, other_track = make_track(weeks=1), make_track(weeks=1)
+    active = EnrollmentFactory(client=client_a, track=active_track)
+    pending = EnrollmentFactory(
+        client=client_a, track=other_track, status=EnrollmentStatus.PENDING_PAYMENT
+    )
+    assert pending.created_at >= active.created_at  # the newer one
+
+    with django_assert_num_queries(1):
+        found = client_enrollments(client=client_a)
+        assert found.unfinished.track.pk == other_track.pk
+
+    assert found.current.pk == active.pk
+    assert found.unfinished.pk == pending.pk
+
+
+def test_someone_only_waiting_for_payment_has_no_current_enrollment(track, client_a):
+    pending = EnrollmentFactory(
+        client=client_a, track=track, status=EnrollmentStatus.PENDING_PAYMENT
+    )
+
+    found = client_enrollments(client=client_a)
+
+    assert found.current is None
+    assert found.unfinished.pk == pending.pk
 
 
 def test_released_and_done_are_this_enrollments_own(track, client_a, client_b):
