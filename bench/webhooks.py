@@ -3,10 +3,10 @@
 On the PostgreSQL database named by DATABASE_URL: migrates, loads the core-12 curriculum and a
 pay-in-full plan, and seeds N pending enrollments (default 2,000) per measured path, each with a
 BillingAccount and an open CheckoutSession (as checkout_prepare and checkout_start leave them).
-For each it builds a distinct, real-shape `checkout.session.completed` event (the payment-mode
-fixture in /work/shared/fixtures/stripe-events, with its own evt_, cs_ and pi_ ids and
-`client_reference_id` set to the session's reference), signed as Stripe signs, just before it is
-sent. Then:
+For each it builds a distinct, real-shape `checkout.session.completed` event (the project's own
+payment-mode event, tests/payments/stripe_events/2026-07-29.dahlia/, with its own evt_, cs_, pi_,
+cus_ and in_ ids and `client_reference_id` set to the session's reference), signed as Stripe
+signs, just before it is sent. Then:
 
 1. accept: POSTs them one at a time to /payments/stripe/webhook/ in this process with
    django.test.Client (the whole middleware stack, no network), and a second set through a real
@@ -57,10 +57,10 @@ EMAIL_PREFIX = "bench-hook-"
 PLAN_SLUG = "bench-hooks-full"
 URL = "/payments/stripe/webhook/"
 FIXTURE = (
-    Path(settings.BASE_DIR).parent
-    / "shared"
-    / "fixtures"
-    / "stripe-events"
+    Path(settings.BASE_DIR)
+    / "tests"
+    / "payments"
+    / "stripe_events"
     / "2026-07-29.dahlia"
     / "checkout.session.completed.payment.json"
 )
@@ -150,6 +150,9 @@ def _events(seeded, template: dict, rng: random.Random) -> list[dict]:
         session = event["data"]["object"]
         session["id"] = _session_id(i)
         session["payment_intent"] = f"pi_1Bench{i:08d}{rng.getrandbits(24):06x}"
+        # Checkout creates a customer and an invoice for every one-time payment here.
+        session["customer"] = f"cus_Bench{i:09d}"
+        session["invoice"] = f"in_1Bench{i:08d}{rng.getrandbits(24):06x}"
         session["client_reference_id"] = reference
         session["metadata"] = {"reference": reference}
         session["created"] = now - 120

@@ -1,9 +1,7 @@
 """Daily reconciliation repairs drift from Stripe's side, and a second run changes nothing."""
 
-import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -13,14 +11,10 @@ from payments.models import BillingAccount, BillingState, Payment, Plan, StripeE
 from payments.services import billing_reconcile
 from tests.factories import make_track
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "stripe-events"
-V = FIXTURES / "2026-07-29.dahlia"
-SUB = "sub_1Pgc6rB7WZ01zgkWNy0Cn5nw"
+from .stripe_events import load
+
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
-
-
-def load(name):
-    return json.loads((V / f"{name}.json").read_text())
+SUB = load("customer.subscription.created")["data"]["object"]["id"]
 
 
 @pytest.fixture

@@ -493,13 +493,14 @@ def test_a_failed_cancel_after_the_last_installment_is_tried_again(fake_stripe, 
     from payments.models import StripeEvent
     from payments.services import stripe_event_process
 
-    from .test_billing_events import V, deliver, load, make_account
+    from .stripe_events import load
+    from .test_billing_events import deliver, make_account
 
     sub_id = paid_session(fake_stripe, kind="installments")["subscription"]
     checkout = make_account(client_a)
     BillingAccount.objects.update(stripe_subscription_id=sub_id)
     fake_stripe.fail_next(500, path=f"/v1/subscriptions/{sub_id}")
-    invoice = load(V, "invoice.paid.subscription_cycle")
+    invoice = load("invoice.paid.subscription_cycle")
     for n in range(3):
         event = json.loads(json.dumps(invoice))
         event["data"]["object"]["id"] = f"in_test_{n}"

@@ -2,13 +2,10 @@
 processed once; the shared fulfilment grants the enrollment exactly once."""
 
 import copy
-import hashlib
-import hmac
 import json
 import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -20,29 +17,10 @@ from payments.services import stripe_event_process
 from tests.conftest import run_at_once
 from tests.factories import make_track
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "stripe-events"
-DAHLIA = FIXTURES / "2026-07-29.dahlia"
-SECRET = "whsec_test_secret"  # noqa: S105
-URL = "/payments/stripe/webhook/"
+from .stripe_events import WEBHOOK_URL as URL
+from .stripe_events import load, post, sign, with_reference
+
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # Tuesday, 10:00 in New York
-
-
-def load(name: str) -> dict:
-    return json.loads((DAHLIA / f"{name}.json").read_text())
-
-
-def sign(body: bytes, *, secret: str = SECRET, at: int | None = None) -> str:
-    at = int(time.time()) if at is None else at
-    digest = hmac.new(secret.encode(), f"{at}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={at},v1={digest}"
-
-
-def post(client, event: dict, **kwargs):
-    body = json.dumps(event).encode()
-    signature = kwargs.pop("signature", None) or sign(body, **kwargs)
-    return client.post(
-        URL, data=body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature
-    )
 
 
 @pytest.fixture
@@ -61,9 +39,7 @@ def checkout(db, client_a):
 
 
 def completed_for(checkout, name="checkout.session.completed.payment") -> dict:
-    event = load(name)
-    event["data"]["object"]["client_reference_id"] = checkout.reference
-    return event
+    return with_reference(load(name), checkout.reference)
 
 
 def process_all():
@@ -85,9 +61,11 @@ def test_a_signed_event_is_stored_once_and_answered_200(client, checkout):
 def test_a_bad_signature_is_refused_with_400_and_stores_nothing(client, checkout, tamper):
     event = completed_for(checkout)
     body = json.dumps(event).encode()
+    changed = body.replace(b'"amount_total": 45000', b'"amount_total": 1')
+    assert changed != body
     headers = {
         "wrong secret": sign(body, secret="whsec_other"),
-        "changed body": sign(body.replace(b"3000", b"1")),
+        "changed body": sign(changed),
         "stale timestamp": sign(body, at=int(time.time()) - 3600),
         "missing header": None,
         "garbage header": "t=abc,v1=zzz",
@@ -217,8 +195,7 @@ def test_an_unknown_event_type_is_answered_200_and_changes_nothing(client, check
 
 
 def test_an_event_for_someone_elses_session_changes_nothing(client, checkout):
-    event = load("checkout.session.completed.payment")
-    event["data"]["object"]["client_reference_id"] = "ehab_not_ours"
+    event = with_reference(load("checkout.session.completed.payment"), "ehab_not_ours")
     post(client, event)
     process_all()
     assert BillingAccount.objects.get().state == BillingState.AWAITING_PAYMENT
