@@ -154,9 +154,7 @@ def test_a_client_in_a_program_keeps_their_home_while_another_plan_is_unfinished
     client, client_a, plan
 ):
     other = make_track(weeks=2, lessons_per_module=1, trauma_weeks=(), title="Extended path")
-    enrollment_create(
-        client=client_a, track=other, start_date=NOON_MONDAY.date(), now=NOON_MONDAY
-    )
+    enrollment_create(client=client_a, track=other, start_date=NOON_MONDAY.date(), now=NOON_MONDAY)
     start_a_payment_that_cannot_start(client, client_a, plan)
 
     home = page(client, "courses:dashboard")
