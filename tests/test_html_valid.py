@@ -33,6 +33,8 @@ from .conftest import sign_in
 from .factories import EnrollmentFactory, UserFactory
 from .html_checker import Problem, report
 
+pytestmark = pytest.mark.html
+
 # seed_demo opens weeks 1-4 of the demo cohort's track, counted from "today": a fixed today
 # keeps the pages (and the checker's line numbers) the same from run to run.
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
