@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
+# The Nu Html Checker (npm's vnu-jar) for the HTML validity tests; run by the system's Java.
+CHECKER := node_modules/.installed
 
 .PHONY: run test test-clocks install install-test lint format migrate seed clean
 
@@ -18,7 +20,13 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 
 install: $(VENV)/.installed
 
-install-test: $(VENV)/.installed-test
+# --ignore-scripts: vnu-jar's postinstall would download a Java runtime; the system's Java runs it.
+$(CHECKER): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: the tests need it to install the HTML checker (apt-get install npm)" >&2; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+install-test: $(VENV)/.installed-test $(CHECKER)
 
 migrate: install
 	mkdir -p var
@@ -30,7 +38,7 @@ seed: migrate
 run: seed
 	$(PY) -m ehab.run_local
 
-lint: install-test
+lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
@@ -38,7 +46,7 @@ format: install-test
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test: lint
+test: lint $(CHECKER)
 	$(PY) manage.py makemigrations --check --dry-run --settings=ehab.settings.test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -48,4 +56,4 @@ test-clocks: install-test
 	$(PY) -m tests.clock_sweep $(CLOCK_ARGS)
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache node_modules

@@ -13,6 +13,7 @@ from accounts.roles import Role, is_staff_role
 from accounts.session_policy import MFA_VERIFIED
 
 from .factories import CareAssignmentFactory, UserFactory
+from .html_checker import CHECKER, CheckerUnavailable
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by fixtures
 # and assertions in that thread are still synchronous and safe.
@@ -100,6 +101,33 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+def pytest_collection_finish(session):
+    """Launch the HTML checker's JVM now if a collected test needs it: it reads its schemas
+    while the tests before the first such test run."""
+    if any("html_checker" in getattr(item, "fixturenames", ()) for item in session.items):
+        CHECKER.start()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    CHECKER.stop()
+
+
+def pytest_terminal_summary(terminalreporter):
+    if CHECKER.summary():
+        terminalreporter.write_line(CHECKER.summary())
+
+
+@pytest.fixture(scope="session")
+def html_checker():
+    """The Nu Html Checker service (tests/html_checker.py), ready; a missing Java or vnu.jar
+    fails the test, as a missing Chromium does, so the check is never skipped unnoticed."""
+    try:
+        CHECKER.wait_ready()
+    except CheckerUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
+    return CHECKER
 
 
 def give_totp(user) -> Authenticator:

@@ -8,12 +8,19 @@ The site's CSP (script-src 'self' + nonce) stays enforced: axe-core is injected 
 `page.evaluate`, which goes through the DevTools protocol and is not subject to the page's CSP
 (only `add_script_tag`, which we do not use, would be blocked). So there is no `bypass_csp`, and a
 page that breaks its own CSP shows up in `page_problems` as it would for a real visitor.
+
+Every HTML page the live server sends to `page` (each navigation, form post and error page; not
+redirects) is checked with the Nu Html Checker (tests/html_checker.py) exactly as sent, and so is
+every htmx fragment (inside a minimal document's body); `HtmlCapture` keeps them on the server
+side. A test that received invalid HTML fails at teardown, listing URL, line and message.
 """
 
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
+
+from tests.html_checker import report
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -54,9 +61,77 @@ def page_problems():
     return []
 
 
+class HtmlCapture:
+    """WSGI middleware around the live server's application: while `sink` is a list, every
+    HTML page (a request the browser makes as a document, Sec-Fetch-Dest: document) and htmx
+    fragment (HX-Request: true) the server answers, redirects aside, is appended to it as
+    (kind, url, body): exactly the bytes sent, whatever the browser does next.
+
+    Capturing on the server, not from Playwright's response events, because a browser that has
+    already navigated on has discarded the previous page's body by the time the event is read.
+    """
+
+    def __init__(self, app, base_url: str):
+        self.app = app
+        self.base_url = base_url
+        self.sink: list | None = None
+
+    def __call__(self, environ, start_response):
+        sink = self.sink
+        if environ.get("HTTP_SEC_FETCH_DEST") == "document":
+            kind = "document"
+        elif environ.get("HTTP_HX_REQUEST") == "true":
+            kind = "fragment"
+        else:
+            kind = None
+        if sink is None or kind is None:
+            return self.app(environ, start_response)
+        sent = {}
+
+        def capturing_start_response(status, headers, exc_info=None):
+            sent["status"] = int(status.split()[0])
+            sent["type"] = next((v for k, v in headers if k.lower() == "content-type"), "")
+            return start_response(status, headers, exc_info)
+
+        result = self.app(environ, capturing_start_response)
+        media_type = sent.get("type", "").split(";")[0].strip().lower()
+        if media_type != "text/html" or 300 <= sent.get("status", 200) < 400:
+            return result
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        url = self.base_url + environ.get("PATH_INFO", "")
+        if environ.get("QUERY_STRING"):
+            url += "?" + environ["QUERY_STRING"]
+        if environ.get("REQUEST_METHOD", "GET") != "GET":
+            url = f"{environ['REQUEST_METHOD']} {url}"
+        sink.append((kind, url, body))
+        return [body]
+
+
+@pytest.fixture(scope="session")
+def html_capture(live_server):
+    """The live server's application, wrapped once in an HtmlCapture."""
+    httpd = live_server.thread.httpd
+    capture = HtmlCapture(httpd.get_app(), live_server.url)
+    httpd.set_app(capture)
+    yield capture
+    httpd.set_app(capture.app)
+
+
 @pytest.fixture
-def page(browser, live_server, page_problems):
-    """A page in a fresh context (no cookies or storage from other tests), closed afterwards."""
+def page_documents():
+    """(kind, url, html) of every HTML page ("document") and htmx response ("fragment") the
+    server sent to `page`, as sent."""
+    return []
+
+
+@pytest.fixture
+def page(browser, live_server, html_capture, page_problems, page_documents, html_checker):
+    """A page in a fresh context (no cookies or storage from other tests), closed afterwards;
+    every HTML page and fragment the server sent it must be valid HTML."""
     context = browser.new_context(viewport=VIEWPORT, base_url=live_server.url)
     context.set_default_timeout(ACTION_TIMEOUT_MS)
     page = context.new_page()
@@ -67,5 +142,19 @@ def page(browser, live_server, page_problems):
 
     page.on("console", on_console)
     page.on("pageerror", lambda error: page_problems.append(f"script error on {page.url}: {error}"))
-    yield page
-    context.close()
+    html_capture.sink = page_documents
+    try:
+        yield page
+        context.close()
+    finally:
+        html_capture.sink = None
+
+    problems = []
+    for kind, url, html in page_documents:
+        if kind == "document":
+            problems.extend(html_checker.check(html, url=url))
+        else:
+            problems.extend(html_checker.check_fragment(html, url=f"{url} (htmx fragment)"))
+    if problems:
+        what = f"{len(page_documents)} page(s) and fragment(s) this test received"
+        pytest.fail(report(problems, what=what), pytrace=False)

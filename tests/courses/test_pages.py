@@ -387,7 +387,7 @@ def test_autosave_hands_the_draft_id_to_the_form(client, enrolled_a, signed_in):
     lesson = _worksheet(enrolled_a)
     response = client.post(reverse("courses:worksheet_autosave", args=[lesson.pk]), _answers())
     draft = WorksheetResponse.objects.get()
-    assert f'name="draft_id" id="id_draft_id" value="{draft.pk}" hx-swap-oob="true"' in (
+    assert f'name="draft_id" id="id_draft_id" value="{draft.pk}" data-hx-swap-oob="true"' in (
         response.content.decode()
     )
 

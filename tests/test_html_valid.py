@@ -1,0 +1,342 @@
+"""Every page of every role is valid HTML (the Nu Html Checker), including the ones the browser
+journeys never open: each role's pages, their error states (a form sent back with errors), the
+error pages, and every lesson of the curriculum.
+
+Pages are rendered with Django's test client and posted to the checker service that the browser
+tests share (the `html_checker` session fixture, tests/html_checker.py). A failure lists every
+error of every page of that role at once: URL, line, message and the markup around it.
+"""
+
+import io
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.test import RequestFactory
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.roles import Role
+from care.models import WorksheetResponse
+from courses.models import Enrollment, Lesson, ModuleRelease, Track
+from ehab import errors
+from notifications.models import Kind, Notification, Preference
+from payments.models import BillingAccount, BillingState, CheckoutSession, Plan
+
+from .conftest import sign_in
+from .factories import EnrollmentFactory, UserFactory
+from .html_checker import Problem, report
+
+pytestmark = pytest.mark.html
+
+# seed_demo opens weeks 1-4 of the demo cohort's track, counted from "today": a fixed today
+# keeps the pages (and the checker's line numbers) the same from run to run.
+NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
+TRACK = "core-12"
+NOTIFICATIONS = Path(__file__).resolve().parent.parent / "templates" / "notifications"
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """seed_demo once for this module, inside a transaction rolled back after its last test;
+    each test's own changes roll back to here (a savepoint), as with `db`."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        with time_machine.travel(NOW, tick=False):
+            call_command("seed_demo", stdout=io.StringIO())
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def demo(seeded, db):
+    """The demo accounts and curriculum (seed_demo): client@example.com has weeks 1-4 open."""
+    return {user.email.split("@")[0]: user for user in User.objects.all()}
+
+
+@dataclass
+class Pages:
+    """The pages one role opens: each answer's status and HTML are checked as it comes, and
+    `assert_valid` reports every problem at once."""
+
+    client: object
+    checker: object
+    problems: list[Problem] = field(default_factory=list)
+    wrong_status: list[str] = field(default_factory=list)
+    checked: int = 0
+
+    def get(self, url: str, *, status: int = 200, **kwargs):
+        return self._check(self.client.get(url, **kwargs), url, status)
+
+    def post(self, url: str, data: dict, *, status: int = 200, **kwargs):
+        return self._check(self.client.post(url, data, **kwargs), f"POST {url}", status)
+
+    def fragment(self, url: str, data: dict | None = None, *, status: int = 200):
+        """An htmx request (POST with `data`, else GET); its answer is checked as a fragment."""
+        headers = {"HX-Request": "true"}
+        if data is None:
+            response = self.client.get(url, headers=headers)
+        else:
+            response = self.client.post(url, data, headers=headers)
+        if response.status_code != status:
+            self.wrong_status.append(f"{url}: expected {status}, got {response.status_code}")
+            return response
+        self.checked += 1
+        self.problems.extend(self.checker.check_fragment(response.content, url=f"{url} (htmx)"))
+        return response
+
+    def html(self, html: bytes | str, *, url: str) -> None:
+        self.checked += 1
+        self.problems.extend(self.checker.check(html, url=url))
+
+    def _check(self, response, url, status):
+        if response.status_code != status:
+            self.wrong_status.append(f"{url}: expected {status}, got {response.status_code}")
+            return response
+        self.html(response.content, url=url)
+        return response
+
+    def assert_valid(self, role: str) -> None:
+        if self.wrong_status:
+            pytest.fail("\n".join(["Unexpected status:", *self.wrong_status]), pytrace=False)
+        assert self.checked, "no page was checked"
+        if self.problems:
+            pytest.fail(report(self.problems, what=f"{self.checked} {role} page(s)"), pytrace=False)
+
+
+@pytest.fixture
+def pages(client, html_checker):
+    return Pages(client=client, checker=html_checker)
+
+
+def _client_enrollment(user) -> Enrollment:
+    return Enrollment.objects.select_related("track").get(client=user, track__slug=TRACK)
+
+
+def _worksheet_lesson(enrollment) -> Lesson:
+    released = ModuleRelease.objects.filter(enrollment=enrollment).values("module")
+    return (
+        Lesson.objects.filter(module__in=released)
+        .exclude(prompts=[])
+        .order_by("module__week", "order")
+        .first()
+    )
+
+
+def test_the_pages_anyone_can_open_without_signing_in_are_valid_html(demo, pages):
+    unsubscribe = Preference.objects.create(user=demo["client"], kind=Kind.MODULE_RELEASED)
+    pages.get(reverse("account_login"))
+    pages.post(reverse("account_login"), {"login": "nobody@example.org", "password": "wrong"})
+    pages.get(reverse("account_signup"))
+    pages.post(
+        reverse("account_signup"),
+        {"email": "not-an-address", "password1": "short", "password2": "different"},
+    )
+    pages.get(reverse("account_reset_password"))
+    pages.post(reverse("account_reset_password"), {"email": "not-an-address"})
+    pages.get(reverse("account_reset_password_done"))
+    pages.get(reverse("account_reset_password_from_key", args=["zz", "not-a-key"]))
+    pages.get(reverse("account_reset_password_from_key_done"))
+    pages.get(reverse("account_email_verification_sent"))
+    pages.get(reverse("account_confirm_email", args=["not-a-key"]))
+    pages.get(reverse("account_inactive"))
+    pages.get(reverse("crisis"))
+    pages.get(reverse("join:program"))
+    pages.get(reverse("notifications:unsubscribe", args=[unsubscribe.unsubscribe_token]))
+    pages.get("/no-such-page/", status=404)
+    pages.assert_valid("anonymous")
+
+
+def test_the_error_pages_are_valid_html(demo, pages):
+    request = RequestFactory().get("/")
+    request.user = demo["client"]
+    pages.html(errors.bad_request(request, Exception("bad")).content, url="400 page")
+    pages.html(errors.permission_denied(request, Exception("no")).content, url="403 page")
+    pages.html(errors.page_not_found(request, Exception("gone")).content, url="404 page")
+    pages.html(errors.server_error(request).content, url="500 page")
+    pages.assert_valid("error")
+
+
+def test_every_page_a_client_sees_is_valid_html(demo, pages):
+    user = demo["client"]
+    enrollment = _client_enrollment(user)
+    plan = Plan.objects.get(slug=f"{TRACK}-monthly")
+    account = BillingAccount.objects.create(
+        enrollment=enrollment, plan=plan, state=BillingState.INSTALLMENTS_CURRENT
+    )
+    checkout = CheckoutSession.objects.create(account=account)
+    lesson = _worksheet_lesson(enrollment)
+    sign_in(pages.client, user)
+
+    pages.get(reverse("courses:dashboard"))
+    pages.get(reverse("courses:program_map"))
+    for release in ModuleRelease.objects.filter(enrollment=enrollment).select_related("module"):
+        pages.get(reverse("courses:module", args=[release.module.pk]))
+    # A worksheet: empty, with a draft, sent back with an error, then with a submitted version.
+    lesson_url = reverse("courses:lesson", args=[lesson.pk])
+    pages.get(lesson_url)
+    answers = {f"answer_{prompt['key']}": "Steady." for prompt in lesson.prompts}
+    autosave_url = reverse("courses:worksheet_autosave", args=[lesson.pk])
+    too_long = {key: "x" * 30_000 for key in answers}
+    pages.fragment(autosave_url, too_long, status=400)
+    pages.fragment(autosave_url, answers)
+    pages.get(lesson_url)
+    pages.post(reverse("courses:worksheet_submit", args=[lesson.pk]), too_long, status=400)
+    pages.client.post(reverse("courses:worksheet_submit", args=[lesson.pk]), answers)
+    assert WorksheetResponse.objects.filter(submitted_at__isnull=False).exists()
+    pages.get(lesson_url)
+    pages.get(reverse("courses:my_work"))
+
+    pages.get(reverse("billing:account"))
+    pages.get(reverse("join:program"))
+    pages.get(reverse("join:plan", args=[plan.slug]))
+    pages.get(reverse("join:done", args=[checkout.reference]))
+    pages.fragment(reverse("join:status", args=[checkout.reference]))
+    pages.get(reverse("accounts:profile"))
+    pages.post(reverse("accounts:profile"), {"preferred_name": "x" * 500, "timezone": "Nowhere"})
+    pages.get(reverse("notifications:preferences"))
+    pages.post(reverse("notifications:preferences"), {"quiet_start": "not a time"})
+    pages.get(reverse("account_email"))
+    pages.get(reverse("account_change_password"))
+    pages.post(reverse("account_change_password"), {"oldpassword": "wrong", "password1": "a"})
+    pages.get(reverse("mfa_index"))
+    pages.get(reverse("mfa_activate_totp"))
+    pages.get("/no-such-page/", status=404)
+    pages.get(reverse("courses:lesson", args=[999_999]), status=404)
+    pages.assert_valid("client")
+
+
+def test_every_lesson_of_every_track_is_valid_html(demo, pages):
+    """Every lesson page of the curriculum, each track's weeks all released to a client enrolled
+    in it (a lesson that several tracks share is checked once)."""
+    checked_bodies = set()
+    for track in Track.objects.order_by("slug"):
+        user = UserFactory(role=Role.CLIENT)
+        enrollment = EnrollmentFactory(client=user, track=track, start_date=NOW.date())
+        modules = track.modules.filter(retired_at__isnull=True)
+        ModuleRelease.objects.bulk_create(
+            # Past each trauma-intense week's content note (the client test checks that page).
+            ModuleRelease(
+                enrollment=enrollment, module=module, reason="schedule", content_note_seen_at=NOW
+            )
+            for module in modules
+        )
+        pages.client.logout()
+        sign_in(pages.client, user)
+        lessons = Lesson.objects.filter(module__in=modules, retired_at__isnull=True)
+        for lesson in lessons.order_by("module__week", "order"):
+            if (lesson.body_html, str(lesson.prompts)) in checked_bodies:
+                continue
+            checked_bodies.add((lesson.body_html, str(lesson.prompts)))
+            pages.get(reverse("courses:lesson", args=[lesson.pk]))
+    assert len(checked_bodies) > 100
+    pages.assert_valid("lesson")
+
+
+def test_every_page_a_clinician_sees_is_valid_html(demo, pages):
+    client = demo["client"]
+    enrollment = _client_enrollment(client)
+    lesson = _worksheet_lesson(enrollment)
+    sign_in(pages.client, client)
+    answers = {f"answer_{prompt['key']}": "Calmer <than> before." for prompt in lesson.prompts}
+    pages.client.post(reverse("courses:worksheet_submit", args=[lesson.pk]), answers)
+    pages.client.logout()
+
+    sign_in(pages.client, demo["clinician"])
+    pages.get(reverse("care:caseload"))
+    pages.get(reverse("care:client_detail", args=[client.pk]))
+    pages.get(reverse("care:client_detail", args=[999_999]), status=404)
+    pages.get(reverse("accounts:profile"))
+    pages.get(reverse("notifications:preferences"))
+    pages.get(reverse("mfa_index"))
+    pages.get(reverse("mfa_generate_recovery_codes"))
+    pages.assert_valid("clinician")
+
+
+def test_every_page_billing_staff_see_is_valid_html(demo, pages):
+    plan = Plan.objects.get(slug=f"{TRACK}-full")
+    enrollment = _client_enrollment(demo["client"])
+    account = BillingAccount.objects.create(
+        enrollment=enrollment,
+        plan=plan,
+        state=BillingState.PAST_DUE,
+        past_due_since=timezone.now(),
+    )
+    sign_in(pages.client, demo["billing"])
+    pages.get(reverse("payments:console"))
+    pages.get(reverse("payments:console") + "?state=past_due")
+    pages.get(reverse("payments:account", args=[account.pk]))
+    pages.get(reverse("accounts:profile"))
+    pages.assert_valid("billing")
+
+
+def test_every_page_an_administrator_sees_is_valid_html(demo, pages):
+    Notification.objects.create(
+        user=demo["client"], kind=Kind.MODULE_RELEASED, dedupe_key="html", link_target="home"
+    )
+    sign_in(pages.client, demo["admin"])
+    pages.get(reverse("accounts:console"))
+    pages.get(reverse("notifications:operations"))
+    pages.get(reverse("payments:console"))
+    pages.get(reverse("accounts:profile"))
+    pages.assert_valid("administrator")
+
+
+def test_a_page_with_an_html_error_fails_the_check(html_checker):
+    """The check can fail: a list inside a paragraph (the sign-up page's old password help)."""
+    broken = (
+        '<!DOCTYPE html><html lang="en"><head><title>x</title></head><body>'
+        "<p><span><ul><li>rule</li></ul></span></p><form hx-post='/x'></form></body></html>"
+    )
+    problems = html_checker.check(broken, url="broken")
+    messages = " ".join(problem.message for problem in problems)
+    assert "hx-post" in messages
+    assert "“p”" in messages
+
+
+def test_every_admin_site_page_is_valid_html(demo, pages):
+    """The administration site: its index, and each registered model's list, one record, and
+    the add form where adding is allowed."""
+    from django.contrib import admin
+
+    admin_user = demo["admin"]
+    sign_in(pages.client, admin_user)
+    request = RequestFactory().get("/")
+    request.user = admin_user
+    pages.get(reverse("admin:index"))
+    for model, model_admin in admin.site._registry.items():
+        name = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        pages.get(reverse(f"{name}_changelist"))
+        record = model.objects.first()
+        if record is not None:
+            pages.get(reverse(f"{name}_change", args=[record.pk]))
+        if model_admin.has_add_permission(request):
+            pages.get(reverse(f"{name}_add"))
+    pages.assert_valid("administration site")
+
+
+def test_every_notification_email_body_is_valid_html(pages):
+    """Each kind of message's HTML part (templates/notifications/<kind>/body.html)."""
+    context = {
+        "greeting_name": "Sam",
+        "action_url": "https://ehab.example/n/token",
+        "unsubscribe_url": "https://ehab.example/u/token/",
+        "brand": "E-Hab",
+    }
+    bodies = sorted(NOTIFICATIONS.glob("*/body.html"))
+    assert len(bodies) >= 7
+    for body in bodies:
+        name = f"notifications/{body.parent.name}/body.html"
+        pages.html(render_to_string(name, context), url=name)
+    pages.assert_valid("email")
