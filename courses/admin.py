@@ -1,13 +1,20 @@
 """Administrators manage programs, cohorts and enrollments here. Clinical content (progress,
 worksheets) is not shown in the admin; the release ledger and pacing log are read-only."""
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 from django import forms
 from django.contrib import admin
 from django.utils import timezone
 
 from accounts.admin_site import AdminRefusal, RefusalsAsMessages
+from accounts.models import User
+from accounts.roles import Capability, Role, role_can
+from accounts.selectors import users_with_roles
 
 from .models import (
+    LIVE_STATUSES,
     Cohort,
     Enrollment,
     EnrollmentStatus,
@@ -28,6 +35,9 @@ from .services.enrollment import (
     enrollment_set_status,
 )
 from .services.pacing import PacingError, pacing_action_record
+from .services.releases import enrollment_refresh_schedule
+
+CASELOAD_ROLES = tuple(role for role in Role.values if role_can(role, Capability.CASELOAD))
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -76,15 +86,78 @@ class ModuleAdmin(ReadOnlyAdmin):
         return request.user.is_staff
 
 
+NOT_A_CLINICIAN = "Choose clinicians or clinical supervisors only."
+
+
+def cohort_local_today(cohort: Cohort, now: datetime) -> date:
+    return now.astimezone(ZoneInfo(cohort.timezone)).date()
+
+
+class CohortForm(forms.ModelForm):
+    """Clinicians are picked from active clinicians and supervisors (and whoever already leads
+    the cohort); once people are enrolled, a new start date must not lie in the past."""
+
+    class Meta:
+        model = Cohort
+        fields = (
+            "track",
+            "name",
+            "start_date",
+            "capacity",
+            "timezone",
+            "meeting_weekday",
+            "meeting_time",
+            "clinicians",
+        )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "clinicians" in self.fields:
+            field = self.fields["clinicians"]
+            leading = self.instance.clinicians.all() if self.instance.pk else User.objects.none()
+            field.queryset = (users_with_roles(*CASELOAD_ROLES) | leading).distinct()
+            field.error_messages["invalid_choice"] = NOT_A_CLINICIAN
+            field.error_messages["invalid_pk_value"] = NOT_A_CLINICIAN
+
+    def clean_start_date(self):
+        start = self.cleaned_data["start_date"]
+        cohort = self.instance
+        if cohort.pk and start != cohort.start_date and cohort.enrollments.exists():
+            today = cohort_local_today(cohort, timezone.now())
+            if start < today:
+                raise forms.ValidationError(
+                    f"Choose a day from today on ({today.day} {today:%B %Y}): people are enrolled."
+                )
+        return start
+
+
 @admin.register(Cohort)
 class CohortAdmin(admin.ModelAdmin):
+    """Once people are enrolled the track is fixed, and the start date is fixed once the cohort
+    has begun; moving an upcoming cohort moves its clients' weeks with it."""
+
     list_display = ("name", "track", "start_date", "capacity", "timezone")
     list_filter = ("track",)
     list_select_related = ("track",)
     filter_horizontal = ("clinicians",)
+    form = CohortForm
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None or not obj.enrollments.exists():
+            return ()
+        if obj.start_date <= cohort_local_today(obj, timezone.now()):
+            return ("track", "start_date")
+        return ("track",)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "start_date" in form.changed_data:
+            now = timezone.now()
+            for enrollment in obj.enrollments.filter(status__in=LIVE_STATUSES):
+                enrollment_refresh_schedule(enrollment=enrollment, now=now)
 
 
 class EnrollmentAddForm(forms.ModelForm):

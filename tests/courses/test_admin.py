@@ -6,12 +6,19 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from accounts.roles import Role
 from audit.models import AuditEvent
-from courses.models import Enrollment, EnrollmentStatus, PacingAction, PacingKind
+from courses.models import Cohort, Enrollment, EnrollmentStatus, PacingAction, PacingKind
 from courses.services.enrollment import enrollment_create
 from courses.services.pacing import pacing_action_record
 from courses.services.releases import release_sweep
-from tests.factories import CohortFactory, TrackFactory, UserFactory, make_track
+from tests.factories import (
+    CohortFactory,
+    EnrollmentFactory,
+    TrackFactory,
+    UserFactory,
+    make_track,
+)
 
 
 def test_an_admin_enrolls_a_client_in_a_cohort(client, admin_user, client_a, signed_in):
@@ -53,8 +60,6 @@ def test_the_admin_form_refuses_a_cohort_of_another_track(client, admin_user, cl
 
 
 def test_the_admin_form_refuses_a_transition_outside_the_map(client, admin_user, signed_in):
-    from tests.factories import EnrollmentFactory
-
     enrollment = EnrollmentFactory(client=UserFactory(), status=EnrollmentStatus.COMPLETED)
     signed_in(admin_user)
     response = client.post(
@@ -236,3 +241,116 @@ def test_a_refusal_after_the_form_s_check_is_a_message_and_nothing_is_kept(
     enrollment.refresh_from_db()
     assert (enrollment.status, enrollment.paused_since) == (EnrollmentStatus.ACTIVE, None)
     assert not PacingAction.objects.exists()
+
+
+# --- Cohorts ------------------------------------------------------------------------------------
+
+COHORT_ADD = reverse("admin:courses_cohort_add")
+NOV_20 = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+
+
+def cohort_url(cohort) -> str:
+    return reverse("admin:courses_cohort_change", args=[cohort.pk])
+
+
+def cohort_data(cohort=None, **changes) -> dict:
+    data = {
+        "track": cohort.track.pk if cohort else TrackFactory().pk,
+        "name": cohort.name if cohort else "Spring group",
+        "start_date": (cohort.start_date if cohort else date(2026, 12, 7)).isoformat(),
+        "capacity": cohort.capacity if cohort else 8,
+        "timezone": "America/New_York",
+        "meeting_weekday": "",
+        "meeting_time": "",
+        "clinicians": [c.pk for c in cohort.clinicians.all()] if cohort else [],
+    }
+    data.update(changes)
+    return data
+
+
+def test_the_cohort_clinician_picker_offers_only_active_clinicians_and_supervisors(
+    client, admin_user, clinician, client_a, signed_in
+):
+    supervisor = UserFactory(role=Role.SUPERVISOR)
+    UserFactory(role=Role.CLINICIAN, is_active=False)
+    UserFactory(role=Role.BILLING)
+    signed_in(admin_user)
+    form = client.get(COHORT_ADD).context["adminform"].form
+    assert set(form.fields["clinicians"].queryset) == {clinician, supervisor}
+
+
+def test_a_client_among_a_cohort_s_clinicians_is_a_form_error_and_nothing_is_saved(
+    client, admin_user, clinician, client_a, signed_in
+):
+    signed_in(admin_user)
+    response = client.post(COHORT_ADD, cohort_data(clinicians=[clinician.pk, client_a.pk]))
+    assert response.status_code == 200
+    assert "Choose clinicians or clinical supervisors only." in response.content.decode()
+    assert not Cohort.objects.exists()
+
+    cohort = CohortFactory()
+    cohort.clinicians.add(clinician)
+    response = client.post(cohort_url(cohort), cohort_data(cohort, clinicians=[client_a.pk]))
+    assert response.status_code == 200
+    assert list(cohort.clinicians.all()) == [clinician]
+
+
+def test_a_clinician_who_left_can_stay_on_a_cohort_they_led(
+    client, admin_user, clinician, signed_in
+):
+    cohort = CohortFactory()
+    cohort.clinicians.add(clinician)
+    clinician.is_active = False
+    clinician.save(update_fields=["is_active"])
+    signed_in(admin_user)
+    response = client.post(cohort_url(cohort), cohort_data(cohort, name="Renamed"))
+    assert response.status_code == 302, response.content[:600]
+    cohort.refresh_from_db()
+    assert (cohort.name, list(cohort.clinicians.all())) == ("Renamed", [clinician])
+
+
+def test_a_cohort_s_track_is_fixed_once_people_are_enrolled(
+    client, admin_user, client_a, signed_in
+):
+    cohort = CohortFactory()
+    EnrollmentFactory(client=client_a, track=cohort.track, cohort=cohort)
+    signed_in(admin_user)
+    response = client.post(cohort_url(cohort), cohort_data(cohort, track=TrackFactory().pk))
+    assert response.status_code == 302
+    cohort.refresh_from_db()
+    assert cohort.track == client_a.enrollments.get().track
+
+
+def test_postponing_a_cohort_before_it_begins_moves_its_clients_weeks(
+    client, admin_user, client_a, signed_in
+):
+    track = make_track(weeks=4, lessons_per_module=1)
+    with time_machine.travel(NOV_20, tick=False):
+        cohort = CohortFactory(track=track, start_date=date(2026, 11, 30))
+        enrollment = enrollment_create(client=client_a, track=track, cohort=cohort, now=NOV_20)
+        assert enrollment.next_release_at == datetime(2026, 11, 30, 11, 0, tzinfo=UTC)
+        signed_in(admin_user)
+        response = client.post(cohort_url(cohort), cohort_data(cohort, start_date="2026-12-07"))
+    assert response.status_code == 302, response.content[:600]
+    enrollment.refresh_from_db()
+    assert enrollment.next_release_at == datetime(2026, 12, 7, 11, 0, tzinfo=UTC)
+
+
+def test_a_cohort_s_start_date_is_fixed_once_it_has_begun_and_never_moves_into_the_past(
+    client, admin_user, client_a, signed_in
+):
+    track = make_track(weeks=4, lessons_per_module=1)
+    with time_machine.travel(NOV_20, tick=False):
+        begun = CohortFactory(track=track, start_date=date(2026, 11, 16))
+        upcoming = CohortFactory(track=track, start_date=date(2026, 11, 30))
+        enrollment_create(client=client_a, track=track, cohort=begun, now=NOV_20)
+        enrollment_create(client=UserFactory(), track=track, cohort=upcoming, now=NOV_20)
+        signed_in(admin_user)
+        response = client.post(cohort_url(begun), cohort_data(begun, start_date="2026-11-23"))
+        assert response.status_code == 302
+        response = client.post(cohort_url(upcoming), cohort_data(upcoming, start_date="2026-11-19"))
+    assert response.status_code == 200
+    assert "Choose a day from today on" in response.content.decode()
+    begun.refresh_from_db()
+    upcoming.refresh_from_db()
+    assert (begun.start_date, upcoming.start_date) == (date(2026, 11, 16), date(2026, 11, 30))
