@@ -1,4 +1,6 @@
 from allauth.account.decorators import reauthentication_required
+from allauth.account.models import EmailAddress, EmailConfirmation
+from allauth.mfa.models import Authenticator
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.models import Group
@@ -109,3 +111,51 @@ class UserAdmin(RefusalsAsMessages, admin.ModelAdmin):
 # E-Hab decides permissions by role (accounts/roles.py); Django's groups are not used.
 if admin.site.is_registered(Group):
     admin.site.unregister(Group)
+
+
+# allauth's own admins, as it registers them, let an administrator read every authenticator
+# app's secret and every confirmation key, add a verified sign-in address to anyone's account
+# (then reset the password through it), and remove a staff member's second factor, none of it
+# audited. Here they only look: addresses and factors change through the owner's own pages.
+class LookOnlyAdmin(admin.ModelAdmin):
+    actions = None
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class EmailAddressAdmin(LookOnlyAdmin):
+    list_display = ("email", "user", "primary", "verified")
+    list_filter = ("primary", "verified")
+    search_fields = ("email", "user__email")
+    list_select_related = ("user",)
+
+
+class EmailConfirmationAdmin(LookOnlyAdmin):
+    list_display = ("email_address", "created", "sent")
+    list_filter = ("sent",)
+    exclude = ("key",)
+    list_select_related = ("email_address",)
+
+
+class AuthenticatorAdmin(LookOnlyAdmin):
+    list_display = ("user", "type", "created_at", "last_used_at")
+    list_filter = ("type",)
+    exclude = ("data",)
+    list_select_related = ("user",)
+
+
+for _model, _admin in (
+    (EmailAddress, EmailAddressAdmin),
+    (EmailConfirmation, EmailConfirmationAdmin),
+    (Authenticator, AuthenticatorAdmin),
+):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(_model, _admin)

@@ -4,13 +4,15 @@ services (a profile change moves the person's schedule like their own change wou
 from datetime import UTC, date, datetime
 
 import time_machine
-from allauth.account.models import EmailAddress
+from allauth.account.models import EmailAddress, EmailConfirmation
+from allauth.mfa.models import Authenticator
 from django.urls import reverse
 
 from accounts.models import User
 from accounts.roles import Role
 from audit.models import Action, AuditEvent
 from courses.services.enrollment import enrollment_create
+from tests.conftest import give_totp
 from tests.factories import UserFactory, make_track
 
 ADD = reverse("admin:accounts_user_add")
@@ -123,3 +125,68 @@ def test_every_field_given_when_adding_a_person_is_kept(client, admin_user, sign
         "Jo",
         False,
     )
+
+
+# --- allauth's own admins: look, never touch -----------------------------------------------------
+
+
+def test_the_admin_never_shows_an_authenticator_s_secret(client, admin_user, client_a, signed_in):
+    authenticator = give_totp(client_a)
+    signed_in(admin_user)
+    for url in (
+        reverse("admin:mfa_authenticator_changelist"),
+        reverse("admin:mfa_authenticator_change", args=[authenticator.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert authenticator.data["secret"] not in response.content.decode()
+
+
+def test_the_admin_cannot_give_or_take_anyone_s_second_factor(
+    client, admin_user, client_a, signed_in
+):
+    authenticator = give_totp(client_a)
+    signed_in(admin_user)
+    client.post(
+        reverse("admin:mfa_authenticator_add"),
+        {"user": client_a.pk, "type": "totp", "data": '{"secret": "KNOWNSECRET"}'},
+    )
+    client.post(
+        reverse("admin:mfa_authenticator_change", args=[authenticator.pk]),
+        {"user": client_a.pk, "type": "totp", "data": '{"secret": "KNOWNSECRET"}'},
+    )
+    client.post(reverse("admin:mfa_authenticator_delete", args=[authenticator.pk]), {"post": "yes"})
+    assert list(Authenticator.objects.filter(user=client_a).values_list("pk", "data")) == [
+        (authenticator.pk, {"secret": "JBSWY3DPEHPK3PXP"})
+    ]
+
+
+def test_the_admin_cannot_add_or_verify_a_sign_in_address_behind_its_owner(
+    client, admin_user, client_a, signed_in
+):
+    address = EmailAddress.objects.get(user=client_a)
+    EmailAddress.objects.filter(pk=address.pk).update(verified=False)
+    signed_in(admin_user)
+    client.post(
+        reverse("admin:account_emailaddress_add"),
+        {"user": client_a.pk, "email": "takeover@example.org", "verified": "on", "primary": ""},
+    )
+    client.post(
+        reverse("admin:account_emailaddress_changelist"),
+        {"action": "make_verified", "_selected_action": [address.pk]},
+    )
+    assert list(EmailAddress.objects.filter(user=client_a).values_list("email", "verified")) == [
+        (client_a.email, False)
+    ]
+
+
+def test_the_admin_never_shows_an_email_confirmation_key(client, admin_user, client_a, signed_in):
+    confirmation = EmailConfirmation.create(EmailAddress.objects.get(user=client_a))
+    signed_in(admin_user)
+    for url in (
+        reverse("admin:account_emailconfirmation_changelist"),
+        reverse("admin:account_emailconfirmation_change", args=[confirmation.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert confirmation.key not in response.content.decode()
