@@ -5,6 +5,7 @@ from functools import update_wrapper
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import BadRequest
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 
@@ -27,7 +28,13 @@ class EhabAdminSite(admin.AdminSite):
                 return redirect_to_login(request.get_full_path())
             if not self.has_permission(request):
                 deny(user=request.user, target_type="page", target_id="admin")
-            return inner(request, *args, **kwargs)
+            try:
+                return inner(request, *args, **kwargs)
+            except OverflowError:
+                # An id too large for a key column, in a lookup (`?id__in=`) or a list of
+                # choices: SQLite cannot bind it at all. Hostile input, so a 400, not a 500;
+                # a write in progress has been rolled back with its transaction.
+                raise BadRequest("A number in the request is out of range.") from None
 
         return update_wrapper(gated, view)
 

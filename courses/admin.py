@@ -148,7 +148,9 @@ class CohortAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None or not obj.enrollments.exists():
             return ()
-        if obj.start_date <= cohort_local_today(obj, timezone.now()):
+        # What is stored: after a refused post `obj` holds the refused values.
+        stored = Cohort.objects.get(pk=obj.pk)
+        if stored.start_date <= cohort_local_today(stored, timezone.now()):
             return ("track", "start_date")
         return ("track",)
 
