@@ -8,9 +8,9 @@ from django import forms
 from django.contrib import admin
 from django.utils import timezone
 
-from accounts.admin_site import AdminRefusal, RefusalsAsMessages
+from accounts.admin_site import AdminRefusal, RefusalsAsMessages, UserLookupWidget
 from accounts.models import User
-from accounts.roles import Capability, Role, role_can
+from accounts.roles import Capability, Role, is_client_role, role_can
 from accounts.selectors import users_with_roles
 
 from .models import (
@@ -38,6 +38,7 @@ from .services.pacing import PacingError, pacing_action_record
 from .services.releases import enrollment_refresh_schedule
 
 CASELOAD_ROLES = tuple(role for role in Role.values if role_can(role, Capability.CASELOAD))
+ENROLLABLE_ROLES = tuple(role for role in Role.values if is_client_role(role))
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -296,6 +297,15 @@ class EnrollmentAdmin(RefusalsAsMessages, admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         return self.CHANGE_FIELDS if obj else EnrollmentAddForm.Meta.fields
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "client":
+            kwargs["queryset"] = users_with_roles(*ENROLLABLE_ROLES)
+            kwargs["error_messages"] = {"invalid_choice": "Choose a client or a partner."}
+            kwargs["widget"] = UserLookupWidget(
+                db_field.remote_field, self.admin_site, roles=ENROLLABLE_ROLES
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
         return self.SERVICE_FIELDS if obj else ()

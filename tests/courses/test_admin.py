@@ -59,6 +59,33 @@ def test_the_admin_form_refuses_a_cohort_of_another_track(client, admin_user, cl
     assert not Enrollment.objects.exists()
 
 
+def test_the_client_picker_of_an_enrollment_looks_up_only_active_clients_and_partners(
+    client, admin_user, client_a, clinician, signed_in
+):
+    partner = UserFactory(role=Role.PARTNER)
+    UserFactory(role=Role.CLIENT, is_active=False)
+    signed_in(admin_user)
+    field = (
+        client.get(reverse("admin:courses_enrollment_add"))
+        .context["adminform"]
+        .form.fields["client"]
+    )
+    assert set(field.queryset) == {client_a, partner}
+    assert field.widget.url_parameters()["role__in"] == "client,partner"
+    response = client.post(
+        reverse("admin:courses_enrollment_add"),
+        {
+            "client": clinician.pk,
+            "track": TrackFactory().pk,
+            "start_date": "2026-11-02",
+            "status": EnrollmentStatus.ACTIVE,
+        },
+    )
+    assert response.status_code == 200
+    assert "Choose a client or a partner." in response.content.decode()
+    assert not Enrollment.objects.exists()
+
+
 def test_the_admin_form_refuses_a_transition_outside_the_map(client, admin_user, signed_in):
     enrollment = EnrollmentFactory(client=UserFactory(), status=EnrollmentStatus.COMPLETED)
     signed_in(admin_user)
