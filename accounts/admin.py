@@ -1,22 +1,44 @@
 from allauth.account.decorators import reauthentication_required
+from allauth.account.models import EmailAddress, EmailConfirmation
+from allauth.mfa.models import Authenticator
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 
+from .admin_site import AdminRefusal, RefusalsAsMessages
 from .models import User
-from .services import user_create, user_set_role
+from .services import user_create, user_set_role, user_update_profile
+
+EMAIL_TAKEN = "Another account already uses this email address."
+PROFILE_FIELDS = ("preferred_name", "timezone", "phone")
 
 
 class UserAdminForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ("email", "role", "preferred_name", "timezone", "phone", "is_active")
+        help_texts = {
+            "email": "The sign-in address. Once the account exists, its owner changes it "
+            "(confirming the new address); it is not changed here."
+        }
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(EMAIL_TAKEN)
+        return email
 
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
-    """Accounts. Role changes go through the audited service and need a fresh sign-in."""
+class UserAdmin(RefusalsAsMessages, admin.ModelAdmin):
+    """Accounts, written through the audited services; every change needs a fresh sign-in.
+
+    The sign-in address is read-only once the account exists: changed here, allauth kept the old
+    address (which went on signing in) and never confirmed the new one."""
 
     form = UserAdminForm
     list_display = ("email", "role", "is_active", "date_joined")
@@ -28,6 +50,9 @@ class UserAdmin(admin.ModelAdmin):
         # Health records and the audit trail refer to people; deactivate instead.
         return False
 
+    def get_readonly_fields(self, request, obj=None):
+        return ("email",) if obj else ()
+
     @method_decorator(reauthentication_required)
     def change_view(self, request, object_id, form_url="", extra_context=None):
         return super().change_view(request, object_id, form_url, extra_context)
@@ -37,27 +62,100 @@ class UserAdmin(admin.ModelAdmin):
         return super().add_view(request, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
+        now = timezone.now()
         if not change:
-            created = user_create(
-                email=obj.email,
-                password=None,
-                role=obj.role,
-                preferred_name=obj.preferred_name,
-                acting_user=request.user,
-            )
+            try:
+                created = user_create(
+                    email=obj.email,
+                    password=None,
+                    role=obj.role,
+                    preferred_name=obj.preferred_name,
+                    acting_user=request.user,
+                )
+            except (ValidationError, IntegrityError) as exc:  # taken since the form's check
+                raise AdminRefusal(EMAIL_TAKEN) from exc
+            if (obj.timezone, obj.phone) != (created.timezone, created.phone):
+                user_update_profile(
+                    user=created,
+                    preferred_name=obj.preferred_name,
+                    timezone=obj.timezone,
+                    phone=obj.phone,
+                    acting_user=request.user,
+                    now=now,
+                )
+            if not obj.is_active:
+                created.is_active = False
+                created.save(update_fields=["is_active"])
             obj.pk = created.pk
             obj._state.adding = False
             return
-        new_role = obj.role
-        if "role" in form.changed_data:
-            obj.role = form.initial.get("role", obj.role)
-        other = [f for f in form.changed_data if f != "role"]
-        if other:
-            obj.save(update_fields=other)
-        if "role" in form.changed_data:
-            user_set_role(user=obj, role=new_role, acting_user=request.user)
+        # The services compare with what is stored; `obj` already holds the form's values.
+        stored = User.objects.get(pk=obj.pk)
+        changed = set(form.changed_data)
+        if changed & set(PROFILE_FIELDS):
+            # The same service as the person's own profile page: audited, and a new time zone
+            # moves their schedule.
+            user_update_profile(
+                user=stored,
+                **{name: form.cleaned_data[name] for name in PROFILE_FIELDS},
+                acting_user=request.user,
+                now=now,
+            )
+        if "is_active" in changed:
+            stored.is_active = form.cleaned_data["is_active"]
+            stored.save(update_fields=["is_active"])
+        if "role" in changed:
+            user_set_role(user=stored, role=form.cleaned_data["role"], acting_user=request.user)
 
 
 # E-Hab decides permissions by role (accounts/roles.py); Django's groups are not used.
 if admin.site.is_registered(Group):
     admin.site.unregister(Group)
+
+
+# allauth's own admins, as it registers them, let an administrator read every authenticator
+# app's secret and every confirmation key, add a verified sign-in address to anyone's account
+# (then reset the password through it), and remove a staff member's second factor, none of it
+# audited. Here they only look: addresses and factors change through the owner's own pages.
+class LookOnlyAdmin(admin.ModelAdmin):
+    actions = None
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class EmailAddressAdmin(LookOnlyAdmin):
+    list_display = ("email", "user", "primary", "verified")
+    list_filter = ("primary", "verified")
+    search_fields = ("email", "user__email")
+    list_select_related = ("user",)
+
+
+class EmailConfirmationAdmin(LookOnlyAdmin):
+    list_display = ("email_address", "created", "sent")
+    list_filter = ("sent",)
+    exclude = ("key",)
+    list_select_related = ("email_address",)
+
+
+class AuthenticatorAdmin(LookOnlyAdmin):
+    list_display = ("user", "type", "created_at", "last_used_at")
+    list_filter = ("type",)
+    exclude = ("data",)
+    list_select_related = ("user",)
+
+
+for _model, _admin in (
+    (EmailAddress, EmailAddressAdmin),
+    (EmailConfirmation, EmailConfirmationAdmin),
+    (Authenticator, AuthenticatorAdmin),
+):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(_model, _admin)

@@ -2,8 +2,11 @@
 
 from functools import update_wrapper
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import BadRequest
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 
 from ehab.access import deny
@@ -25,7 +28,13 @@ class EhabAdminSite(admin.AdminSite):
                 return redirect_to_login(request.get_full_path())
             if not self.has_permission(request):
                 deny(user=request.user, target_type="page", target_id="admin")
-            return inner(request, *args, **kwargs)
+            try:
+                return inner(request, *args, **kwargs)
+            except OverflowError:
+                # An id too large for a key column, in a lookup (`?id__in=`) or a list of
+                # choices: SQLite cannot bind it at all. Hostile input, so a 400, not a 500;
+                # a write in progress has been rolled back with its transaction.
+                raise BadRequest("A number in the request is out of range.") from None
 
         return update_wrapper(gated, view)
 
@@ -43,3 +52,36 @@ class EhabAdminSite(admin.AdminSite):
 
     def password_change_done(self, request, extra_context=None):
         return redirect("account_change_password")
+
+
+class AdminRefusal(Exception):
+    """A service refused a save that the form had allowed (the record changed in between)."""
+
+
+class RefusalsAsMessages:
+    """For a ModelAdmin whose `save_model` raises AdminRefusal: the whole save is rolled back
+    (the admin wraps it in one transaction) and the reason is shown above the same page.
+
+    Forms check what they can, so this is the rare case of a race between the form's check and
+    the service's own; it is a message and nothing kept, never an error page."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except AdminRefusal as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+class UserLookupWidget(ForeignKeyRawIdWidget):
+    """The picker for a person by id, whose lookup list shows only active users holding one of
+    `roles` (the form field's queryset is what actually refuses anyone else)."""
+
+    def __init__(self, rel, admin_site, *, roles, attrs=None, using=None):
+        super().__init__(rel, admin_site, attrs, using)
+        self.roles = tuple(roles)
+
+    def url_parameters(self):
+        params = super().url_parameters()
+        params.update({"role__in": ",".join(self.roles), "is_active__exact": "1"})
+        return params

@@ -124,3 +124,25 @@ def worksheet_submit(
         metadata={"version": version},
     )
     return draft
+
+
+@transaction.atomic
+def care_assignment_end(
+    *, assignment: CareAssignment, acting_user, now: datetime
+) -> CareAssignment:
+    """End an active assignment at `now` (the clinician no longer follows the client); audited.
+    Locks the row; ending an assignment that has already ended changes nothing. An ended
+    assignment is history and is never reopened: assign the pair again instead."""
+    locked = CareAssignment.objects.select_for_update().get(pk=assignment.pk)
+    if not locked.is_active:
+        return locked
+    locked.is_active = False
+    locked.ended_at = now
+    locked.save(update_fields=["is_active", "ended_at"])
+    audit_record(
+        action="care.assignment_ended",
+        actor=acting_user,
+        subject=locked.client,
+        target=locked,
+    )
+    return locked

@@ -1,18 +1,60 @@
 """Plans are managed here; money movements and the event ledger are read-only."""
 
+import re
+
+from django import forms
 from django.contrib import admin
 
 from .models import BillingAccount, BillingStateChange, CheckoutSession, Payment, Plan, StripeEvent
 
+CURRENCY_CODE = re.compile(r"\A[a-z]{3}\Z")
+# What the people who bought a plan agreed to: fixed from the first purchase (the billing
+# services read kind and installments for every later payment).
+TERMS = ("track", "slug", "kind", "installments", "amount", "currency")
+
+
+class PlanForm(forms.ModelForm):
+    """The plan's rules (the model's constraints) as messages an administrator can act on."""
+
+    class Meta:
+        model = Plan
+        fields = ("track", "slug", "kind", "installments", "amount", "currency", "is_active")
+
+    def clean_currency(self):
+        code = self.cleaned_data["currency"].strip().lower()
+        if not CURRENCY_CODE.match(code):
+            raise forms.ValidationError("Enter a three-letter currency code, such as usd.")
+        return code
+
+    def clean(self):
+        data = super().clean()
+        amount = data.get("amount")
+        if "amount" in self.fields and amount is not None and amount <= 0:
+            self.add_error("amount", "Enter an amount above zero.")
+        kind, installments = data.get("kind"), data.get("installments")
+        if kind == Plan.Kind.FULL and installments not in (None, 1):
+            self.add_error("installments", "Pay in full is one payment: set installments to 1.")
+        elif kind == Plan.Kind.INSTALLMENTS and installments is not None and installments < 2:
+            self.add_error("installments", "Monthly installments need at least 2 payments.")
+        return data
+
 
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
+    """Once someone has bought a plan its terms are fixed: to sell other terms, add a plan and
+    take this one off sale."""
+
+    form = PlanForm
     list_display = ("slug", "track", "kind", "installments", "amount", "currency", "is_active")
     list_filter = ("track", "kind", "is_active")
-    readonly_fields = ("stripe_price_id",)
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.accounts.exists():
+            return (*TERMS, "stripe_price_id")
+        return ("stripe_price_id",)
 
 
 class ReadOnly(admin.ModelAdmin):
