@@ -18,6 +18,7 @@ from django.utils import dateformat, timezone
 from playwright.sync_api import expect
 
 from accounts.management.commands.seed_demo import DEMO_PASSWORD
+from care.worksheets import MAX_TEXTAREA
 from courses.models import Enrollment, Lesson, Module, ModuleRelease
 from courses.services.releases import module_due_at
 
@@ -271,4 +272,45 @@ def test_a_client_can_step_back_with_not_today(page, page_problems):
     expect(page.get_by_role("heading", level=1)).to_have_text(lesson.title)
     expect(page.get_by_role("button", name="Mark as done")).to_be_visible()
     expect(page.get_by_role("button", name="Not today")).to_be_visible()
+    assert page_problems == []
+
+
+def test_an_autosave_that_fails_says_so_and_keeps_the_words(page, page_problems):
+    """A refused answer and a dropped connection both say "Not saved yet", never a stale "Draft
+    saved", and what the client typed stays on the page."""
+    seed_demo()
+    this_week = week(THIS_WEEK)
+    worksheet_lesson = worksheet_lesson_for(this_week)
+    prompt = worksheet_lesson.prompts[0]
+    sign_in(page, DEMO_CLIENT, DEMO_PASSWORD)
+    page.goto(reverse("courses:module", args=[worksheet_lesson.module_id]))
+    pass_content_note_if_shown(page, worksheet_lesson.module)
+    page.goto(reverse("courses:lesson", args=[worksheet_lesson.pk]))
+    worksheet = page.get_by_role("region", name="Your worksheet")
+    answer = worksheet.get_by_label(label(prompt["label"]))
+    status = worksheet.get_by_role("status")
+
+    answer.press_sequentially("A first line that saves.")
+    expect(status).to_contain_text("Draft saved at", timeout=AUTOSAVE_TIMEOUT_MS)
+
+    # Longer than the server keeps: refused with a 400 and its reason.
+    too_long = "x" * (MAX_TEXTAREA + 1)
+    answer.fill(too_long)
+    expect(status).to_contain_text("Not saved yet", timeout=AUTOSAVE_TIMEOUT_MS)
+    expect(status).to_contain_text(f"the limit is {MAX_TEXTAREA:,}")
+    expect(status).not_to_contain_text("Draft saved")
+    assert_accessible(page)
+
+    # The connection drops: the page says so and keeps the words.
+    answer.fill("Words typed while offline.")
+    page.route("**/worksheet/draft/", lambda route: route.abort())
+    answer.press_sequentially(" Still typing.")
+    expect(status).to_contain_text("Not saved yet", timeout=AUTOSAVE_TIMEOUT_MS)
+    expect(status).to_contain_text("still on this page")
+    expect(answer).to_have_value("Words typed while offline. Still typing.")
+
+    # Back online: the next keystroke saves.
+    page.unroute("**/worksheet/draft/")
+    answer.press_sequentially(" Back.")
+    expect(status).to_contain_text("Draft saved at", timeout=AUTOSAVE_TIMEOUT_MS)
     assert page_problems == []
