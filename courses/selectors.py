@@ -18,9 +18,11 @@ from .models import (
     LessonProgress,
     Module,
     ModuleRelease,
+    PacingAction,
+    PacingKind,
     Track,
 )
-from .services.releases import module_due_at
+from .services.releases import billing_paused_ids, module_due_at
 
 
 @dataclass
@@ -198,6 +200,41 @@ def program_map(
             )
         )
     return states
+
+
+# Why a week that is due is not open yet, as the client is told.
+WAITING_PAUSED = "paused"  # the program is paused
+WAITING_HOLD = "hold"  # a clinician holds this week
+WAITING_BILLING = "billing"  # new weeks wait on billing (released ones stay open)
+WAITING_PREVIOUS = "previous_week"  # the track asks for the week before to be finished
+WAITING_SWEEP = "opening"  # due this minute; the next sweep or visit opens it
+
+
+def weeks_waiting(*, enrollment: Enrollment, weeks: list[ModuleState], now: datetime) -> dict:
+    """Module id → why it waits, for every week that is due at `now` but not open. No query
+    when no week is overdue (the usual visit); two when one is."""
+    overdue = [w.module.pk for w in weeks if not w.released and w.due_at <= now]
+    if not overdue:
+        return {}
+    if enrollment.status == EnrollmentStatus.PAUSED:
+        return dict.fromkeys(overdue, WAITING_PAUSED)
+    held = set(
+        PacingAction.objects.filter(
+            enrollment=enrollment, kind=PacingKind.HOLD, lifted_at__isnull=True
+        ).values_list("module_id", flat=True)
+    )
+    billing = enrollment.pk in billing_paused_ids([enrollment.pk])
+    reasons = {}
+    for module_id in overdue:
+        if module_id in held:
+            reasons[module_id] = WAITING_HOLD
+        elif billing:
+            reasons[module_id] = WAITING_BILLING
+        elif enrollment.track.requires_previous_completion:
+            reasons[module_id] = WAITING_PREVIOUS
+        else:
+            reasons[module_id] = WAITING_SWEEP
+    return reasons
 
 
 @dataclass

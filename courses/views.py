@@ -18,6 +18,11 @@ from care.services import worksheet_save_draft, worksheet_submit
 from .forms import SUDS_VALUES, SudsForm, WorksheetForm
 from .permissions import access_lesson, access_module
 from .selectors import (
+    WAITING_BILLING,
+    WAITING_HOLD,
+    WAITING_PAUSED,
+    WAITING_PREVIOUS,
+    WAITING_SWEEP,
     client_enrollments,
     course_overview,
     lesson_progress_for,
@@ -25,6 +30,7 @@ from .selectors import (
     module_lessons,
     program_map,
     submitted_work_for,
+    weeks_waiting,
 )
 from .services.progress import ProgressError, lesson_complete, lesson_defer, lesson_start
 from .services.releases import enrollment_release_due_modules, release_mark_content_note_seen
@@ -56,6 +62,11 @@ def dashboard(request):
             enrollment_release_due_modules(enrollment=enrollment, now=now)
             overview = course_overview(enrollment=enrollment)
         context["overview"] = overview
+        if overview.next_locked:
+            # A week that is due but still closed says why, never an opening time in the past.
+            waiting = weeks_waiting(enrollment=enrollment, weeks=overview.weeks, now=now)
+            reason = waiting.get(overview.next_locked.module.pk)
+            context["next_waiting"] = WAITING_TEXT[reason] if reason else ""
     return render(request, "courses/dashboard.html", context)
 
 
@@ -66,7 +77,16 @@ def _opens(when) -> str:
     return f"{local:%a, %b} {local.day} at {local.hour % 12 or 12}:{local:%M} {meridiem}"
 
 
-def _map_rows(weeks) -> list[dict[str, str]]:
+WAITING_TEXT = {
+    WAITING_PAUSED: "Waiting while your program is paused",
+    WAITING_HOLD: "Waiting: your clinician is holding this week for now",
+    WAITING_BILLING: "Waiting on a billing matter",
+    WAITING_PREVIOUS: "Opens when you finish the week before",
+    WAITING_SWEEP: "Opening now",
+}
+
+
+def _map_rows(weeks, waiting: dict[int, str]) -> list[dict[str, str]]:
     """The map's rows as plain strings. A track has up to 24 weeks and Django's template engine
     reads a dict key several times faster than an attribute or a filter, so the per-week work
     happens here once (bench/course.py)."""
@@ -80,6 +100,9 @@ def _map_rows(weeks) -> list[dict[str, str]]:
                 if w.completed
                 else f"Open · {w.required_done} of {w.required_total} done"
             )
+        elif w.module.pk in waiting:
+            row["url"] = ""
+            row["status"] = WAITING_TEXT[waiting[w.module.pk]]
         else:
             row["url"] = ""
             row["status"] = f"Opens {_opens(w.due_at)}"
@@ -92,7 +115,11 @@ def _map_rows(weeks) -> list[dict[str, str]]:
 def map_view(request):
     enrollments = client_enrollments(client=request.user)
     enrollment = enrollments.current
-    rows = _map_rows(program_map(enrollment=enrollment)) if enrollment else []
+    rows = []
+    if enrollment:
+        weeks = program_map(enrollment=enrollment)
+        waiting = weeks_waiting(enrollment=enrollment, weeks=weeks, now=timezone.now())
+        rows = _map_rows(weeks, waiting)
     return render(
         request,
         "courses/program_map.html",

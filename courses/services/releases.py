@@ -99,7 +99,8 @@ def _plan(
     return due, next_at
 
 
-def _billing_paused(enrollment_ids) -> set[int]:
+def billing_paused_ids(enrollment_ids) -> set[int]:
+    """Which of these enrollments may not receive new weeks for billing reasons (one query)."""
     from payments.selectors import content_paused_enrollment_ids
 
     return content_paused_enrollment_ids(enrollment_ids=enrollment_ids)
@@ -125,7 +126,7 @@ def modules_due(*, enrollment: Enrollment, now: datetime) -> list[tuple[Module, 
     holds join these rules when those capabilities land.
     """
     released, held = _released_and_held(enrollment)
-    paused = enrollment.pk in _billing_paused([enrollment.pk])
+    paused = enrollment.pk in billing_paused_ids([enrollment.pk])
     due, _ = _plan(enrollment, _track_modules(enrollment.track), released, held, now, paused)
     return due
 
@@ -192,7 +193,7 @@ def enrollment_release_due_modules(*, enrollment: Enrollment, now: datetime) -> 
     dashboard check, the sweep) both run, and only one row per module is ever written.
     """
     released, held = _released_and_held(enrollment)
-    paused = enrollment.pk in _billing_paused([enrollment.pk])
+    paused = enrollment.pk in billing_paused_ids([enrollment.pk])
     due, next_at = _plan(enrollment, _track_modules(enrollment.track), released, held, now, paused)
     return _release([(enrollment, due, next_at)], reason=ReleaseReason.SCHEDULE, now=now)
 
@@ -233,7 +234,7 @@ def release_sweep(*, now: datetime, batch_size: int = 1000) -> int:
                 enrollment_id__in=ids, kind=PacingKind.HOLD, lifted_at__isnull=True
             ).values_list("enrollment_id", "module_id"):
                 held[enrollment_id].add(module_id)
-            paused = _billing_paused(ids)
+            paused = billing_paused_ids(ids)
             plans = []
             for enrollment in batch:
                 due, next_at = _plan(

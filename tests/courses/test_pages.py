@@ -76,6 +76,55 @@ def test_the_program_map_shows_open_and_locked_weeks_with_dates(client, enrolled
     assert "Opens Mon, Nov 30 at 6:00 AM" in body
 
 
+def _hold(enrollment, week, clinician):
+    from courses.models import PacingKind
+    from courses.services.pacing import pacing_action_record
+
+    pacing_action_record(
+        enrollment=enrollment, kind=PacingKind.HOLD, reason_code="stabilization",
+        author=clinician, module=module(enrollment.track, week), now=NOW,
+    )  # fmt: skip
+
+
+def test_a_held_week_says_it_is_waiting_instead_of_an_opening_time_in_the_past(
+    client, track, client_a, clinician, signed_in
+):
+    enrollment = EnrollmentFactory(client=client_a, track=track, start_date=date(2026, 11, 2))
+    enrollment_release_due_modules(enrollment=enrollment, now=datetime(2026, 11, 10, tzinfo=UTC))
+    _hold(enrollment, 3, clinician)  # week 3 was due on Nov 16; it is now Nov 23
+    signed_in(client_a)
+    home = client.get(reverse("courses:dashboard")).content.decode()
+    assert "Week 3 · Waiting: your clinician is holding this week for now" in home
+    assert "Week 3 opens on" not in home and "November 16" not in home
+    week_map = client.get(reverse("courses:program_map")).content.decode()
+    assert "Waiting: your clinician is holding this week for now" in week_map
+    assert "Opens Mon, Nov 16" not in week_map
+    assert "Opens Mon, Nov 30 at 6:00 AM" in week_map  # week 5 keeps its date
+
+
+def test_a_paused_program_or_billing_pause_says_why_new_weeks_wait(
+    client, track, client_a, clinician, signed_in
+):
+    from courses.models import EnrollmentStatus
+    from payments.models import BillingAccount, BillingState, Plan
+
+    enrollment = EnrollmentFactory(client=client_a, track=track, start_date=date(2026, 11, 2))
+    enrollment_release_due_modules(enrollment=enrollment, now=datetime(2026, 11, 10, tzinfo=UTC))
+    plan = Plan.objects.create(track=track, slug="w-full", kind="full", amount="10")
+    account = BillingAccount.objects.create(
+        enrollment=enrollment, plan=plan, state=BillingState.CONTENT_PAUSED
+    )
+    signed_in(client_a)
+    home = client.get(reverse("courses:dashboard")).content.decode()
+    assert "Week 3 · Waiting on a billing matter. Everything already open stays open." in home
+    account.state = BillingState.PAID_IN_FULL
+    account.save()
+    type(enrollment).objects.filter(pk=enrollment.pk).update(status=EnrollmentStatus.PAUSED)
+    week_map = client.get(reverse("courses:program_map")).content.decode()
+    assert week_map.count("Waiting while your program is paused") == 2  # weeks 3 and 4
+    assert "Opens Mon, Nov 30 at 6:00 AM" in week_map
+
+
 def test_a_locked_week_and_its_lessons_are_404(client, enrolled_a, signed_in):
     signed_in(enrolled_a.client)
     week5 = module(enrolled_a.track, 5)
