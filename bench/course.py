@@ -36,9 +36,15 @@ EMAIL_PREFIX = "bench-client-"
 
 def _seed(n: int, rng: random.Random) -> None:
     from accounts.models import User
-    from care.models import WorksheetResponse
     from courses.curriculum import curriculum_load, validate_curriculum
-    from courses.models import Cohort, Enrollment, LessonProgress, ModuleRelease, Track
+    from courses.models import (
+        Cohort,
+        Enrollment,
+        LessonProgress,
+        ModuleRelease,
+        Track,
+        WorksheetResponse,
+    )
     from courses.services.releases import module_due_at
 
     curriculum_load(validate_curriculum(settings.BASE_DIR / "curriculum" / "e-hab-iop"))

@@ -6,7 +6,6 @@ from datetime import datetime
 
 from django.db.models import Prefetch
 
-from care.models import WorksheetResponse
 from ehab import rawsql
 
 from .models import (
@@ -21,6 +20,7 @@ from .models import (
     PacingAction,
     PacingKind,
     Track,
+    WorksheetResponse,
 )
 from .services.releases import billing_paused_ids, module_due_at
 

@@ -8,8 +8,7 @@ import pytest
 import yaml
 from django.core.management import CommandError, call_command
 
-from care.models import WorksheetResponse
-from courses.models import Lesson, LessonProgress, Module, Program, Track
+from courses.models import Lesson, LessonProgress, Module, Program, Track, WorksheetResponse
 from tests.factories import EnrollmentFactory
 
 REPO_CURRICULUM = Path(__file__).resolve().parents[2] / "curriculum" / "e-hab-iop"

@@ -8,8 +8,7 @@ import time_machine
 from django.urls import reverse
 
 from audit.models import Action, AuditEvent
-from care.models import WorksheetResponse
-from courses.models import LessonKind, LessonProgress, ModuleRelease
+from courses.models import LessonKind, LessonProgress, ModuleRelease, WorksheetResponse
 from courses.services.releases import enrollment_release_due_modules
 from tests.factories import EnrollmentFactory, make_track
 

@@ -4,8 +4,7 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from care.models import WorksheetResponse
-from courses.models import Cohort, Enrollment, LessonProgress, Track
+from courses.models import Cohort, Enrollment, LessonProgress, Track, WorksheetResponse
 from ehab import rawsql
 from tests.factories import CohortFactory, EnrollmentFactory, LessonFactory, make_track
 
