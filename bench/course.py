@@ -45,7 +45,7 @@ def _seed(n: int, rng: random.Random) -> None:
         Track,
         WorksheetResponse,
     )
-    from courses.services.releases import module_due_at
+    from courses.schedule import module_due_at
 
     curriculum_load(validate_curriculum(settings.BASE_DIR / "curriculum" / "e-hab-iop"))
     track = Track.objects.get(slug="core-12")

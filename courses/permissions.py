@@ -3,6 +3,7 @@
 from ehab import rawsql
 from ehab.access import deny
 
+from .content import track_lessons, track_modules
 from .models import Enrollment, Lesson, ModuleRelease, Track
 
 
@@ -38,8 +39,6 @@ def access_module(*, user, module_id, for_write: bool = False) -> ModuleRelease:
     A locked week (not in the ledger), a retired one, another person's week and a missing one
     look the same.
     """
-    from .selectors import track_modules
-
     found = _newest_release(user=user, module_sql="%s", param=int(module_id))
     module = None
     if found:
@@ -56,8 +55,6 @@ def access_module(*, user, module_id, for_write: bool = False) -> ModuleRelease:
 def access_lesson(*, user, lesson_id, for_write: bool = False) -> tuple[Lesson, ModuleRelease]:
     """The lesson and the release that opens it for `user`, or a denied 404 (one query; the
     lesson itself comes from the track's cached content)."""
-    from .selectors import track_lessons
-
     found = _newest_release(
         user=user,
         module_sql=(

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from accounts.permissions import capability_required
 from accounts.roles import Capability
 
+from .content import module_lessons
 from .forms import SUDS_VALUES, SudsForm, WorksheetForm
 from .permissions import access_lesson, access_module
 from .selectors import (
@@ -26,7 +27,6 @@ from .selectors import (
     course_overview,
     lesson_progress_for,
     lesson_state,
-    module_lessons,
     program_map,
     submitted_work_for,
     weeks_waiting,

@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from accounts.management.commands.seed_demo import DEMO_PASSWORD
 from courses.models import Enrollment, Lesson, Module, ModuleRelease
-from courses.services.releases import module_due_at
+from courses.schedule import module_due_at
 from courses.worksheets import MAX_TEXTAREA
 
 from .helpers import assert_accessible

@@ -183,7 +183,7 @@ def test_the_real_curriculum_is_valid(db):
 
 
 def test_a_change_gives_the_track_a_new_content_token_and_a_no_op_keeps_it(db, curriculum):
-    from courses.selectors import track_structure
+    from courses.content import track_structure
 
     run(curriculum)
     token = Track.objects.get().content_token
