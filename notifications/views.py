@@ -20,12 +20,20 @@ from .models import MANDATORY_KINDS, Notification, Preference
 from .selectors import outbox_status
 from .services import default_channel, delivery_settings_for, preference_set, preference_unsubscribe
 
+# What new_token makes (token_urlsafe), with room to spare; anything else is no token of ours and
+# never reaches the database (a NUL there is an error on PostgreSQL, 10,000 characters a waste).
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
 
 def follow_link(request, token: str):
     """A link from a message: the token names the message, never a person or a page id."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.path)
-    notification = Notification.objects.filter(link_token=token).first()
+    notification = (
+        Notification.objects.filter(link_token=token).first()
+        if TOKEN_SHAPE.fullmatch(token)
+        else None
+    )
     if notification is None or request.user.pk != notification.user_id:
         # Someone else's message, or none: the same 404, and an audit row.
         deny(user=request.user, target_type="notifications.link", target_id="token")
@@ -33,10 +41,6 @@ def follow_link(request, token: str):
         return HttpResponseNotAllowed(["GET"])
     return redirect(notification.link_target)
 
-
-# What new_token makes (token_urlsafe), with room to spare; anything else is no token of ours and
-# never reaches the database (a NUL there is an error on PostgreSQL, 10,000 characters a waste).
-TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 # RFC 8058: the body a mail provider POSTs for a one-click unsubscribe, in either form encoding.
 ONE_CLICK_BODY = {"List-Unsubscribe": ["One-Click"]}

@@ -35,6 +35,16 @@ def test_someone_elses_link_is_404_and_audited(client, client_a, client_b, signe
     assert AuditEvent.objects.filter(action=Action.ACCESS_DENIED, actor=client_b).count() == 2
 
 
+@pytest.mark.parametrize("token", ["a\x00b", "x" * 10_000], ids=["nul", "10k"])
+def test_a_message_link_that_is_no_token_of_ours_is_the_same_404(
+    client, client_a, signed_in, token
+):
+    """A NUL reached PostgreSQL and was a 500 there."""
+    signed_in(client_a)
+    assert client.get(reverse("notifications:link", args=[token])).status_code == 404
+    assert AuditEvent.objects.filter(action=Action.ACCESS_DENIED, actor=client_a).count() == 1
+
+
 def test_unsubscribe_needs_no_sign_in_and_asks_before_acting(client, client_a):
     pref = Preference.objects.create(user=client_a, kind=Kind.MODULE_RELEASED)
     url = reverse("notifications:unsubscribe", args=[pref.unsubscribe_token])
