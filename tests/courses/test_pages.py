@@ -76,11 +76,10 @@ def test_the_program_map_shows_open_and_locked_weeks_with_dates(client, enrolled
 
 
 def _hold(enrollment, week, clinician):
-    from courses.models import PacingKind
-    from courses.services.pacing import pacing_action_record
+    from courses.services.pacing import pacing_hold
 
-    pacing_action_record(
-        enrollment=enrollment, kind=PacingKind.HOLD, reason_code="stabilization",
+    pacing_hold(
+        enrollment=enrollment, reason_code="stabilization",
         author=clinician, module=module(enrollment.track, week), now=NOW,
     )  # fmt: skip
 
