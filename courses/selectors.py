@@ -4,21 +4,16 @@ queries, however many weeks or lessons the track has and however much progress e
 from dataclasses import dataclass
 from datetime import datetime
 
-from ehab import rawsql
-
+from . import queries
 from .content import track_structure
 from .models import (
-    LIVE_STATUSES,
-    Cohort,
     Enrollment,
     EnrollmentStatus,
     Lesson,
     LessonProgress,
     Module,
-    ModuleRelease,
     PacingAction,
     PacingKind,
-    Track,
     WorksheetResponse,
 )
 from .schedule import module_due_at
@@ -38,24 +33,10 @@ class ClientEnrollments:
 
 def client_enrollments(*, client) -> ClientEnrollments:
     """The client's current and unfinished enrollments, each with its track and cohort (1
-    query, hand-written: every client page starts here; see ehab/rawsql.py). A client has at
+    query, hand-written: every client page starts here; courses/queries.py). A client has at
     most one live enrollment per track, so the rows are few."""
-    found = rawsql.fetch(
-        f"SELECT {rawsql.columns(Enrollment, 'e')}, {rawsql.columns(Track, 't')}, "  # noqa: S608 - names from the models, values bound
-        f"{rawsql.columns(Cohort, 'c')} FROM {rawsql.table(Enrollment)} e "
-        f"JOIN {rawsql.table(Track)} t ON t.id = e.track_id "
-        f"LEFT JOIN {rawsql.table(Cohort)} c ON c.id = e.cohort_id "
-        f"WHERE e.client_id = %s AND e.status IN ({', '.join(['%s'] * len(LIVE_STATUSES))}) "
-        "ORDER BY e.created_at DESC, e.id DESC",
-        [client.pk, *LIVE_STATUSES],
-        Enrollment,
-        Track,
-        Cohort,
-    )
     current = unfinished = None
-    for enrollment, track, cohort in found:
-        enrollment.track, enrollment.cohort = track, cohort
-        enrollment.client = client  # the same person; spares a join
+    for enrollment in queries.live_enrollments(client=client):
         if enrollment.status == EnrollmentStatus.PENDING_PAYMENT:
             unfinished = unfinished or enrollment
         else:
@@ -86,15 +67,8 @@ class ModuleState:
 def released_and_done(*, enrollment: Enrollment) -> tuple[set[int], set[int]]:
     """The ids of the enrollment's released modules and completed lessons (1 query,
     hand-written: the home page and the map need it on every visit)."""
-    module_ids, lesson_ids = set(), set()
-    for pk, is_release in rawsql.rows(
-        f"SELECT module_id, 1 FROM {rawsql.table(ModuleRelease)} WHERE enrollment_id = %s "  # noqa: S608 - names from the models, values bound
-        f"UNION ALL SELECT lesson_id, 0 FROM {rawsql.table(LessonProgress)} "
-        "WHERE enrollment_id = %s AND completed_at IS NOT NULL",
-        [enrollment.pk, enrollment.pk],
-    ):
-        (module_ids if is_release else lesson_ids).add(pk)
-    return module_ids, lesson_ids
+    found = queries.released_and_done(enrollment_id=enrollment.pk)
+    return set(found.module_ids), set(found.lesson_ids)
 
 
 def program_map(
@@ -192,16 +166,9 @@ def course_overview(*, enrollment: Enrollment) -> Overview:
 
 def lesson_progress_for(*, enrollment: Enrollment, lessons) -> dict[int, LessonProgress]:
     """Progress rows keyed by lesson id, for a list of lessons (1 hand-written query)."""
-    ids = [lesson.pk for lesson in lessons]
-    if not ids:
-        return {}
-    found = rawsql.fetch(
-        f"SELECT {rawsql.columns(LessonProgress, 'p')} FROM {rawsql.table(LessonProgress)} p "  # noqa: S608 - names from the models, values bound
-        f"WHERE p.enrollment_id = %s AND p.lesson_id IN ({', '.join(['%s'] * len(ids))})",
-        [enrollment.pk, *ids],
-        LessonProgress,
+    return queries.lesson_progress(
+        enrollment_id=enrollment.pk, lesson_ids=[lesson.pk for lesson in lessons]
     )
-    return {progress.lesson_id: progress for (progress,) in found}
 
 
 @dataclass
@@ -215,22 +182,12 @@ class LessonState:
 def lesson_state(*, enrollment: Enrollment, lesson: Lesson) -> LessonState:
     """The client's progress on one lesson and its worksheet's draft and submitted versions
     (1 hand-written query: every lesson visit makes it)."""
-    found = rawsql.fetch(
-        f"SELECT {rawsql.columns(LessonProgress, 'p')}, "  # noqa: S608 - names from the models, values bound
-        f"{rawsql.columns(WorksheetResponse, 'w')} FROM (SELECT 1 AS one) AS here "
-        f"LEFT JOIN {rawsql.table(LessonProgress)} p "
-        "ON p.enrollment_id = %s AND p.lesson_id = %s "
-        f"LEFT JOIN {rawsql.table(WorksheetResponse)} w "
-        "ON w.enrollment_id = %s AND w.lesson_id = %s",
-        [enrollment.pk, lesson.pk, enrollment.pk, lesson.pk],
-        LessonProgress,
-        WorksheetResponse,
-    )
-    rows = [row for _, row in found if row is not None]
+    found = queries.lesson_rows(enrollment_id=enrollment.pk, lesson_id=lesson.pk)
+    rows = found.worksheets
     draft = next((r for r in rows if r.status == WorksheetResponse.Status.DRAFT), None)
     submitted = [r for r in rows if r.status == WorksheetResponse.Status.SUBMITTED]
     latest = max(submitted, key=lambda r: r.version, default=None)
-    return LessonState(found[0][0], draft, latest, len(submitted))
+    return LessonState(found.progress, draft, latest, len(submitted))
 
 
 def submitted_work_for(*, client):
