@@ -17,19 +17,36 @@ from .logging import bind_request, unbind_request
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
+def _address(text: str) -> str | None:
+    """An IP address in canonical form, from `1.2.3.4`, `1.2.3.4:443`, `::1` or `[::1]:443`."""
+    text = text.strip()
+    if text.startswith("[") and "]" in text:
+        text = text[1 : text.index("]")]
+    elif text.count(":") == 1:
+        text = text.partition(":")[0]
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
+
+
 def client_ip(request) -> str | None:
-    """The client's address: REMOTE_ADDR, or the hop our trusted proxies recorded."""
+    """The client's address, the one answer for everything that needs it (audit rows, logs,
+    allauth's rate limits through accounts.adapters.AccountAdapter.get_client_ip).
+
+    With EHAB_TRUSTED_PROXY_COUNT = N, the N-th X-Forwarded-For entry from the right: the hop
+    our outermost proxy appended. Everything left of it was sent by the client and is ignored,
+    so a forged entry cannot choose the address. Without proxies, or when the header is shorter
+    than N (a request that did not come through them), the socket's REMOTE_ADDR. None if that
+    entry is not an address.
+    """
     proxies = settings.EHAB_TRUSTED_PROXY_COUNT
     if proxies:
         hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
         hops = [h for h in hops if h]
         if len(hops) >= proxies:
-            candidate = hops[-proxies]
-            try:
-                return str(ipaddress.ip_address(candidate))
-            except ValueError:
-                return None
-    return request.META.get("REMOTE_ADDR") or None
+            return _address(hops[-proxies])
+    return _address(request.META.get("REMOTE_ADDR", ""))
 
 
 class RequestIdMiddleware:
