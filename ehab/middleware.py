@@ -13,8 +13,10 @@ from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from .errors import method_not_allowed
 from .logging import bind_request, unbind_request
 
-# A proxy-supplied id is accepted only if it is short and plain; anything else is replaced.
-_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# A request id from our proxy is kept only if it is 8 to 64 ASCII letters, digits and hyphens
+# (nginx's $request_id, a UUID); anything else is replaced. fullmatch: `$` would also let a
+# trailing newline through, and that id would be echoed into a response header.
+_SAFE_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
 
 
 def _address(text: str) -> str | None:
@@ -49,15 +51,28 @@ def client_ip(request) -> str | None:
     return _address(request.META.get("REMOTE_ADDR", ""))
 
 
+def _incoming_request_id(request) -> str | None:
+    """The X-Request-ID our trusted proxy set, if there is a proxy and the id is plain.
+
+    Without a trusted proxy (EHAB_TRUSTED_PROXY_COUNT = 0) the header can only have come from
+    the client, and the id goes into logs and the append-only audit trail: it is ignored.
+    """
+    if not settings.EHAB_TRUSTED_PROXY_COUNT:
+        return None
+    incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+    return incoming if _SAFE_ID.fullmatch(incoming) else None
+
+
 class RequestIdMiddleware:
-    """Gives every request an id (request.id), echoes it in X-Request-ID and binds it for logs."""
+    """Gives every request an id (request.id), echoes it in X-Request-ID and binds it, with the
+    client's address, for logs and audit rows. The id is generated unless the trusted proxy
+    supplied a well-formed one."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
-        request.id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
+        request.id = _incoming_request_id(request) or uuid.uuid4().hex
         # Bound until the response is closed (request_finished), because Django logs 4xx/5xx
         # responses after the middleware chain has returned.
         bind_request(request.id, client_ip(request))
