@@ -284,3 +284,27 @@ def test_without_a_trusted_proxy_a_forwarded_header_is_ignored(client, client_a)
         REMOTE_ADDR="192.0.2.5",
     )
     assert AuditEvent.objects.get(action=Action.LOGIN).ip_address == "192.0.2.5"
+
+
+@pytest.mark.parametrize(
+    "proxies, forwarded_for, expected",
+    [
+        (0, "198.51.100.1", "10.0.0.2"),  # no proxy: the header is the client's own
+        (1, "198.51.100.1, 203.0.113.7", "203.0.113.7"),  # only the hop the proxy appended
+        (2, "198.51.100.1, 203.0.113.7, 10.0.0.9", "203.0.113.7"),  # two proxies
+        (1, "203.0.113.7:51234", "203.0.113.7"),  # a proxy that appends the port
+        (1, "[2001:DB8::1]:443", "2001:db8::1"),
+        (1, "2001:db8::1", "2001:db8::1"),
+        (2, "203.0.113.7", "10.0.0.2"),  # fewer hops than proxies: not through them
+        (1, "", "10.0.0.2"),
+        (1, "not-an-address", None),
+    ],
+)
+def test_the_client_address_is_the_hop_the_trusted_proxies_recorded(
+    settings, proxies, forwarded_for, expected
+):
+    from ehab.middleware import client_ip
+
+    settings.EHAB_TRUSTED_PROXY_COUNT = proxies
+    request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR=forwarded_for, REMOTE_ADDR="10.0.0.2")
+    assert client_ip(request) == expected
