@@ -1,4 +1,5 @@
-"""Project-wide middleware: request ids, no-store caching and the site's own 405 page."""
+"""Project-wide middleware: request ids and the client's address, no-store caching and the site's
+own 405 page."""
 
 import ipaddress
 import re
@@ -33,8 +34,8 @@ def _address(text: str) -> str | None:
 
 
 def client_ip(request) -> str | None:
-    """The client's address, the one answer for everything that needs it (audit rows, logs,
-    allauth's rate limits through accounts.adapters.AccountAdapter.get_client_ip).
+    """The client's address, the one answer for everything that needs it: audit rows (bound per
+    request below) and allauth's rate limits (accounts.adapters.AccountAdapter.get_client_ip).
 
     With EHAB_TRUSTED_PROXY_COUNT = N, the N-th X-Forwarded-For entry from the right: the hop
     our outermost proxy appended. Everything left of it was sent by the client and is ignored,
