@@ -6,8 +6,10 @@ import unicodedata
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.http import url_has_allowed_host_and_scheme
+
+from ehab.middleware import client_ip
 
 from .roles import Role, is_staff_role
 from .session_policy import AUTH_STARTED, RESUME_AFTER_SIGN_IN
@@ -71,6 +73,15 @@ class AccountAdapter(DefaultAccountAdapter):
         started = request.session.get(AUTH_STARTED) if request is not None else None
         window = settings.ACCOUNT_REAUTHENTICATION_TIMEOUT
         return not (started and time.time() - started < window)
+
+    def get_client_ip(self, request) -> str:
+        # allauth keys its rate limits on this. Behind the proxy its default would be the
+        # proxy's own address, one shared limit for everybody; the project's one rule
+        # (EHAB_TRUSTED_PROXY_COUNT) decides instead, as for audit rows and logs.
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip
 
 
 class MFAAdapter(DefaultMFAAdapter):
