@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from ehab.middleware import client_ip
+from core.request_context import client_ip
 
 from .roles import Role, is_staff_role
 from .session_policy import AUTH_STARTED, RESUME_AFTER_SIGN_IN

@@ -7,10 +7,11 @@ from django.db import transaction
 
 from audit.models import Action
 from audit.services import audit_record
+from core.events import publish
 
+from .events import TimezoneChanged
 from .models import User
 from .roles import Role
-from .signals import timezone_changed
 
 
 @transaction.atomic
@@ -76,5 +77,5 @@ def user_update_profile(
     user.save(update_fields=["preferred_name", "timezone", "phone"])
     audit_record(action=Action.PROFILE_UPDATED, actor=acting_user, subject=user, target=user)
     if old_timezone != timezone:
-        timezone_changed.send(sender=User, user=user, now=now)
+        publish(TimezoneChanged(user=user, now=now))
     return user

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.db import IntegrityError, models, transaction
 
-from ehab.logging import get_client_ip, get_request_id
+from core.request_context import get_client_ip, get_request_id
 
 from .models import Action, AuditEvent, Outcome
 

@@ -1,6 +1,6 @@
 """Access to course content: a client opens only weeks released to them (the ledger decides)."""
 
-from ehab.access import deny
+from audit.access import deny
 
 from . import queries
 from .content import track_lessons, track_modules

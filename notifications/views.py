@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.permissions import capability_required
 from accounts.roles import Capability
-from ehab.access import deny
+from audit.access import deny
 
 from .forms import PreferencesForm
 from .models import MANDATORY_KINDS, Notification, Preference

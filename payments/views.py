@@ -51,7 +51,7 @@ def console(request):
 
 
 def _account(request, account_id):
-    from ehab.access import gate
+    from audit.access import gate
 
     from .models import BillingAccount
 

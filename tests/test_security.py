@@ -303,7 +303,7 @@ def test_without_a_trusted_proxy_a_forwarded_header_is_ignored(client, client_a)
 def test_the_client_address_is_the_hop_the_trusted_proxies_recorded(
     settings, proxies, forwarded_for, expected
 ):
-    from ehab.middleware import client_ip
+    from core.request_context import client_ip
 
     settings.EHAB_TRUSTED_PROXY_COUNT = proxies
     request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR=forwarded_for, REMOTE_ADDR="10.0.0.2")

@@ -8,8 +8,10 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 
+from accounts.events import TimezoneChanged
 from courses.content import track_structure
 from courses.models import (
+    LIVE_STATUSES,
     Enrollment,
     EnrollmentStatus,
     Lesson,
@@ -258,3 +260,10 @@ def release_mark_content_note_seen(*, release: ModuleRelease, now: datetime) -> 
         release.content_note_seen_at = now
         release.save(update_fields=["content_note_seen_at"])
     return release
+
+
+def enrollments_follow_timezone(event: TimezoneChanged) -> None:
+    """A client's time zone changed: reschedule each live enrollment in the new zone, opening
+    anything already due there (subscribed in courses/apps.py)."""
+    for enrollment in Enrollment.objects.filter(client=event.user, status__in=LIVE_STATUSES):
+        enrollment_refresh_schedule(enrollment=enrollment, now=event.now)

@@ -25,13 +25,14 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 # With N proxies, the client address is the N-th entry from the right (the leftmost entries can
 # be forged by the client).
 EHAB_TRUSTED_PROXY_COUNT = env_int("EHAB_TRUSTED_PROXY_COUNT", 0, minimum=0)
-# The one setting feeds everything that needs the client's address: ehab.middleware.client_ip
+# The one setting feeds everything that needs the client's address: core.request_context.client_ip
 # computes it for audit rows, and allauth's rate limits ask the same function through the account
 # adapter; allauth's own setting is derived so it can never disagree. With it above 0, a request
 # id the proxy sends is kept (ehab.middleware.RequestIdMiddleware); otherwise one is generated.
 ALLAUTH_TRUSTED_PROXY_COUNT = EHAB_TRUSTED_PROXY_COUNT
 
 INSTALLED_APPS = [
+    "ehab.apps.EhabConfig",
     "ehab.apps.EhabAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -324,7 +325,7 @@ LOG_LEVEL = env_choice("EHAB_LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "E
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "ehab.logging.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "core.request_context.RequestIdFilter"}},
     "formatters": {
         "plain": {
             "format": "%(asctime)s %(levelname)s %(name)s [req:%(request_id)s] %(message)s",

@@ -135,7 +135,7 @@ def test_production_settings_feed_the_one_proxy_count_to_allauth_and_the_audit_t
         "from allauth.account.adapter import get_adapter\n"
         "from allauth.core.internal import ratelimit\n"
         "from django.test import RequestFactory\n"
-        "from ehab.middleware import client_ip\n"
+        "from core.request_context import client_ip\n"
         "request = RequestFactory().post('/accounts/login/',\n"
         "    HTTP_X_FORWARDED_FOR='192.0.2.66, 203.0.113.10', REMOTE_ADDR='10.0.0.2')\n"
         "print(app_settings.TRUSTED_PROXY_COUNT, get_adapter(request).get_client_ip(request),\n"

@@ -9,10 +9,10 @@ from django.db import DatabaseError, connection, transaction
 from django.http import Http404
 from django.urls import reverse
 
+from audit.access import deny
 from audit.models import Action, AuditEvent, AuditImmutableError, Outcome
 from audit.services import audit_record
-from ehab.access import deny
-from ehab.logging import bind_request, unbind_request
+from core.request_context import bind_request, unbind_request
 from tests.conftest import run_at_once
 
 MINUTE = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -23,7 +23,7 @@ def _denied(**filters):
 
 
 def _refuse(user, *, at, target_id="7"):
-    """A gate's refusal (ehab.access.deny, which every access_* gate calls) at instant `at`."""
+    """A gate's refusal (audit.access.deny, which every access_* gate calls) at instant `at`."""
     with time_machine.travel(at, tick=False), pytest.raises(Http404):
         deny(user=user, target_type="care.client", target_id=target_id)
 
