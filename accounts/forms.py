@@ -3,7 +3,12 @@
 import unicodedata
 import zoneinfo
 
+from allauth.account import forms as allauth_forms
 from django import forms
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from notifications.services import relay_wake
 
 from .validators import validate_phone
 
@@ -63,3 +68,29 @@ class ProfileForm(forms.Form):
         if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
             raise forms.ValidationError("Please use letters, spaces and everyday punctuation.")
         return value
+
+
+class SignupForm(allauth_forms.SignupForm):
+    """allauth's sign-up form, costing the same whether or not the address has an account."""
+
+    def try_save(self, request):
+        if self.account_already_exists:
+            # A new account's password is hashed (save_user → set_password), which is most of the
+            # time a sign-up takes; an address that already has an account only gets an email.
+            # Hash this password too and throw it away, so the answer comes no sooner and an
+            # address cannot be tested for an account by timing.
+            make_password(self.cleaned_data.get("password1"))
+        return super().try_save(request)
+
+
+class ResetPasswordForm(allauth_forms.ResetPasswordForm):
+    """allauth's password-reset form, costing the same whether or not the address has an
+    account: a known address puts its email in the outbox and wakes the relay after commit
+    (account_mail_enqueue); an unknown one, which gets no email, wakes the relay too, so a slow
+    or unreachable broker delays both answers alike."""
+
+    def save(self, request, **kwargs) -> str:
+        email = super().save(request, **kwargs)
+        if not self.users:
+            transaction.on_commit(relay_wake)
+        return email
