@@ -172,6 +172,11 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "E-Hab"
 MFA_RECOVERY_CODE_COUNT = 10
 
+# On-screen messages live in the session, on the server: the default keeps them in a cookie,
+# which is readable on the device and sent with every request (templates/account/messages/ also
+# keep names and addresses out of them).
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
 # --- Sessions -------------------------------------------------------------------------------
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 12 * 60 * 60
