@@ -4,12 +4,18 @@ import unicodedata
 import zoneinfo
 
 from allauth.account import forms as allauth_forms
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
+from allauth.mfa.base import forms as mfa_forms
+from allauth.mfa.models import Authenticator
 from django import forms
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from notifications.services import relay_wake
 
+from .services import totp_code_claim
 from .validators import validate_phone
 
 # Offer the zones people actually live in, US first, then every other regional zone and UTC.
@@ -94,3 +100,29 @@ class ResetPasswordForm(allauth_forms.ResetPasswordForm):
         if not self.users:
             transaction.on_commit(relay_wake)
         return email
+
+
+class _OneUsePerCode:
+    """allauth accepts an authenticator app's code once by remembering it in the cache, which
+    fails open (Redis down or emptied); this refuses it a second time by the database as well
+    (accounts.models.TotpCodeUse)."""
+
+    def clean_code(self) -> str:
+        code = super().clean_code()
+        authenticator = self.authenticator
+        if (
+            authenticator.type == Authenticator.Type.TOTP
+            and code != mfa_settings.TOTP_INSECURE_BYPASS_CODE  # allauth allows it under DEBUG
+            and not totp_code_claim(authenticator=authenticator, code=code, now=timezone.now())
+        ):
+            self._emit_authentication_failed(authenticator)
+            raise get_mfa_adapter().validation_error("incorrect_code")
+        return code
+
+
+class MFAAuthenticateForm(_OneUsePerCode, mfa_forms.AuthenticateForm):
+    """The second step of signing in."""
+
+
+class MFAReauthenticateForm(_OneUsePerCode, mfa_forms.ReauthenticateForm):
+    """Confirming it's still you before a sensitive change."""

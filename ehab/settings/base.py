@@ -171,6 +171,12 @@ MFA_ADAPTER = "accounts.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "E-Hab"
 MFA_RECOVERY_CODE_COUNT = 10
+# A code from an authenticator app is accepted once, by the database as well as allauth's cache
+# (which fails open when Redis is down: README, "What fails open").
+MFA_FORMS = {
+    "authenticate": "accounts.forms.MFAAuthenticateForm",
+    "reauthenticate": "accounts.forms.MFAReauthenticateForm",
+}
 
 # On-screen messages live in the session, on the server: the default keeps them in a cookie,
 # which is readable on the device and sent with every request (templates/account/messages/ also
