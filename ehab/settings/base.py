@@ -133,6 +133,12 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+# Sign-up and password reset take as long whether or not the address has an account (the
+# adapter sends every account email through the outbox: docs/decisions/0008).
+ACCOUNT_FORMS = {
+    "signup": "accounts.forms.SignupForm",
+    "reset_password": "accounts.forms.ResetPasswordForm",
+}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -171,6 +177,17 @@ MFA_ADAPTER = "accounts.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "E-Hab"
 MFA_RECOVERY_CODE_COUNT = 10
+# A code from an authenticator app is accepted once, by the database as well as allauth's cache
+# (which fails open when Redis is down: README, "What fails open").
+MFA_FORMS = {
+    "authenticate": "accounts.forms.MFAAuthenticateForm",
+    "reauthenticate": "accounts.forms.MFAReauthenticateForm",
+}
+
+# On-screen messages live in the session, on the server: the default keeps them in a cookie,
+# which is readable on the device and sent with every request (templates/account/messages/ also
+# keep names and addresses out of them).
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # --- Sessions -------------------------------------------------------------------------------
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
