@@ -2,7 +2,9 @@
 queries, however many weeks or lessons the track has and however much progress exists."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
+
+from django.db.models import Q
 
 from . import queries
 from .content import track_structure
@@ -204,3 +206,31 @@ def submitted_work_for(*, client):
             "-version",
         )
     )
+
+
+INACTIVE_AFTER = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class InactiveClient:
+    client: object
+    since: date  # the day of their last sign-in (or of enrolling, if they never signed in)
+
+
+def inactive_clients(*, now: datetime) -> list[InactiveClient]:
+    """Clients of active enrollments with no sign-in for INACTIVE_AFTER at `now` (1 query)."""
+    enrollments = (
+        Enrollment.objects.filter(status=EnrollmentStatus.ACTIVE)
+        .filter(
+            Q(client__last_login__lte=now - INACTIVE_AFTER)
+            | Q(client__last_login__isnull=True, created_at__lte=now - INACTIVE_AFTER)
+        )
+        .select_related("client")
+    )
+    found: dict[int, InactiveClient] = {}
+    for enrollment in enrollments:
+        client = enrollment.client
+        found[client.pk] = InactiveClient(
+            client, (client.last_login or enrollment.created_at).date()
+        )
+    return list(found.values())

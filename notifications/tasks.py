@@ -11,22 +11,22 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
+from .models import Heartbeat
+from .selectors import due_notification_ids
+from .services import account_mail_purge_expired, notification_deliver, notifications_recover_stale
+
 logger = logging.getLogger(__name__)
 
 
 @shared_task(name="notifications.tasks.beat_heartbeat", ignore_result=True)
 def beat_heartbeat() -> None:
     """Record that beat (and a worker) are alive, in the database shared by every host."""
-    from .models import Heartbeat
-
     Heartbeat.objects.update_or_create(name="beat", defaults={"beat_at": timezone.now()})
 
 
 @shared_task(name="notifications.tasks.relay_due_notifications", ignore_result=True)
 def relay_due_notifications() -> int:
     """Fan out one delivery task per due outbox row (claiming happens in the delivery)."""
-    from .selectors import due_notification_ids
-
     ids = due_notification_ids(now=timezone.now())
     for notification_id in ids:
         deliver_notification.delay(notification_id)
@@ -44,8 +44,6 @@ def relay_due_notifications() -> int:
 )
 def deliver_notification(notification_id: int) -> None:
     """Send one outbox row if it is still due and unclaimed; a no-op otherwise."""
-    from .services import notification_deliver
-
     status = notification_deliver(notification_id=notification_id, now=timezone.now())
     if status is not None:
         logger.info("notification %s: %s", notification_id, status)
@@ -55,17 +53,7 @@ def deliver_notification(notification_id: int) -> None:
 def recover_stale_sends() -> dict:
     """Settle rows left in `sending` by a worker that died (pending again, or uncertain), and
     delete sealed account emails whose time ran out unsent."""
-    from .services import account_mail_purge_expired, notifications_recover_stale
-
     now = timezone.now()
     result = notifications_recover_stale(now=now)
     result["expired"] = account_mail_purge_expired(now=now)
     return result
-
-
-@shared_task(name="notifications.tasks.evaluate_reminders", ignore_result=True)
-def evaluate_reminders() -> int:
-    """Enqueue every reminder now due by the rules (each at most once per period)."""
-    from .reminders import reminders_enqueue_due
-
-    return reminders_enqueue_due(now=timezone.now())

@@ -1,20 +1,19 @@
-"""Reminder rules. Each enumerates who is due with bulk queries and enqueues through the outbox,
-whose dedupe key makes every reminder at most once per period."""
+"""The course's reminder rules. Each enumerates who is due with bulk queries and enqueues through
+the outbox, whose dedupe key makes every reminder at most once per period."""
 
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 
-from care.models import CareAssignment
-from courses.models import EnrollmentStatus, Lesson, LessonProgress, ModuleRelease
+from notifications.models import DeliverySettings, Kind
+from notifications.schedule import local_moment_today
+from notifications.services import notifications_enqueue
 
-from .models import DeliverySettings, Kind
-from .schedule import local_moment_today
-from .services import notifications_enqueue
+from .models import Enrollment, EnrollmentStatus, Lesson, LessonProgress, ModuleRelease
+from .selectors import inactive_clients
 
 NOT_STARTED_AFTER = timedelta(days=3)
 NOT_FINISHED_AFTER = timedelta(days=6)
-INACTIVE_AFTER = timedelta(days=7)
 # A rule looks back this far, so a short outage of beat does not lose a reminder.
 CATCH_UP = timedelta(hours=12)
 CHECKIN_WINDOW = timedelta(minutes=30)
@@ -85,8 +84,6 @@ def not_finished_items(now: datetime) -> list[tuple]:
 
 def checkin_items(now: datetime) -> list[tuple]:
     """The daily check-in reminder at each client's own reminder time (opt-in)."""
-    from courses.models import Enrollment
-
     enrollments = Enrollment.objects.filter(status=EnrollmentStatus.ACTIVE).select_related("client")
     reminder_times = dict(
         DeliverySettings.objects.filter(user_id__in=enrollments.values("client_id")).values_list(
@@ -112,42 +109,16 @@ def checkin_items(now: datetime) -> list[tuple]:
     return items
 
 
-def inactivity_items(now: datetime) -> list[tuple]:
-    """No sign-in for seven days: a gentle nudge to the client and an alert to each clinician."""
-    from courses.models import Enrollment
-
-    enrollments = (
-        Enrollment.objects.filter(status=EnrollmentStatus.ACTIVE)
-        .filter(
-            Q(client__last_login__lte=now - INACTIVE_AFTER)
-            | Q(client__last_login__isnull=True, created_at__lte=now - INACTIVE_AFTER)
-        )
-        .select_related("client")
-    )
-    items = []
-    clients = {}
-    for enrollment in enrollments:
-        client = enrollment.client
-        since = (client.last_login or enrollment.created_at).date()
-        clients[client.pk] = (client, since)
-        items.append((client, Kind.INACTIVITY_NUDGE, f"inactive:{client.pk}:{since}", "home"))
-    for assignment in CareAssignment.objects.filter(
-        client_id__in=clients, is_active=True
-    ).select_related("clinician"):
-        _client, since = clients[assignment.client_id]
-        items.append(
-            (
-                assignment.clinician,
-                Kind.INACTIVITY_ALERT,
-                f"inactive_alert:{assignment.clinician_id}:{assignment.client_id}:{since}",
-                "care:caseload",
-            )
-        )
-    return items
+def inactivity_nudge_items(now: datetime) -> list[tuple]:
+    """No sign-in for seven days: a gentle nudge to the client, once per absence."""
+    return [
+        (away.client, Kind.INACTIVITY_NUDGE, f"inactive:{away.client.pk}:{away.since}", "home")
+        for away in inactive_clients(now=now)
+    ]
 
 
-def reminders_enqueue_due(*, now: datetime) -> int:
-    """Run every rule; returns how many new outbox rows were written."""
+def course_reminders_enqueue_due(*, now: datetime) -> int:
+    """Run every course rule at `now`; returns how many new outbox rows were written."""
     items = not_started_items(now) + not_finished_items(now) + checkin_items(now)
-    items += inactivity_items(now)
+    items += inactivity_nudge_items(now)
     return notifications_enqueue(items, now=now)

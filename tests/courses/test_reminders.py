@@ -1,12 +1,14 @@
-"""Reminder rules: each fires once per period, and only when it should."""
+"""Reminder rules (courses/reminders.py for clients, care/reminders.py for their clinicians): each
+fires once per period, and only when it should."""
 
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
+from care.reminders import care_alerts_enqueue_due
 from courses.models import LessonProgress, ModuleRelease
+from courses.reminders import course_reminders_enqueue_due
 from notifications.models import Channel, DeliverySettings, Kind, Notification
-from notifications.reminders import reminders_enqueue_due
 from notifications.services import preference_set
 from tests.factories import CareAssignmentFactory, EnrollmentFactory, make_track
 
@@ -24,6 +26,12 @@ def enrollment(db, client_a):
     client_a.last_login = RELEASED
     client_a.save(update_fields=["last_login"])
     return enrollment
+
+
+def reminders_enqueue_due(*, now):
+    """Every rule, as beat runs them."""
+    course_reminders_enqueue_due(now=now)
+    care_alerts_enqueue_due(now=now)
 
 
 def kinds():

@@ -4,8 +4,9 @@ in this process (for operators and for `make run` demos)."""
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from care.reminders import care_alerts_enqueue_due
+from courses.reminders import course_reminders_enqueue_due
 from courses.services.releases import release_sweep
-from notifications.reminders import reminders_enqueue_due
 from notifications.selectors import due_notification_ids
 from notifications.services import notification_deliver, notifications_recover_stale
 
@@ -16,7 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         now = timezone.now()
         released = release_sweep(now=now)
-        reminders = reminders_enqueue_due(now=now)
+        reminders = course_reminders_enqueue_due(now=now) + care_alerts_enqueue_due(now=now)
         recovered = notifications_recover_stale(now=now)
         outcomes: dict[str, int] = {}
         for notification_id in due_notification_ids(now=now):

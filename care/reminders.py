@@ -1,0 +1,33 @@
+"""The care team's alerts about their clients, enqueued through the outbox (at most once per
+period by dedupe key)."""
+
+from datetime import datetime
+
+from courses.selectors import inactive_clients
+from notifications.models import Kind
+from notifications.services import notifications_enqueue
+
+from .models import CareAssignment
+
+
+def inactivity_alert_items(now: datetime) -> list[tuple]:
+    """A client has not signed in for seven days: an alert to each of their clinicians, once per
+    absence."""
+    away = {a.client.pk: a for a in inactive_clients(now=now)}
+    return [
+        (
+            assignment.clinician,
+            Kind.INACTIVITY_ALERT,
+            f"inactive_alert:{assignment.clinician_id}:{assignment.client_id}:"
+            f"{away[assignment.client_id].since}",
+            "care:caseload",
+        )
+        for assignment in CareAssignment.objects.filter(
+            client_id__in=away, is_active=True
+        ).select_related("clinician")
+    ]
+
+
+def care_alerts_enqueue_due(*, now: datetime) -> int:
+    """Run every care alert rule at `now`; returns how many new outbox rows were written."""
+    return notifications_enqueue(inactivity_alert_items(now), now=now)
