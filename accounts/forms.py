@@ -10,10 +10,7 @@ from allauth.mfa.base import forms as mfa_forms
 from allauth.mfa.models import Authenticator
 from django import forms
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
 from django.utils import timezone
-
-from notifications.services import relay_wake
 
 from .services import totp_code_claim
 from .validators import validate_phone
@@ -87,19 +84,6 @@ class SignupForm(allauth_forms.SignupForm):
             # address cannot be tested for an account by timing.
             make_password(self.cleaned_data.get("password1"))
         return super().try_save(request)
-
-
-class ResetPasswordForm(allauth_forms.ResetPasswordForm):
-    """allauth's password-reset form, costing the same whether or not the address has an
-    account: a known address puts its email in the outbox and wakes the relay after commit
-    (account_mail_enqueue); an unknown one, which gets no email, wakes the relay too, so a slow
-    or unreachable broker delays both answers alike."""
-
-    def save(self, request, **kwargs) -> str:
-        email = super().save(request, **kwargs)
-        if not self.users:
-            transaction.on_commit(relay_wake)
-        return email
 
 
 class _OneUsePerCode:

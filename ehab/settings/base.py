@@ -132,12 +132,12 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 
-ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+ACCOUNT_ADAPTER = "notifications.account_mail.OutboxAccountAdapter"
 # Sign-up and password reset take as long whether or not the address has an account (the
 # adapter sends every account email through the outbox: docs/decisions/0008).
 ACCOUNT_FORMS = {
     "signup": "accounts.forms.SignupForm",
-    "reset_password": "accounts.forms.ResetPasswordForm",
+    "reset_password": "notifications.account_mail.ResetPasswordForm",
 }
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
