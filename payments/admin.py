@@ -52,7 +52,8 @@ class PlanAdmin(admin.ModelAdmin):
         return False
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.accounts.exists():
+        # A checkout records the terms it was opened with, so an open one fixes them too.
+        if obj is not None and (obj.accounts.exists() or obj.checkout_sessions.exists()):
             return (*TERMS, "stripe_price_id")
         return ("stripe_price_id",)
 
@@ -87,7 +88,11 @@ class PaymentAdmin(ReadOnly):
 
 @admin.register(CheckoutSession)
 class CheckoutSessionAdmin(ReadOnly):
-    list_display = ("id", "account", "status", "created_at", "fulfilled_at")
+    list_display = (
+        "id", "account", "plan", "mode", "amount", "currency", "status", "created_at",
+        "fulfilled_at",
+    )  # fmt: skip
+    list_filter = ("status",)
 
 
 @admin.register(StripeEvent)
