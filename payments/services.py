@@ -23,6 +23,7 @@ from .models import (
     Plan,
     StripeEvent,
 )
+from .money import MoneyError, money_exact
 from .stripe_client import from_minor_units, to_minor_units
 
 logger = logging.getLogger(__name__)
@@ -954,18 +955,26 @@ class BillingActionError(ValueError):
     """A billing staff action that cannot be done (shown to the person as a message)."""
 
 
-def billing_refund(*, payment: Payment, amount, reason: str, key: str, acting_user) -> str:
-    """Ask Stripe to refund all or part of a payment, at most once per form (`key`); audited.
-    The local payment changes when Stripe's charge.refunded event arrives."""
-    from decimal import Decimal
+def _staff_money(amount) -> Decimal:
+    """The billing staff's amount, exact to the cent, or BillingActionError (the forms check
+    first; this is the second line)."""
+    try:
+        return money_exact(amount)
+    except MoneyError as exc:
+        raise BillingActionError(str(exc)) from None
 
+
+def billing_refund(*, payment: Payment, amount, reason: str, key: str, acting_user) -> str:
+    """Ask Stripe to refund all or part of a payment, exactly `amount` (whole cents, never
+    rounded), at most once per form (`key`); audited with the amount. The local payment changes
+    when Stripe's charge.refunded event arrives. Raises BillingActionError."""
     from . import stripe_client
 
     if not payment.stripe_payment_intent_id:
         raise BillingActionError("This payment was not made through Stripe; refund it offline.")
-    amount = Decimal(amount)
+    amount = _staff_money(amount)
     left = payment.amount - payment.refunded_amount
-    if amount <= 0 or amount > left:
+    if amount > left:
         raise BillingActionError(f"Refund between 0.01 and {left} {payment.currency.upper()}.")
     try:
         refund_id = stripe_client.refund_create(
@@ -1017,34 +1026,39 @@ def billing_waive_installment(
 @transaction.atomic
 def billing_record_offline_payment(
     *, account: BillingAccount, amount, reason: str, acting_user, now: datetime
-):
-    """A payment made outside Stripe (a check, a transfer); audited and logged."""
-    from decimal import Decimal, InvalidOperation
-
-    try:
-        amount = Decimal(amount)
-    except (InvalidOperation, TypeError):
-        raise BillingActionError("Enter an amount like 150.00.") from None
-    if amount <= 0 or amount > Decimal("100000"):
-        raise BillingActionError("Enter an amount like 150.00.")
+) -> tuple[Payment, int]:
+    """A payment made outside Stripe (a check, a transfer), exactly `amount` (whole cents, never
+    rounded); audited with the amount stored. On an installment plan it counts as as many
+    installments as it pays in full (a smaller amount counts none). Returns the payment and
+    the installments it counted; raises BillingActionError."""
+    amount = _staff_money(amount)
     account = (
         BillingAccount.objects.select_for_update()
         .select_related("plan", "enrollment__client")
         .get(pk=account.pk)
     )
     payment = Payment.objects.create(account=account, amount=amount, currency=account.plan.currency)
+    counted = 0
     if account.plan.kind == Plan.Kind.INSTALLMENTS:
-        account.paid_installments = min(account.plan.installments, account.paid_installments + 1)
-        account.save(update_fields=["paid_installments"])
-    _after_hardship(account, reason="offline_payment", now=now)
+        left = max(0, account.plan.installments - account.paid_installments)
+        counted = min(left, int(amount // account.plan.amount))
+        if counted:
+            account.paid_installments += counted
+            account.save(update_fields=["paid_installments"])
+            _after_hardship(account, reason="offline_payment", now=now)
     audit_record(
         action="billing.offline_payment",
         actor=acting_user,
         subject=account.enrollment.client,
         target=payment,
-        metadata={"amount": str(amount), "reason": reason[:200]},
+        metadata={
+            "amount": str(payment.amount),
+            "currency": payment.currency,
+            "installments": counted,
+            "reason": reason[:200],
+        },
     )
-    return payment
+    return payment, counted
 
 
 def _after_hardship(account: BillingAccount, *, reason: str, now: datetime) -> None:

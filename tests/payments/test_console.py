@@ -73,18 +73,92 @@ def test_waiving_an_installment_brings_a_past_due_account_back_and_is_audited(
     assert AuditEvent.objects.get(action="billing.installment_waived").actor == billing_user
 
 
-def test_an_offline_payment_is_recorded_and_bad_amounts_are_refused(
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [("abc", "Enter an amount like 150.00."), ("", "Enter an amount like 150.00."),
+     ("-5", "Enter at least 0.01."), ("0", "Enter at least 0.01."),
+     ("1e9", "Enter at most 100,000.00."), ("NaN", "Enter an amount like 150.00."),
+     ("0.001", "Enter whole cents: at most two decimal places"),
+     ("10.005", "Enter whole cents: at most two decimal places")],
+)  # fmt: skip
+def test_an_offline_payment_with_a_bad_amount_is_refused_and_stores_nothing(
+    client, account, billing_user, signed_in, bad, message
+):
+    signed_in(billing_user)
+    url = reverse("payments:account_action", args=[account.pk, "offline"])
+    response = client.post(url, {"amount": bad, "reason": "check"})
+    assert response.status_code == 200  # the form again, with what to type instead
+    assert message in response.content.decode()
+    assert Payment.objects.count() == 1
+    account.refresh_from_db()
+    assert (account.paid_installments, account.state) == (0, BillingState.PAST_DUE)
+    assert not AuditEvent.objects.filter(action="billing.offline_payment").exists()
+
+
+def test_an_offline_payment_is_stored_to_the_cent_and_audited_with_the_stored_amount(
     client, account, billing_user, signed_in
 ):
     signed_in(billing_user)
     url = reverse("payments:account_action", args=[account.pk, "offline"])
-    for bad in ("abc", "-5", "1e9", ""):
-        response = client.post(url, {"amount": bad, "reason": "check"}, follow=True)
-        assert "Enter an amount like 150.00." in response.content.decode()
+    response = client.post(url, {"amount": "10", "reason": "check #1234"}, follow=True)
+    assert "Payment of 10.00 USD recorded. It counts as 1 installment." in response.content.decode()
+    payment = Payment.objects.latest("pk")
+    assert payment.amount == Decimal("10.00")
+    audit = AuditEvent.objects.get(action="billing.offline_payment")
+    assert (audit.metadata["amount"], audit.metadata["installments"]) == ("10.00", 1)
+    account.refresh_from_db()
+    assert (account.paid_installments, account.state) == (1, BillingState.INSTALLMENTS_CURRENT)
+
+
+def test_an_offline_payment_smaller_than_an_installment_counts_none(
+    client, account, billing_user, signed_in
+):
+    signed_in(billing_user)
+    url = reverse("payments:account_action", args=[account.pk, "offline"])
+    response = client.post(url, {"amount": "9.99", "reason": "part of a check"}, follow=True)
+    assert "less than one installment, so none was counted" in response.content.decode()
+    account.refresh_from_db()
+    assert (account.paid_installments, account.state) == (0, BillingState.PAST_DUE)
+    assert Payment.objects.latest("pk").amount == Decimal("9.99")
+
+
+def test_the_services_refuse_a_fraction_of_a_cent_too(account, billing_user):
+    from payments.services import (
+        BillingActionError,
+        billing_record_offline_payment,
+        billing_refund,
+    )
+
+    for amount in ("0.001", Decimal("0.005"), "1e9", "-1"):
+        with pytest.raises(BillingActionError):
+            billing_record_offline_payment(
+                account=account, amount=amount, reason="x", acting_user=billing_user,
+                now=datetime(2026, 11, 28, 12, tzinfo=UTC),
+            )  # fmt: skip
+        with pytest.raises(BillingActionError):
+            billing_refund(
+                payment=Payment.objects.get(), amount=amount, reason="x", key="k",
+                acting_user=billing_user,
+            )  # fmt: skip
     assert Payment.objects.count() == 1
-    client.post(url, {"amount": "10.00", "reason": "check #1234"})
-    assert Payment.objects.count() == 2
-    assert AuditEvent.objects.filter(action="billing.offline_payment").count() == 1
+    account.refresh_from_db()
+    assert account.paid_installments == 0
+
+
+def test_a_refund_of_a_fraction_of_a_cent_is_refused_before_stripe(
+    client, account, billing_user, signed_in, fake_stripe, settings
+):
+    settings.STRIPE_ENABLED = True
+    settings.STRIPE_SECRET_KEY = "sk_test_fake"
+    signed_in(billing_user)
+    payment = Payment.objects.get()
+    response = client.post(
+        reverse("payments:account_action", args=[account.pk, "refund"]),
+        {"payment": payment.pk, "amount": "4.001", "reason": "goodwill", "form_key": "k1"},
+    )
+    assert "Enter whole cents" in response.content.decode()
+    assert fake_stripe.api_calls() == []
+    assert not AuditEvent.objects.filter(action="billing.refund_requested").exists()
 
 
 def test_an_action_needs_a_reason(client, account, billing_user, signed_in):
@@ -143,3 +217,25 @@ def test_sensitive_actions_need_a_recent_sign_in(client, account, billing_user, 
     assert response["Location"].startswith(reverse("account_reauthenticate"))
     account.refresh_from_db()
     assert account.paid_installments == 0
+
+
+@pytest.mark.html
+def test_the_account_page_and_its_refused_forms_are_valid_html(
+    client, account, billing_user, signed_in, html_checker
+):
+    signed_in(billing_user)
+    pages = [("account", client.get(reverse("payments:account", args=[account.pk])))]
+    for action, data in [
+        ("offline", {"amount": "0.001", "reason": ""}),
+        ("refund", {"payment": "0", "amount": "x", "reason": "goodwill", "form_key": "k"}),
+        ("waive", {"reason": "x" * 201}),
+    ]:
+        response = client.post(reverse("payments:account_action", args=[account.pk, action]), data)
+        assert b'class="errorlist' in response.content
+        pages.append((action, response))
+    problems = [
+        problem
+        for name, response in pages
+        for problem in html_checker.check(response.content, url=name)
+    ]
+    assert not problems, problems

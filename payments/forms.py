@@ -1,0 +1,95 @@
+"""The billing staff's forms: a refund, an offline payment, a waived installment. Amounts are
+exact to the cent (payments/money.py); nothing is rounded."""
+
+import secrets
+
+from django import forms
+
+from .models import Payment
+from .money import MoneyError, money_exact
+
+
+class MoneyField(forms.CharField):
+    """An amount typed as text (`150.00`), cleaned to a Decimal in whole cents, at least 0.01
+    and at most 100,000.00; anything else is a form error that says what to type."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
+        super().__init__(error_messages={"required": "Enter an amount like 150.00."}, **kwargs)
+
+    def clean(self, value):
+        text = super().clean(value)
+        try:
+            return money_exact(text)
+        except MoneyError as exc:
+            raise forms.ValidationError(str(exc), code="money") from None
+
+
+class _ActionForm(forms.Form):
+    """Each action names its reason; the account it acts on is given by the view."""
+
+    reason = forms.CharField(
+        max_length=200,
+        error_messages={
+            "required": "Give a short reason (up to 200 characters).",
+            "max_length": "Give a short reason (up to 200 characters).",
+            "null_characters_not_allowed": "Give a short reason (up to 200 characters).",
+        },
+    )
+
+    def __init__(self, *args, account, **kwargs):
+        self.account = account
+        super().__init__(*args, **kwargs)
+
+
+class _PaymentChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Payment) -> str:
+        return f"{obj.paid_at:%b} {obj.paid_at.day}: {obj.amount} {obj.currency.upper()}"
+
+
+class RefundForm(_ActionForm):
+    payment = _PaymentChoice(
+        queryset=Payment.objects.none(),
+        empty_label=None,
+        error_messages={
+            "required": "Choose a payment to refund.",
+            "invalid_choice": "Choose a payment to refund.",
+        },
+    )
+    amount = MoneyField(label="Amount")
+    # One key per rendered form, so a double click asks Stripe once (its idempotency key).
+    form_key = forms.CharField(max_length=40, widget=forms.HiddenInput)
+    field_order = ["payment", "amount", "reason", "form_key"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["payment"].queryset = self.account.payments.all()
+        self.fields["form_key"].initial = secrets.token_urlsafe(12)
+
+    def clean(self):
+        data = super().clean()
+        payment, amount = data.get("payment"), data.get("amount")
+        if payment is not None and amount is not None:
+            left = payment.amount - payment.refunded_amount
+            if amount > left:
+                self.add_error(
+                    "amount", f"Refund between 0.01 and {left} {payment.currency.upper()}."
+                )
+        return data
+
+
+class OfflinePaymentForm(_ActionForm):
+    amount = MoneyField(label="Offline payment amount")
+    field_order = ["amount", "reason"]
+
+
+class WaiveForm(_ActionForm):
+    pass
+
+
+ACTION_FORMS: dict[str, type[_ActionForm]] = {
+    "refund": RefundForm,
+    "offline": OfflinePaymentForm,
+    "waive": WaiveForm,
+}
