@@ -5,7 +5,15 @@ import re
 from django import forms
 from django.contrib import admin
 
-from .models import BillingAccount, BillingStateChange, CheckoutSession, Payment, Plan, StripeEvent
+from .models import (
+    BillingAccount,
+    BillingStaffAction,
+    BillingStateChange,
+    CheckoutSession,
+    Payment,
+    Plan,
+    StripeEvent,
+)
 
 CURRENCY_CODE = re.compile(r"\A[a-z]{3}\Z")
 # What the people who bought a plan agreed to: fixed from the first purchase (the billing
@@ -79,6 +87,12 @@ class BillingAccountAdmin(ReadOnly):
 @admin.register(BillingStateChange)
 class BillingStateChangeAdmin(ReadOnly):
     list_display = ("account", "from_state", "to_state", "reason", "created_at")
+
+
+@admin.register(BillingStaffAction)
+class BillingStaffActionAdmin(ReadOnly):
+    list_display = ("account", "kind", "reason", "amount", "actor", "created_at")
+    list_filter = ("kind", "reason")
 
 
 @admin.register(Payment)

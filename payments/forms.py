@@ -5,7 +5,7 @@ import secrets
 
 from django import forms
 
-from .models import Payment
+from .models import BillingStaffAction, Payment
 from .money import MoneyError, money_exact
 
 
@@ -27,20 +27,38 @@ class MoneyField(forms.CharField):
 
 
 class _ActionForm(forms.Form):
-    """Each action names its reason; the account it acts on is given by the view."""
+    """Each action gives a reason from a fixed list (the code goes into the audit trail) and,
+    optionally, a note in the staff member's words (kept on the billing record only); the
+    account it acts on is given by the view."""
 
-    reason = forms.CharField(
-        max_length=200,
+    kind: str
+    reason = forms.ChoiceField(
         error_messages={
-            "required": "Give a short reason (up to 200 characters).",
-            "max_length": "Give a short reason (up to 200 characters).",
-            "null_characters_not_allowed": "Give a short reason (up to 200 characters).",
+            "required": "Choose a reason.",
+            "invalid_choice": "Choose a reason from the list.",
+        }
+    )
+    note = forms.CharField(
+        label="Note (kept on the billing record, never in the audit trail)",
+        max_length=200,
+        required=False,
+        error_messages={
+            "max_length": "Keep the note to 200 characters.",
+            "null_characters_not_allowed": "The note has a character that cannot be stored.",
         },
     )
 
     def __init__(self, *args, account, **kwargs):
         self.account = account
         super().__init__(*args, **kwargs)
+        codes = BillingStaffAction.REASONS[self.kind]
+        self.fields["reason"].choices = [("", "Choose…"), *((c.value, c.label) for c in codes)]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == BillingStaffAction.Reason.OTHER and not data.get("note"):
+            self.add_error("note", "Say what the reason is.")
+        return data
 
 
 class _PaymentChoice(forms.ModelChoiceField):
@@ -49,6 +67,7 @@ class _PaymentChoice(forms.ModelChoiceField):
 
 
 class RefundForm(_ActionForm):
+    kind = BillingStaffAction.Kind.REFUND
     payment = _PaymentChoice(
         queryset=Payment.objects.none(),
         empty_label=None,
@@ -60,7 +79,7 @@ class RefundForm(_ActionForm):
     amount = MoneyField(label="Amount")
     # One key per rendered form, so a double click asks Stripe once (its idempotency key).
     form_key = forms.CharField(max_length=40, widget=forms.HiddenInput)
-    field_order = ["payment", "amount", "reason", "form_key"]
+    field_order = ["payment", "amount", "reason", "note", "form_key"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -80,12 +99,13 @@ class RefundForm(_ActionForm):
 
 
 class OfflinePaymentForm(_ActionForm):
+    kind = BillingStaffAction.Kind.OFFLINE
     amount = MoneyField(label="Offline payment amount")
-    field_order = ["amount", "reason"]
+    field_order = ["amount", "reason", "note"]
 
 
 class WaiveForm(_ActionForm):
-    pass
+    kind = BillingStaffAction.Kind.WAIVE
 
 
 ACTION_FORMS: dict[str, type[_ActionForm]] = {

@@ -221,3 +221,58 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"Payment #{self.pk}"
+
+
+class BillingStaffAction(models.Model):
+    """What billing staff did by hand (a refund asked of Stripe, a waived installment, an
+    offline payment), with their reason code and their own words. The words stay here, on the
+    billing record, where billing staff read them; the append-only audit trail gets only the
+    code and this row's id (no content in the audit trail)."""
+
+    class Kind(models.TextChoices):
+        REFUND = "refund", "Refund requested"
+        WAIVE = "waive", "Installment waived"
+        OFFLINE = "offline", "Offline payment recorded"
+
+    class Reason(models.TextChoices):
+        DUPLICATE = "duplicate", "Charged twice"
+        ERROR = "error", "Charged in error"
+        LEFT_PROGRAM = "left_program", "Left the program"
+        HARDSHIP = "hardship", "Financial hardship"
+        GOODWILL = "goodwill", "Goodwill"
+        CHECK = "check", "Paid by check"
+        BANK_TRANSFER = "bank_transfer", "Paid by bank transfer"
+        OTHER = "other", "Other (say what in the note)"
+
+    # The reasons each action offers, in the order the form lists them.
+    REASONS = {
+        Kind.REFUND: (
+            Reason.DUPLICATE, Reason.ERROR, Reason.LEFT_PROGRAM, Reason.HARDSHIP,
+            Reason.GOODWILL, Reason.OTHER,
+        ),
+        Kind.WAIVE: (Reason.HARDSHIP, Reason.GOODWILL, Reason.ERROR, Reason.OTHER),
+        Kind.OFFLINE: (Reason.CHECK, Reason.BANK_TRANSFER, Reason.OTHER),
+    }  # fmt: skip
+
+    account = models.ForeignKey(
+        BillingAccount, on_delete=models.PROTECT, related_name="staff_actions"
+    )
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, related_name="staff_actions", null=True, blank=True
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    note = models.CharField(
+        max_length=200, blank=True, help_text="The staff member's words; never in the audit trail."
+    )
+    amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    actor = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.reason})"

@@ -16,6 +16,7 @@ from courses.services.enrollment import enrollment_place, enrollment_set_status
 
 from .models import (
     BillingAccount,
+    BillingStaffAction,
     BillingState,
     BillingStateChange,
     CheckoutSession,
@@ -964,12 +965,31 @@ def _staff_money(amount) -> Decimal:
         raise BillingActionError(str(exc)) from None
 
 
-def billing_refund(*, payment: Payment, amount, reason: str, key: str, acting_user) -> str:
+def _checked_reason(*, kind: str, reason: str, note: str) -> str:
+    """The note, once the reason is one of the action's codes and the note fits; raises
+    BillingActionError (the forms check first)."""
+    if reason not in BillingStaffAction.REASONS[kind]:
+        raise BillingActionError("Choose a reason from the list.")
+    note = (note or "").strip()
+    if len(note) > 200 or "\x00" in note:
+        raise BillingActionError("Keep the note to 200 characters.")
+    if reason == BillingStaffAction.Reason.OTHER and not note:
+        raise BillingActionError("Say what the reason is.")
+    return note
+
+
+def billing_refund(
+    *, payment: Payment, amount, reason: str, note: str = "", key: str, acting_user, now: datetime
+) -> str:
     """Ask Stripe to refund all or part of a payment, exactly `amount` (whole cents, never
-    rounded), at most once per form (`key`); audited with the amount. The local payment changes
-    when Stripe's charge.refunded event arrives. Raises BillingActionError."""
+    rounded), at most once per form (`key`). The reason code and the note are kept on the
+    billing record (BillingStaffAction); the audit row gets the code and the amount, never the
+    note. The local payment changes when Stripe's charge.refunded event arrives. Raises
+    BillingActionError."""
     from . import stripe_client
 
+    kind = BillingStaffAction.Kind.REFUND
+    note = _checked_reason(kind=kind, reason=reason, note=note)
     if not payment.stripe_payment_intent_id:
         raise BillingActionError("This payment was not made through Stripe; refund it offline.")
     amount = _staff_money(amount)
@@ -987,21 +1007,34 @@ def billing_refund(*, payment: Payment, amount, reason: str, key: str, acting_us
         raise BillingActionError(str(exc)) from exc
     except stripe_client.StripeUnavailable as exc:
         raise BillingActionError("Stripe did not accept the refund; nothing changed.") from exc
-    audit_record(
-        action="billing.refund_requested",
-        actor=acting_user,
-        subject=payment.account.enrollment.client,
-        target=payment,
-        metadata={"amount": str(amount), "reason": reason[:200], "refund": refund_id},
-    )
+    with transaction.atomic():
+        record = BillingStaffAction.objects.create(
+            account_id=payment.account_id, payment=payment, kind=kind, reason=reason,
+            note=note, amount=amount, actor=acting_user, created_at=now,
+        )  # fmt: skip
+        audit_record(
+            action="billing.refund_requested",
+            actor=acting_user,
+            subject=payment.account.enrollment.client,
+            target=payment,
+            metadata={
+                "amount": str(amount),
+                "reason": reason,
+                "record": record.pk,
+                "refund": refund_id,
+            },
+        )
     return refund_id
 
 
 @transaction.atomic
 def billing_waive_installment(
-    *, account: BillingAccount, reason: str, acting_user, now: datetime
+    *, account: BillingAccount, reason: str, note: str = "", acting_user, now: datetime
 ) -> None:
-    """Hardship: count one installment as paid without charging it; audited and logged."""
+    """Hardship: count one installment as paid without charging it; the reason code and note on
+    the billing record, the code alone in the audit row. Raises BillingActionError."""
+    kind = BillingStaffAction.Kind.WAIVE
+    note = _checked_reason(kind=kind, reason=reason, note=note)
     account = (
         BillingAccount.objects.select_for_update()
         .select_related("plan", "enrollment__client")
@@ -1014,30 +1047,38 @@ def billing_waive_installment(
     account.paid_installments += 1
     account.save(update_fields=["paid_installments"])
     _after_hardship(account, reason="installment_waived", now=now)
+    record = BillingStaffAction.objects.create(
+        account=account, kind=kind, reason=reason, note=note, actor=acting_user, created_at=now
+    )
     audit_record(
         action="billing.installment_waived",
         actor=acting_user,
         subject=account.enrollment.client,
         target=account,
-        metadata={"reason": reason[:200]},
+        metadata={"reason": reason, "record": record.pk},
     )
 
 
 @transaction.atomic
 def billing_record_offline_payment(
-    *, account: BillingAccount, amount, reason: str, acting_user, now: datetime
+    *, account: BillingAccount, amount, reason: str, note: str = "", acting_user, now: datetime
 ) -> tuple[Payment, int]:
     """A payment made outside Stripe (a check, a transfer), exactly `amount` (whole cents, never
-    rounded); audited with the amount stored. On an installment plan it counts as as many
-    installments as it pays in full (a smaller amount counts none). Returns the payment and
-    the installments it counted; raises BillingActionError."""
+    rounded); the reason code and note on the billing record, and the audit row with the amount
+    stored and the code alone. On an installment plan it counts as as many installments as it
+    pays in full (a smaller amount counts none, and does not bring a past-due account back).
+    Returns the payment and the installments it counted; raises BillingActionError."""
+    kind = BillingStaffAction.Kind.OFFLINE
+    note = _checked_reason(kind=kind, reason=reason, note=note)
     amount = _staff_money(amount)
     account = (
         BillingAccount.objects.select_for_update()
         .select_related("plan", "enrollment__client")
         .get(pk=account.pk)
     )
-    payment = Payment.objects.create(account=account, amount=amount, currency=account.plan.currency)
+    payment = Payment.objects.create(
+        account=account, amount=amount, currency=account.plan.currency, paid_at=now
+    )
     counted = 0
     if account.plan.kind == Plan.Kind.INSTALLMENTS:
         left = max(0, account.plan.installments - account.paid_installments)
@@ -1046,6 +1087,10 @@ def billing_record_offline_payment(
             account.paid_installments += counted
             account.save(update_fields=["paid_installments"])
             _after_hardship(account, reason="offline_payment", now=now)
+    record = BillingStaffAction.objects.create(
+        account=account, payment=payment, kind=kind, reason=reason, note=note,
+        amount=payment.amount, actor=acting_user, created_at=now,
+    )  # fmt: skip
     audit_record(
         action="billing.offline_payment",
         actor=acting_user,
@@ -1055,7 +1100,8 @@ def billing_record_offline_payment(
             "amount": str(payment.amount),
             "currency": payment.currency,
             "installments": counted,
-            "reason": reason[:200],
+            "reason": reason,
+            "record": record.pk,
         },
     )
     return payment, counted

@@ -79,6 +79,7 @@ def _account_page(request, account, *, bound: tuple[str, object] | None = None):
             "account": account,
             "payments": account.payments.all(),
             "changes": account.changes.all(),
+            "staff_actions": account.staff_actions.select_related("actor", "payment"),
             "forms": action_forms,
         },
     )
@@ -123,14 +124,17 @@ def account_action(request, account_id: int, action: str):
                 payment=data["payment"],
                 amount=data["amount"],
                 reason=data["reason"],
+                note=data["note"],
                 key=data["form_key"],
                 acting_user=request.user,
+                now=timezone.now(),
             )
             messages.success(request, "Refund requested. It shows here once Stripe confirms.")
         elif action == "waive":
             billing_waive_installment(
                 account=account,
                 reason=data["reason"],
+                note=data["note"],
                 acting_user=request.user,
                 now=timezone.now(),
             )
@@ -140,6 +144,7 @@ def account_action(request, account_id: int, action: str):
                 account=account,
                 amount=data["amount"],
                 reason=data["reason"],
+                note=data["note"],
                 acting_user=request.user,
                 now=timezone.now(),
             )
