@@ -164,7 +164,8 @@ class CheckoutSession(models.Model):
 
 
 class StripeEvent(models.Model):
-    """The webhook ledger: each Stripe event stored once, by its id, then processed once."""
+    """The webhook ledger: each Stripe event stored once, by its id, then processed once; its
+    payload minimised and the row kept for a retention period (payments/ledger.py)."""
 
     class Status(models.TextChoices):
         RECEIVED = "received", "Received"
@@ -176,7 +177,9 @@ class StripeEvent(models.Model):
     type = models.CharField(max_length=100)
     api_version = models.CharField(max_length=40, blank=True)
     livemode = models.BooleanField(default=False)
-    payload = models.JSONField()
+    payload = models.JSONField(
+        help_text="Only what processing reads, nothing personal (payments/ledger.py)."
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
     attempts = models.PositiveSmallIntegerField(default=0)
     received_at = models.DateTimeField(default=timezone.now)

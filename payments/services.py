@@ -14,6 +14,7 @@ from audit.services import audit_record
 from courses.models import EnrollmentStatus
 from courses.services.enrollment import enrollment_place, enrollment_set_status
 
+from .ledger import event_minimised
 from .models import (
     BillingAccount,
     BillingStaffAction,
@@ -437,7 +438,8 @@ def checkout_close(*, session: dict, status: str) -> CheckoutSession | None:
 
 
 def stripe_event_store(*, event: dict) -> tuple[StripeEvent, bool]:
-    """Store a verified event once by its id; returns (row, created)."""
+    """Store a verified event once by its id, minimised to what processing reads (no personal
+    data: payments/ledger.py); returns (row, created)."""
     try:
         with transaction.atomic():
             row = StripeEvent.objects.create(
@@ -445,7 +447,7 @@ def stripe_event_store(*, event: dict) -> tuple[StripeEvent, bool]:
                 type=event["type"],
                 api_version=event.get("api_version") or "",
                 livemode=bool(event.get("livemode")),
-                payload=event,
+                payload=event_minimised(event),
             )
             return row, True
     except IntegrityError:

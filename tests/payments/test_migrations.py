@@ -1,6 +1,7 @@
 """The migration that records each checkout's terms gives existing sessions those of their
 account's plan, the only record there was."""
 
+import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -18,6 +19,14 @@ def migrate(targets):
     executor.loader.build_graph()
     executor.migrate(targets)
     return executor.loader.project_state(targets).apps
+
+
+@pytest.fixture(autouse=True)
+def back_to_the_latest():
+    """Whatever a test migrated to, the database ends at the latest migrations again."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 @pytest.mark.django_db(transaction=True)
@@ -47,4 +56,27 @@ def test_existing_checkouts_take_the_terms_of_their_accounts_plan(client_a):
     session = new.get_model("payments", "CheckoutSession").objects.get(reference="ehab_old")
     assert (session.plan_id, session.mode, session.amount, session.currency) == (
         plan.pk, "subscription", Decimal("150.00"), "usd",
+    )  # fmt: skip
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ledger_rows_stored_in_full_before_are_minimised():
+    from .stripe_events import load
+
+    event = load("charge.refunded.full")
+    old = migrate([("payments", "0007_billing_staff_action")])
+    try:
+        old.get_model("payments", "StripeEvent").objects.create(
+            event_id=event["id"], type=event["type"], payload=event, status="processed"
+        )
+    finally:
+        new = migrate([("payments", "0008_stripe_event_minimised")])
+    row = new.get_model("payments", "StripeEvent").objects.get()
+    stored = json.dumps(row.payload)
+    assert "jordan@example.com" in json.dumps(event)
+    for personal in ("jordan@example.com", "Jordan Example", "billing_details", "receipt_email"):
+        assert personal not in stored
+    charge = row.payload["data"]["object"]
+    assert (row.payload["id"], charge["payment_intent"], charge["amount_refunded"]) == (
+        event["id"], event["data"]["object"]["payment_intent"], 45000,
     )  # fmt: skip
