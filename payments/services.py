@@ -213,8 +213,10 @@ def checkout_fulfil(
     local.status = CheckoutSession.Status.COMPLETE
     local.fulfilled_at = now
     local.save(update_fields=["status", "fulfilled_at"])
-    # The account is paid for: no other checkout of it may take money any more.
+    # The account is paid for: no other checkout of it may take money any more, and money one
+    # of them already took (a first invoice in before its completion) goes to billing staff.
     _expire_open_checkouts(account)
+    _not_granted_after_all(account=account, granted=local, now=now)
     from notifications.models import Kind
     from notifications.services import notification_enqueue
 
@@ -310,6 +312,33 @@ def _not_granted(
         key=f"checkout{local.pk}",
         now=now,
     )
+
+
+def _not_granted_after_all(
+    *, account: BillingAccount, granted: CheckoutSession, now: datetime
+) -> None:
+    """The account's other checkouts that took money which waited for them to be fulfilled:
+    another was granted instead, so each is unmatched and put to billing staff now, not when
+    (or if) its own completion arrives."""
+    waiting = (
+        account.checkout_sessions.exclude(pk=granted.pk)
+        .filter(fulfilled_at__isnull=True, payments__isnull=False)
+        .exclude(status=CheckoutSession.Status.UNMATCHED)
+        .distinct()
+    )
+    for other in waiting:
+        other.status = CheckoutSession.Status.UNMATCHED
+        other.save(update_fields=["status"])
+        paid = sum(other.payments.values_list("amount", flat=True), Decimal("0.00"))
+        _payment_mismatch(
+            account,
+            checkout=other,
+            why="already_paid",
+            paid=paid,
+            currency=other.currency,
+            key=f"checkout{other.pk}",
+            now=now,
+        )
 
 
 def _payment_mismatch(
