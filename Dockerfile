@@ -18,9 +18,14 @@ RUN groupadd --system ehab \
 
 WORKDIR /app
 
+# The dependencies first, exactly as locked (versions and hashes), in their own layer; then the
+# project itself without resolving anything again.
+COPY requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock
+
 COPY . .
 
-RUN pip install . \
+RUN pip install --no-deps . \
     && rm -rf build *.egg-info
 
 # Static files are collected once, at build time. Production settings refuse to load without

@@ -6,17 +6,28 @@ PIP := $(VENV)/bin/pip
 # The Nu Html Checker (npm's vnu-jar) for the HTML validity tests; run by the system's Java.
 CHECKER := node_modules/.installed
 
-.PHONY: run test test-clocks install install-test lint format migrate seed clean
+.PHONY: run test test-clocks install install-test lint format migrate seed clean lock
 
-$(VENV)/.installed: pyproject.toml
+# Dependencies come from the lock files (exact versions and hashes; `make lock` rewrites them from
+# pyproject.toml); the project itself is installed editable without resolving anything again.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -e .
+	$(PIP) install --quiet --require-hashes -r requirements.lock
+	$(PIP) install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
-	$(PIP) install --quiet -e ".[test]"
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.lock
+	$(PIP) install --quiet --require-hashes -r requirements-test.lock
 	touch $@
+
+# Rewrite both lock files from pyproject.toml (needs the network to reach PyPI).
+lock: $(VENV)/.installed
+	$(PIP) install --quiet pip-tools
+	$(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+		--no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+	$(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+		--no-emit-index-url --no-emit-find-links --extra test -o requirements-test.lock pyproject.toml
 
 install: $(VENV)/.installed
 

@@ -4,13 +4,33 @@ import time
 import unicodedata
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.utils import filter_users_by_email
+from allauth.core import context as allauth_context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.contrib.sites.shortcuts import get_current_site
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+
+from core.request_context import client_ip
+from notifications.models import Kind
+from notifications.services import account_mail_enqueue
 
 from .roles import Role, is_staff_role
 from .session_policy import AUTH_STARTED, RESUME_AFTER_SIGN_IN
+
+# Which outbox kind carries each of allauth's emails (by template prefix); any other (the
+# notices of a changed password or address, the MFA notices) is an ACCOUNT_NOTICE.
+ACCOUNT_MAIL_KINDS = {
+    "account/email/password_reset_key": Kind.ACCOUNT_PASSWORD_RESET,
+    "account/email/password_reset_code": Kind.ACCOUNT_PASSWORD_RESET,
+    "account/email/email_confirmation": Kind.ACCOUNT_CONFIRM_EMAIL,
+    "account/email/email_confirmation_signup": Kind.ACCOUNT_CONFIRM_EMAIL,
+    "account/email/account_already_exists": Kind.ACCOUNT_ALREADY_EXISTS,
+    "account/email/unknown_account": Kind.ACCOUNT_UNKNOWN,
+    "account/email/login_code": Kind.ACCOUNT_SIGN_IN_CODE,
+}
 
 
 def _refuse_email(email: str) -> None:
@@ -45,6 +65,39 @@ class AccountAdapter(DefaultAccountAdapter):
         # practice and stays for server errors.
         return settings.EHAB_NOTIFICATION_FROM
 
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Every allauth email goes through the outbox: rendered here from our templates
+        (templates/account/email/, mfa/email/), sealed, and sent by the worker, so a request
+        costs the same whether or not it mails anyone (docs/decisions/0008)."""
+        request = allauth_context.request
+        ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
+        ctx.update(context)
+        rendered = self.render_mail(template_prefix, email, ctx)
+        html = next(
+            (
+                body
+                for body, mimetype in getattr(rendered, "alternatives", [])
+                if mimetype == "text/html"
+            ),
+            "",
+        )
+        if rendered.content_subtype == "html":  # only an HTML template exists
+            text, html = "", rendered.body
+        else:
+            text = rendered.body
+        user = context.get("user")
+        if user is None:
+            user = next(iter(filter_users_by_email(email, prefer_verified=True)), None)
+        account_mail_enqueue(
+            user=user,
+            kind=ACCOUNT_MAIL_KINDS.get(template_prefix, Kind.ACCOUNT_NOTICE),
+            to=email,
+            subject=rendered.subject,
+            text=text,
+            html=html,
+            now=timezone.now(),
+        )
+
     def clean_email(self, email: str) -> str:
         _refuse_email(email)
         return super().clean_email(email)
@@ -71,6 +124,15 @@ class AccountAdapter(DefaultAccountAdapter):
         started = request.session.get(AUTH_STARTED) if request is not None else None
         window = settings.ACCOUNT_REAUTHENTICATION_TIMEOUT
         return not (started and time.time() - started < window)
+
+    def get_client_ip(self, request) -> str:
+        # allauth keys its rate limits on this. Behind the proxy its default would be the
+        # proxy's own address, one shared limit for everybody; the project's one rule
+        # (EHAB_TRUSTED_PROXY_COUNT) decides instead, as for audit rows and logs.
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip
 
 
 class MFAAdapter(DefaultMFAAdapter):

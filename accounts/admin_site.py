@@ -9,7 +9,7 @@ from django.core.exceptions import BadRequest
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 
-from ehab.access import deny
+from audit.access import deny
 
 
 class EhabAdminSite(admin.AdminSite):

@@ -3,8 +3,19 @@
 import unicodedata
 import zoneinfo
 
+from allauth.account import forms as allauth_forms
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
+from allauth.mfa.base import forms as mfa_forms
+from allauth.mfa.models import Authenticator
 from django import forms
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
 
+from notifications.services import relay_wake
+
+from .services import totp_code_claim
 from .validators import validate_phone
 
 # Offer the zones people actually live in, US first, then every other regional zone and UTC.
@@ -63,3 +74,55 @@ class ProfileForm(forms.Form):
         if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
             raise forms.ValidationError("Please use letters, spaces and everyday punctuation.")
         return value
+
+
+class SignupForm(allauth_forms.SignupForm):
+    """allauth's sign-up form, costing the same whether or not the address has an account."""
+
+    def try_save(self, request):
+        if self.account_already_exists:
+            # A new account's password is hashed (save_user → set_password), which is most of the
+            # time a sign-up takes; an address that already has an account only gets an email.
+            # Hash this password too and throw it away, so the answer comes no sooner and an
+            # address cannot be tested for an account by timing.
+            make_password(self.cleaned_data.get("password1"))
+        return super().try_save(request)
+
+
+class ResetPasswordForm(allauth_forms.ResetPasswordForm):
+    """allauth's password-reset form, costing the same whether or not the address has an
+    account: a known address puts its email in the outbox and wakes the relay after commit
+    (account_mail_enqueue); an unknown one, which gets no email, wakes the relay too, so a slow
+    or unreachable broker delays both answers alike."""
+
+    def save(self, request, **kwargs) -> str:
+        email = super().save(request, **kwargs)
+        if not self.users:
+            transaction.on_commit(relay_wake)
+        return email
+
+
+class _OneUsePerCode:
+    """allauth accepts an authenticator app's code once by remembering it in the cache, which
+    fails open (Redis down or emptied); this refuses it a second time by the database as well
+    (accounts.models.TotpCodeUse)."""
+
+    def clean_code(self) -> str:
+        code = super().clean_code()
+        authenticator = self.authenticator
+        if (
+            authenticator.type == Authenticator.Type.TOTP
+            and code != mfa_settings.TOTP_INSECURE_BYPASS_CODE  # allauth allows it under DEBUG
+            and not totp_code_claim(authenticator=authenticator, code=code, now=timezone.now())
+        ):
+            self._emit_authentication_failed(authenticator)
+            raise get_mfa_adapter().validation_error("incorrect_code")
+        return code
+
+
+class MFAAuthenticateForm(_OneUsePerCode, mfa_forms.AuthenticateForm):
+    """The second step of signing in."""
+
+
+class MFAReauthenticateForm(_OneUsePerCode, mfa_forms.ReauthenticateForm):
+    """Confirming it's still you before a sensitive change."""

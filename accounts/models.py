@@ -127,3 +127,27 @@ class AgreementAcceptance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document} v{self.version}"
+
+
+class TotpCodeUse(models.Model):
+    """An authenticator app's code was accepted for this time step, so no code of that step is
+    accepted again (RFC 6238 §5.2). allauth keeps the same record in the cache, which fails open
+    when Redis is down or emptied; this one is in the database. Only the step is kept, never the
+    code nor a hash of it (six digits hash back in a moment). Rows older than the window are
+    deleted as new ones come (accounts.services.totp_code_claim)."""
+
+    authenticator = models.ForeignKey(
+        "mfa.Authenticator", on_delete=models.CASCADE, related_name="+"
+    )
+    step = models.BigIntegerField(help_text="Unix time divided by the TOTP period.")
+    used_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["authenticator", "step"], name="accounts_totp_code_once_per_step"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"TOTP step {self.step}"

@@ -4,7 +4,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 
-from ehab.access import deny
+from audit.access import deny
 
 from .roles import role_can
 

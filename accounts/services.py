@@ -1,16 +1,23 @@
-"""Writes to accounts: creating users, changing roles, updating profiles. Each is audited."""
+"""Writes to accounts: creating users, changing roles, updating profiles (each audited), and
+the record of used authenticator-app codes."""
 
 from datetime import datetime
 
 from allauth.account.models import EmailAddress
-from django.db import transaction
+from allauth.core.internal.cryptokit import compare_user_code
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from allauth.mfa.utils import decrypt
+from django.db import IntegrityError, transaction
 
 from audit.models import Action
 from audit.services import audit_record
+from core.events import publish
 
-from .models import User
+from .events import TimezoneChanged
+from .models import TotpCodeUse, User
 from .roles import Role
-from .signals import timezone_changed
 
 
 @transaction.atomic
@@ -76,5 +83,33 @@ def user_update_profile(
     user.save(update_fields=["preferred_name", "timezone", "phone"])
     audit_record(action=Action.PROFILE_UPDATED, actor=acting_user, subject=user, target=user)
     if old_timezone != timezone:
-        timezone_changed.send(sender=User, user=user, now=now)
+        publish(TimezoneChanged(user=user, now=now))
     return user
+
+
+def _totp_step(*, secret: str, code: str, now: datetime) -> int | None:
+    """The time step within the allowed window at `now` whose code is `code`, if any."""
+    current = int(now.timestamp()) // mfa_settings.TOTP_PERIOD
+    tolerance = mfa_settings.TOTP_TOLERANCE
+    for step in range(current - tolerance, current + tolerance + 1):
+        if compare_user_code(actual=code, expected=format_hotp_value(hotp_value(secret, step))):
+            return step
+    return None
+
+
+def totp_code_claim(*, authenticator: Authenticator, code: str, now: datetime) -> bool:
+    """Record that `code` from this authenticator app was accepted at `now`; False if it is not
+    a code of the window at `now` or a code of its time step was accepted before. Race-safe (a
+    unique row per authenticator and step: of two claims at once, one wins), independent of the
+    cache. Deletes this authenticator's rows of steps that can no longer be valid."""
+    step = _totp_step(secret=decrypt(authenticator.data["secret"]), code=code, now=now)
+    if step is None:
+        return False
+    oldest_valid = int(now.timestamp()) // mfa_settings.TOTP_PERIOD - mfa_settings.TOTP_TOLERANCE
+    TotpCodeUse.objects.filter(authenticator=authenticator, step__lt=oldest_valid).delete()
+    try:
+        with transaction.atomic():
+            TotpCodeUse.objects.create(authenticator=authenticator, step=step, used_at=now)
+    except IntegrityError:
+        return False
+    return True

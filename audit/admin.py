@@ -7,7 +7,7 @@ from .models import AuditEvent
 class AuditEventAdmin(admin.ModelAdmin):
     """Read-only: the trail can be searched, never edited."""
 
-    list_display = ("occurred_at", "action", "outcome", "actor", "subject", "target_type")
+    list_display = ("occurred_at", "action", "outcome", "count", "actor", "subject", "target_type")
     list_filter = ("outcome", "action")
     search_fields = ("action", "request_id", "target_id")
     list_select_related = ("actor", "subject")

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
 from django.utils import timezone
 
 
@@ -44,6 +45,14 @@ class AuditEventQuerySet(models.QuerySet):
     def bulk_update(self, objs, fields, batch_size=None):
         raise AuditImmutableError("Audit events cannot be updated.")
 
+    def count_one_more_denial(self) -> int:
+        """Add one to the count of these rows, if they are counted denials (window_start set):
+        the one change the trail allows (docs/decisions/0006-denied-access-audit.md); on
+        PostgreSQL the append-only trigger allows exactly this and nothing else. Returns how
+        many rows took it."""
+        counted = self.filter(window_start__isnull=False)
+        return models.QuerySet.update(counted, count=F("count") + 1)
+
 
 class AuditEvent(models.Model):
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -71,6 +80,18 @@ class AuditEvent(models.Model):
     request_id = models.CharField(max_length=64, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
+    # Denied accesses are counted per actor (or, anonymous, per address) and minute: the first
+    # of a minute writes the row, the rest add to its count. Every other event is one row, with
+    # no window and a count of 1 that never changes.
+    window_start = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="For a denied access: the minute (UTC) this row counts. Empty otherwise.",
+    )
+    count = models.PositiveIntegerField(
+        default=1,
+        help_text="For a denied access: how many in that minute; the first one's details shown.",
+    )
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -80,6 +101,27 @@ class AuditEvent(models.Model):
             models.Index(fields=["action", "occurred_at"]),
             models.Index(fields=["subject", "occurred_at"]),
             models.Index(fields=["actor", "occurred_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(window_start__isnull=True)
+                | Q(action=Action.ACCESS_DENIED, outcome=Outcome.DENIED),
+                name="audit_only_denials_are_counted",
+            ),
+            models.CheckConstraint(
+                condition=Q(count=1) | Q(count__gt=1, window_start__isnull=False),
+                name="audit_count_only_on_counted_denials",
+            ),
+            models.UniqueConstraint(
+                fields=["actor", "window_start"],
+                condition=Q(actor__isnull=False, window_start__isnull=False),
+                name="audit_one_denial_row_per_actor_minute",
+            ),
+            models.UniqueConstraint(
+                fields=["ip_address", "window_start"],
+                condition=Q(actor__isnull=True, window_start__isnull=False),
+                name="audit_one_denial_row_per_address_minute",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -36,10 +36,16 @@ EMAIL_PREFIX = "bench-client-"
 
 def _seed(n: int, rng: random.Random) -> None:
     from accounts.models import User
-    from care.models import WorksheetResponse
     from courses.curriculum import curriculum_load, validate_curriculum
-    from courses.models import Cohort, Enrollment, LessonProgress, ModuleRelease, Track
-    from courses.services.releases import module_due_at
+    from courses.models import (
+        Cohort,
+        Enrollment,
+        LessonProgress,
+        ModuleRelease,
+        Track,
+        WorksheetResponse,
+    )
+    from courses.schedule import module_due_at
 
     curriculum_load(validate_curriculum(settings.BASE_DIR / "curriculum" / "e-hab-iop"))
     track = Track.objects.get(slug="core-12")

@@ -67,7 +67,7 @@ def _planner(track, modules):
     """A memoized (time zone, start date, paused days) -> due time of each module, in order."""
     from accounts.models import User
     from courses.models import Enrollment
-    from courses.services.releases import module_due_at
+    from courses.schedule import module_due_at
 
     memo: dict[tuple, list[datetime]] = {}
 

@@ -1,8 +1,8 @@
 """Access to a client's clinical record."""
 
+from audit.access import gate
 from audit.models import Action
 from audit.services import audit_record
-from ehab.access import gate
 
 from .selectors import clients_visible_to
 

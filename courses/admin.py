@@ -34,7 +34,7 @@ from .services.enrollment import (
     enrollment_create,
     enrollment_set_status,
 )
-from .services.pacing import PacingError, pacing_action_record
+from .services.pacing import PacingError, pacing_pause, pacing_resume
 from .services.releases import enrollment_refresh_schedule
 
 CASELOAD_ROLES = tuple(role for role in Role.values if role_can(role, Capability.CASELOAD))
@@ -338,9 +338,9 @@ class EnrollmentAdmin(RefusalsAsMessages, admin.ModelAdmin):
         obj.status = form.initial["status"]
         kind = form.pacing_kind()
         if kind:
-            pacing_action_record(
+            verb = pacing_pause if kind == PacingKind.PAUSE else pacing_resume
+            verb(
                 enrollment=obj,
-                kind=kind,
                 reason_code=form.cleaned_data["reason_code"],
                 note=form.cleaned_data["note"],
                 author=request.user,

@@ -29,7 +29,7 @@ class WorksheetForm:
     Rendered here with format_html (every value escaped), not through Django's widget templates
     or a template loop: a worksheet has up to a dozen prompts on a page every client opens, and
     this costs a tenth of either (bench/course.py). Limits and NUL are checked by
-    care.worksheets.clean_answers with messages.
+    courses.worksheets.clean_answers with messages.
     """
 
     def __init__(self, prompts: list[dict], data=None, *, initial: dict | None = None,

@@ -8,7 +8,11 @@ gap; repeated times (fall-back) take their first occurrence.
 """
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from courses.models import Enrollment, Module
 
 
 def due_date(*, anchor: date, week: int, release_weekday: int, paused_days: int = 0) -> date:
@@ -81,3 +85,17 @@ def due_weeks(
         )
         <= now
     ]
+
+
+def module_due_at(*, enrollment: "Enrollment", module: "Module") -> datetime:
+    """When `module` is due for `enrollment`: `due_at` with the enrollment's anchor, the track's
+    release weekday and time, the client's time zone and the days paused so far."""
+    track = enrollment.track
+    return due_at(
+        anchor=enrollment.anchor_date,
+        week=module.week,
+        release_weekday=track.release_weekday,
+        release_time=track.release_time,
+        tz=enrollment.client.timezone,
+        paused_days=enrollment.paused_days,
+    )

@@ -4,25 +4,20 @@ queries, however many weeks or lessons the track has and however much progress e
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Prefetch
-
-from care.models import WorksheetResponse
-from ehab import rawsql
-
+from . import queries
+from .content import track_structure
 from .models import (
-    LIVE_STATUSES,
-    Cohort,
     Enrollment,
     EnrollmentStatus,
     Lesson,
     LessonProgress,
     Module,
-    ModuleRelease,
     PacingAction,
     PacingKind,
-    Track,
+    WorksheetResponse,
 )
-from .services.releases import billing_paused_ids, module_due_at
+from .schedule import module_due_at
+from .services.releases import billing_paused_ids
 
 
 @dataclass
@@ -38,24 +33,10 @@ class ClientEnrollments:
 
 def client_enrollments(*, client) -> ClientEnrollments:
     """The client's current and unfinished enrollments, each with its track and cohort (1
-    query, hand-written: every client page starts here; see ehab/rawsql.py). A client has at
+    query, hand-written: every client page starts here; courses/queries.py). A client has at
     most one live enrollment per track, so the rows are few."""
-    found = rawsql.fetch(
-        f"SELECT {rawsql.columns(Enrollment, 'e')}, {rawsql.columns(Track, 't')}, "  # noqa: S608 - names from the models, values bound
-        f"{rawsql.columns(Cohort, 'c')} FROM {rawsql.table(Enrollment)} e "
-        f"JOIN {rawsql.table(Track)} t ON t.id = e.track_id "
-        f"LEFT JOIN {rawsql.table(Cohort)} c ON c.id = e.cohort_id "
-        f"WHERE e.client_id = %s AND e.status IN ({', '.join(['%s'] * len(LIVE_STATUSES))}) "
-        "ORDER BY e.created_at DESC, e.id DESC",
-        [client.pk, *LIVE_STATUSES],
-        Enrollment,
-        Track,
-        Cohort,
-    )
     current = unfinished = None
-    for enrollment, track, cohort in found:
-        enrollment.track, enrollment.cohort = track, cohort
-        enrollment.client = client  # the same person; spares a join
+    for enrollment in queries.live_enrollments(client=client):
         if enrollment.status == EnrollmentStatus.PENDING_PAYMENT:
             unfinished = unfinished or enrollment
         else:
@@ -83,100 +64,11 @@ class ModuleState:
         return "released" if self.released else "locked"
 
 
-def _active_lessons():
-    # The map and home need titles and flags, never the bodies.
-    return Prefetch(
-        "lessons",
-        queryset=Lesson.objects.filter(retired_at__isnull=True)
-        .only("id", "module_id", "order", "title", "kind", "minutes", "required")
-        .order_by("order"),
-        to_attr="active_lessons",
-    )
-
-
-# Track content changes only through load_curriculum, which gives the track a new content
-# token, so each process keeps it under (what, track id, token). The cached objects are shared
-# between requests and must be treated as read-only.
-_CONTENT_CACHE: dict[tuple[str, int, str], object] = {}
-_CONTENT_CACHE_SIZE = 128
-
-
-def _track_content(track, what: str, build):
-    key = (what, track.pk, track.content_token)
-    if key not in _CONTENT_CACHE:
-        if len(_CONTENT_CACHE) >= _CONTENT_CACHE_SIZE:
-            _CONTENT_CACHE.clear()
-        _CONTENT_CACHE[key] = build()
-    return _CONTENT_CACHE[key]
-
-
-def track_structure(*, track) -> list[Module]:
-    """The track's live modules in order, each with `active_lessons` (titles and flags only);
-    2 queries on a cache miss, none after."""
-    return _track_content(
-        track,
-        "structure",
-        lambda: list(
-            Module.objects.filter(track_id=track.pk, retired_at__isnull=True)
-            .only(
-                "id", "track_id", "week", "order", "title", "summary", "trauma_intense", "status"
-            )  # fmt: skip
-            .order_by("week", "order")
-            .prefetch_related(_active_lessons())
-        ),
-    )
-
-
-def track_lessons(*, track) -> dict[int, Lesson]:
-    """Every live lesson of the track by id, with bodies, each with its module and the program
-    joined; cached like `track_structure`."""
-    return _track_content(
-        track,
-        "lessons",
-        lambda: {
-            lesson.pk: lesson
-            for lesson in Lesson.objects.filter(
-                module__track_id=track.pk, retired_at__isnull=True, module__retired_at__isnull=True
-            ).select_related("module__track__program")
-        },
-    )
-
-
-def track_modules(*, track) -> dict[int, Module]:
-    """Every live module of the track by id, all fields, with its track and program joined;
-    cached like `track_structure`."""
-    return _track_content(
-        track,
-        "modules",
-        lambda: {
-            module.pk: module
-            for module in Module.objects.filter(
-                track_id=track.pk, retired_at__isnull=True
-            ).select_related("track__program")
-        },
-    )
-
-
-def module_lessons(*, module: Module) -> list[Lesson]:
-    """A live module's live lessons in order, titles and flags only (from the cached structure;
-    no query)."""
-    return next(
-        week.active_lessons for week in track_structure(track=module.track) if week == module
-    )
-
-
 def released_and_done(*, enrollment: Enrollment) -> tuple[set[int], set[int]]:
     """The ids of the enrollment's released modules and completed lessons (1 query,
     hand-written: the home page and the map need it on every visit)."""
-    module_ids, lesson_ids = set(), set()
-    for pk, is_release in rawsql.rows(
-        f"SELECT module_id, 1 FROM {rawsql.table(ModuleRelease)} WHERE enrollment_id = %s "  # noqa: S608 - names from the models, values bound
-        f"UNION ALL SELECT lesson_id, 0 FROM {rawsql.table(LessonProgress)} "
-        "WHERE enrollment_id = %s AND completed_at IS NOT NULL",
-        [enrollment.pk, enrollment.pk],
-    ):
-        (module_ids if is_release else lesson_ids).add(pk)
-    return module_ids, lesson_ids
+    found = queries.released_and_done(enrollment_id=enrollment.pk)
+    return set(found.module_ids), set(found.lesson_ids)
 
 
 def program_map(
@@ -274,16 +166,9 @@ def course_overview(*, enrollment: Enrollment) -> Overview:
 
 def lesson_progress_for(*, enrollment: Enrollment, lessons) -> dict[int, LessonProgress]:
     """Progress rows keyed by lesson id, for a list of lessons (1 hand-written query)."""
-    ids = [lesson.pk for lesson in lessons]
-    if not ids:
-        return {}
-    found = rawsql.fetch(
-        f"SELECT {rawsql.columns(LessonProgress, 'p')} FROM {rawsql.table(LessonProgress)} p "  # noqa: S608 - names from the models, values bound
-        f"WHERE p.enrollment_id = %s AND p.lesson_id IN ({', '.join(['%s'] * len(ids))})",
-        [enrollment.pk, *ids],
-        LessonProgress,
+    return queries.lesson_progress(
+        enrollment_id=enrollment.pk, lesson_ids=[lesson.pk for lesson in lessons]
     )
-    return {progress.lesson_id: progress for (progress,) in found}
 
 
 @dataclass
@@ -297,22 +182,12 @@ class LessonState:
 def lesson_state(*, enrollment: Enrollment, lesson: Lesson) -> LessonState:
     """The client's progress on one lesson and its worksheet's draft and submitted versions
     (1 hand-written query: every lesson visit makes it)."""
-    found = rawsql.fetch(
-        f"SELECT {rawsql.columns(LessonProgress, 'p')}, "  # noqa: S608 - names from the models, values bound
-        f"{rawsql.columns(WorksheetResponse, 'w')} FROM (SELECT 1 AS one) AS here "
-        f"LEFT JOIN {rawsql.table(LessonProgress)} p "
-        "ON p.enrollment_id = %s AND p.lesson_id = %s "
-        f"LEFT JOIN {rawsql.table(WorksheetResponse)} w "
-        "ON w.enrollment_id = %s AND w.lesson_id = %s",
-        [enrollment.pk, lesson.pk, enrollment.pk, lesson.pk],
-        LessonProgress,
-        WorksheetResponse,
-    )
-    rows = [row for _, row in found if row is not None]
+    found = queries.lesson_rows(enrollment_id=enrollment.pk, lesson_id=lesson.pk)
+    rows = found.worksheets
     draft = next((r for r in rows if r.status == WorksheetResponse.Status.DRAFT), None)
     submitted = [r for r in rows if r.status == WorksheetResponse.Status.SUBMITTED]
     latest = max(submitted, key=lambda r: r.version, default=None)
-    return LessonState(found[0][0], draft, latest, len(submitted))
+    return LessonState(found.progress, draft, latest, len(submitted))
 
 
 def submitted_work_for(*, client):

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET
 
 from accounts.permissions import capability_required
 from accounts.roles import Capability
-from care.services import worksheet_save_draft, worksheet_submit
 
+from .content import module_lessons
 from .forms import SUDS_VALUES, SudsForm, WorksheetForm
 from .permissions import access_lesson, access_module
 from .selectors import (
@@ -27,13 +27,13 @@ from .selectors import (
     course_overview,
     lesson_progress_for,
     lesson_state,
-    module_lessons,
     program_map,
     submitted_work_for,
     weeks_waiting,
 )
 from .services.progress import ProgressError, lesson_complete, lesson_defer, lesson_start
 from .services.releases import enrollment_release_due_modules, release_mark_content_note_seen
+from .services.worksheets import worksheet_save_draft, worksheet_submit
 
 own_program = capability_required(Capability.OWN_PROGRAM)
 

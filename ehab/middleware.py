@@ -1,57 +1,31 @@
-"""Project-wide middleware: request ids, no-store caching and the site's own 405 page."""
+"""Project-wide middleware: request ids and the client's address, no-store caching and the site's
+own 405 page."""
 
-import ipaddress
-import re
 import uuid
 
-from django.conf import settings
-from django.core.signals import request_finished
-from django.dispatch import receiver
 from django.http import HttpResponseNotAllowed
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
+from core.request_context import bind_request, client_ip, incoming_request_id
+
 from .errors import method_not_allowed
-from .logging import bind_request, unbind_request
-
-# A proxy-supplied id is accepted only if it is short and plain; anything else is replaced.
-_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-
-
-def client_ip(request) -> str | None:
-    """The client's address: REMOTE_ADDR, or the hop our trusted proxies recorded."""
-    proxies = settings.EHAB_TRUSTED_PROXY_COUNT
-    if proxies:
-        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        hops = [h for h in hops if h]
-        if len(hops) >= proxies:
-            candidate = hops[-proxies]
-            try:
-                return str(ipaddress.ip_address(candidate))
-            except ValueError:
-                return None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 class RequestIdMiddleware:
-    """Gives every request an id (request.id), echoes it in X-Request-ID and binds it for logs."""
+    """Gives every request an id (request.id), echoes it in X-Request-ID and binds it, with the
+    client's address, for logs and audit rows. The id is generated unless the trusted proxy
+    supplied a well-formed one."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
-        request.id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
-        # Bound until the response is closed (request_finished), because Django logs 4xx/5xx
-        # responses after the middleware chain has returned.
+        request.id = incoming_request_id(request) or uuid.uuid4().hex
+        # Unbound when the response is closed (ehab/apps.py).
         bind_request(request.id, client_ip(request))
         response = self.get_response(request)
         response["X-Request-ID"] = request.id
         return response
-
-
-@receiver(request_finished, dispatch_uid="ehab_unbind_request")
-def _unbind_request(sender, **kwargs):
-    unbind_request()
 
 
 class NoStoreMiddleware:

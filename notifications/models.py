@@ -23,11 +23,34 @@ class Kind(models.TextChoices):
     INACTIVITY_ALERT = "inactivity_alert", "A client has been away (clinicians)"
     BILLING_PAST_DUE = "billing_past_due", "A payment didn't go through"
     BILLING_ALERT = "billing_alert", "A payment needs attention (staff)"
+    # allauth's account emails, rendered in the request and sealed (SealedMessage).
+    ACCOUNT_PASSWORD_RESET = "account_password_reset", "Account: choosing a new password"
+    ACCOUNT_CONFIRM_EMAIL = "account_confirm_email", "Account: confirming an email address"
+    ACCOUNT_ALREADY_EXISTS = "account_already_exists", "Account: someone signed up again"
+    ACCOUNT_UNKNOWN = "account_unknown", "Account: no account for this address"
+    ACCOUNT_SIGN_IN_CODE = "account_sign_in_code", "Account: a sign-in code"
+    ACCOUNT_NOTICE = "account_notice", "Account: a change to the account"
 
 
-# Messages a person cannot switch off (they still honour quiet hours and stay discreet).
-MANDATORY_KINDS = frozenset(
-    {Kind.WELCOME, Kind.INACTIVITY_ALERT, Kind.BILLING_PAST_DUE, Kind.BILLING_ALERT}
+# allauth's account emails: sent whatever the preferences say, at once (never held for quiet
+# hours: a password-reset link asked for at 23:00 must arrive), by email to the address allauth
+# names. Their content is sealed, not rendered from notifications/<kind>/ (docs/decisions/0008).
+ACCOUNT_KINDS = frozenset(
+    {
+        Kind.ACCOUNT_PASSWORD_RESET,
+        Kind.ACCOUNT_CONFIRM_EMAIL,
+        Kind.ACCOUNT_ALREADY_EXISTS,
+        Kind.ACCOUNT_UNKNOWN,
+        Kind.ACCOUNT_SIGN_IN_CODE,
+        Kind.ACCOUNT_NOTICE,
+    }
+)
+
+# Messages a person cannot switch off. They stay discreet; all but the account emails also wait
+# for the end of quiet hours.
+MANDATORY_KINDS = (
+    frozenset({Kind.WELCOME, Kind.INACTIVITY_ALERT, Kind.BILLING_PAST_DUE, Kind.BILLING_ALERT})
+    | ACCOUNT_KINDS
 )
 
 
@@ -49,8 +72,14 @@ class Status(models.TextChoices):
 class Notification(models.Model):
     """One intended message. The dedupe key makes it at-most-once per period."""
 
+    # Empty only for an account email to an address that has no account (allauth's "unknown
+    # account" email, off while ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS is False).
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="notifications",
+        null=True,
+        blank=True,
     )
     kind = models.CharField(max_length=32, choices=Kind.choices)
     channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.EMAIL)
@@ -74,9 +103,31 @@ class Notification(models.Model):
             models.Index(fields=["status", "scheduled_for"]),
             models.Index(fields=["user", "kind"]),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False) | models.Q(kind__in=sorted(ACCOUNT_KINDS)),
+                name="notifications_only_account_mail_may_have_no_user",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Notification #{self.pk} ({self.kind}, {self.status})"
+
+
+class SealedMessage(models.Model):
+    """An account email as the request rendered it (recipient, subject, bodies), encrypted
+    (notifications/sealing.py), waiting for the worker. Deleted once the message is sent, has
+    failed or may have been sent, and by the purge once `expires_at` passes unsent; so allauth's
+    one-time link is never kept in clear and never kept for long (docs/decisions/0008)."""
+
+    notification = models.OneToOneField(
+        Notification, on_delete=models.CASCADE, primary_key=True, related_name="sealed"
+    )
+    token = models.TextField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"Sealed message for notification #{self.pk}"
 
 
 class DeliverySettings(models.Model):

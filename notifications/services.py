@@ -4,9 +4,16 @@ Delivery is two-phase so a crash is never a silent duplicate: a row is claimed (
 sending), then marked handed off just before the provider is called. A row found stuck in
 `sending` without a hand-off was never given to the provider and goes back to pending; one with a
 hand-off may have been sent, so it becomes `uncertain` and is never resent automatically.
+
+Account emails (allauth's password reset, email confirmation, ...) take the same road so that a
+request does the same work whatever the address (docs/decisions/0008): the request renders
+the message, seals it (notifications/sealing.py) and writes the row; the worker opens the seal,
+sends, and deletes the sealed copy as soon as the row is sent, failed or uncertain, or once it
+expires unsent.
 """
 
 import random
+import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -14,15 +21,18 @@ from django.db import transaction
 from django.template.loader import render_to_string
 
 from .models import (
+    ACCOUNT_KINDS,
     MANDATORY_KINDS,
     Channel,
     DeliverySettings,
     Kind,
     Notification,
     Preference,
+    SealedMessage,
     Status,
 )
 from .schedule import after_quiet_hours
+from .sealing import seal, unseal
 from .transports import Message, PermanentError, TransientError
 from .transports import email as email_transport
 from .transports import sms as sms_transport
@@ -31,6 +41,9 @@ MAX_ATTEMPTS = 5
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=1)
 STALE_AFTER = timedelta(minutes=10)
+# How long a sealed account email may wait for a worker before it is deleted unsent: long enough
+# to ride out a worker or broker outage, short enough that no one-time link lingers.
+ACCOUNT_MAIL_KEEP = timedelta(hours=24)
 
 
 def delivery_settings_for(user) -> DeliverySettings:
@@ -124,6 +137,33 @@ def relay_wake() -> None:
         return
 
 
+@transaction.atomic
+def account_mail_enqueue(
+    *, user, kind: str, to: str, subject: str, text: str, html: str, now: datetime
+) -> Notification:
+    """Put one rendered account email in the outbox: a row due at `now` (mandatory, by email,
+    never held for quiet hours) and its content sealed beside it until `now + ACCOUNT_MAIL_KEEP`.
+    Sends nothing itself; wakes the relay after commit. `user` is None only for an address that
+    has no account (Kind.ACCOUNT_UNKNOWN)."""
+    if kind not in ACCOUNT_KINDS:
+        raise ValueError("Not an account email kind.")
+    notification = Notification.objects.create(
+        user=user,
+        kind=kind,
+        channel=Channel.EMAIL,
+        dedupe_key=f"account:{uuid.uuid4().hex}",
+        scheduled_for=now,
+        created_at=now,
+    )
+    SealedMessage.objects.create(
+        notification=notification,
+        token=seal({"to": to, "subject": subject, "text": text, "html": html}),
+        expires_at=now + ACCOUNT_MAIL_KEEP,
+    )
+    transaction.on_commit(relay_wake)
+    return notification
+
+
 def notification_claim(*, notification_id: int, now: datetime) -> bool:
     """Claim a due pending row for sending (pending → sending), race-safe: True if this caller
     won. A conditional UPDATE, so two workers can never both claim one row."""
@@ -134,8 +174,22 @@ def notification_claim(*, notification_id: int, now: datetime) -> bool:
     )
 
 
+def _unsealed_message(sealed: SealedMessage) -> Message:
+    content = unseal(sealed.token)
+    return Message(
+        to=content["to"],
+        subject=content["subject"],
+        text=content["text"],
+        html=content["html"],
+        sms="",
+    )
+
+
 def render_message(notification: Notification) -> Message:
-    """The rendered subject, bodies and SMS, with only opaque-token links."""
+    """The rendered subject, bodies and SMS, with only opaque-token links; an account email is
+    the sealed copy the request rendered (SealedMessage.DoesNotExist once it is gone)."""
+    if notification.kind in ACCOUNT_KINDS:
+        return _unsealed_message(notification.sealed)
     user = notification.user
     unsubscribe_url = ""
     if notification.kind not in MANDATORY_KINDS:
@@ -169,7 +223,10 @@ def notification_deliver(*, notification_id: int, now: datetime) -> str | None:
     (up to MAX_ATTEMPTS), permanent ones fail at once."""
     if not notification_claim(notification_id=notification_id, now=now):
         return None
-    notification = Notification.objects.select_related("user").get(pk=notification_id)
+    notification = Notification.objects.select_related("user", "sealed").get(pk=notification_id)
+    if notification.kind in ACCOUNT_KINDS and not hasattr(notification, "sealed"):
+        # Purged unsent (ACCOUNT_MAIL_KEEP passed): the link inside is gone with it.
+        return _finish(notification, Status.FAILED, now=now, error="expired before sending")
     try:
         message = render_message(notification)
     except Exception as exc:  # a template bug must not leave the row in `sending`
@@ -205,6 +262,9 @@ def _finish(
         provider_message_id=provider_id[:200],
         last_error=error[:300],
     )
+    if notification.kind in ACCOUNT_KINDS:
+        # Sent or failed for good: nothing will ever read the sealed copy again.
+        SealedMessage.objects.filter(pk=notification.pk).delete()
     return status
 
 
@@ -215,17 +275,36 @@ def notifications_recover_stale(*, now: datetime) -> dict[str, int]:
     retried = stale.filter(handed_off_at__isnull=True).update(
         status=Status.PENDING, claimed_at=None, last_error="worker stopped before sending"
     )
-    uncertain = stale.filter(handed_off_at__isnull=False).update(
+    handed_off = stale.filter(handed_off_at__isnull=False)
+    # Never resent, so an uncertain account email's sealed copy has no further use.
+    SealedMessage.objects.filter(notification__in=handed_off).delete()
+    uncertain = handed_off.update(
         status=Status.UNCERTAIN, last_error="worker stopped during sending"
     )
     return {"retried": retried, "uncertain": uncertain}
 
 
+def account_mail_purge_expired(*, now: datetime) -> int:
+    """Delete sealed account emails whose time ran out unsent at `now`; their rows, if still
+    waiting, fail ("expired before sending"). Returns how many were deleted."""
+    expired = list(SealedMessage.objects.filter(expires_at__lte=now).values_list("pk", flat=True))
+    if not expired:
+        return 0
+    Notification.objects.filter(pk__in=expired, status=Status.PENDING).update(
+        status=Status.FAILED, last_error="expired before sending"
+    )
+    deleted, _ = SealedMessage.objects.filter(pk__in=expired).delete()
+    return deleted
+
+
 @transaction.atomic
 def preference_set(*, user, kind: str, channel: str) -> Preference:
-    """Choose how one kind of message arrives. Mandatory kinds cannot be switched off."""
+    """Choose how one kind of message arrives. Mandatory kinds cannot be switched off, and
+    account emails always come by email."""
     if kind not in Kind.values or channel not in Channel.values:
         raise ValueError("Unknown kind or channel.")
+    if kind in ACCOUNT_KINDS:
+        raise ValueError("Emails about your account always come by email.")
     if kind in MANDATORY_KINDS and channel == Channel.NONE:
         raise ValueError("This message can't be switched off.")
     pref, _ = Preference.objects.get_or_create(user=user, kind=kind)

@@ -53,10 +53,14 @@ def deliver_notification(notification_id: int) -> None:
 
 @shared_task(name="notifications.tasks.recover_stale_sends", ignore_result=True)
 def recover_stale_sends() -> dict:
-    """Settle rows left in `sending` by a worker that died (pending again, or uncertain)."""
-    from .services import notifications_recover_stale
+    """Settle rows left in `sending` by a worker that died (pending again, or uncertain), and
+    delete sealed account emails whose time ran out unsent."""
+    from .services import account_mail_purge_expired, notifications_recover_stale
 
-    return notifications_recover_stale(now=timezone.now())
+    now = timezone.now()
+    result = notifications_recover_stale(now=now)
+    result["expired"] = account_mail_purge_expired(now=now)
+    return result
 
 
 @shared_task(name="notifications.tasks.evaluate_reminders", ignore_result=True)

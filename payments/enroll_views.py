@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.roles import is_client_role
 from accounts.session_policy import resume_after_sign_in
-from ehab.access import deny
+from audit.access import deny
 
 from .agreements import SLUGS, Agreement, agreement_find
 from .models import CheckoutSession, Plan

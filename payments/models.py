@@ -101,7 +101,7 @@ class CheckoutSession(models.Model):
     """One attempt to pay, and what it is for: the plan, the mode and the amount due at checkout
     are recorded when the session is created and never change, so fulfilment grants what this
     session bought, whatever the account has been pointed at since
-    (docs/decisions/0002-a-payment-grants-what-it-bought.md)."""
+    (docs/decisions/0009-a-payment-grants-what-it-bought.md)."""
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"

@@ -6,11 +6,13 @@ before the SDK is touched: nothing leaves the process, whatever keys are configu
 """
 
 import contextlib
-import json
+from datetime import datetime
 from decimal import Decimal
 
 import stripe
 from django.conf import settings
+
+from .webhook_envelope import MalformedEvent, event_from_body
 
 
 class StripeUnavailable(Exception):
@@ -48,28 +50,41 @@ class InvalidWebhook(Exception):
     """The body or signature is not a valid, fresh Stripe event for this endpoint."""
 
 
-def verify_webhook(payload: bytes, signature_header: str | None) -> dict:
-    """Check the signature over the raw body (Stripe's scheme, 300 s tolerance) and livemode.
+WEBHOOK_TOLERANCE = 300  # seconds either side of now (Stripe's default, past only)
+
+
+def verify_webhook(payload: bytes, signature_header: str | None, *, now: datetime) -> dict:
+    """Check the signature over the raw body (Stripe's scheme), that it was made within
+    WEBHOOK_TOLERANCE of `now` either way, that the body is a well-formed event
+    (payments/webhook_envelope) and its livemode.
 
     Returns the event as plain data. Raises InvalidWebhook for anything else.
     """
     if not signature_header or not settings.STRIPE_WEBHOOK_SECRET:
         raise InvalidWebhook("missing signature or secret")
     try:
-        event = stripe.Webhook.construct_event(
-            payload, signature_header, settings.STRIPE_WEBHOOK_SECRET
+        # No tolerance here: the SDK checks only the past, against its own clock; both
+        # directions are checked below against `now`, on the timestamp it has just verified.
+        stripe.WebhookSignature.verify_header(
+            payload, signature_header, settings.STRIPE_WEBHOOK_SECRET, tolerance=None
         )
     except (ValueError, stripe.SignatureVerificationError) as exc:
         raise InvalidWebhook(type(exc).__name__) from None
-    # The verified bytes, as plain JSON (the SDK's objects carry Decimals and typed classes).
-    data = json.loads(payload)
-    if not isinstance(data, dict) or data.get("id") != event.id:
-        raise InvalidWebhook("not an event")
-    if bool(data.get("livemode")) != settings.STRIPE_LIVEMODE:
+    if abs(now.timestamp() - _signed_at(signature_header)) > WEBHOOK_TOLERANCE:
+        raise InvalidWebhook("timestamp outside the tolerance")
+    try:
+        data = event_from_body(payload)
+    except MalformedEvent as exc:
+        raise InvalidWebhook(f"malformed event: {exc}") from None
+    if data["livemode"] != settings.STRIPE_LIVEMODE:
         raise InvalidWebhook("livemode does not match the configured key")
-    if not data.get("id") or not data.get("type"):
-        raise InvalidWebhook("not an event")
     return data
+
+
+def _signed_at(signature_header: str) -> int:
+    """The header's timestamp, read as the SDK reads it when verifying (the first `t=`)."""
+    items = [item.split("=", 2) for item in signature_header.split(",")]
+    return int(next(item[1] for item in items if item[0] == "t"))
 
 
 def to_minor_units(amount: Decimal, currency: str) -> int:

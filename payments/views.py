@@ -51,7 +51,7 @@ def console(request):
 
 
 def _account(request, account_id):
-    from ehab.access import gate
+    from audit.access import gate
 
     from .models import BillingAccount
 
@@ -174,7 +174,9 @@ MAX_WEBHOOK_BYTES = 512 * 1024
 @require_POST
 def stripe_webhook(request):
     """Verify the signature on the raw body, store the event once by id, answer 200 at once,
-    and process it after commit through Celery. A bad, missing or stale signature: 400."""
+    and process it after commit through Celery. A bad, missing, stale or future-dated signature,
+    or a signed body that is not a well-formed event (payments/webhook_envelope): 400, with
+    nothing stored."""
     from .services import stripe_event_store
     from .stripe_client import InvalidWebhook, verify_webhook
     from .tasks import process_stripe_event
@@ -185,9 +187,11 @@ def stripe_webhook(request):
     if int(length) > MAX_WEBHOOK_BYTES:
         return HttpResponseBadRequest("too large")
     try:
-        event = verify_webhook(request.body, request.headers.get("Stripe-Signature"))
+        event = verify_webhook(
+            request.body, request.headers.get("Stripe-Signature"), now=timezone.now()
+        )
     except InvalidWebhook:
-        return HttpResponseBadRequest("invalid signature")
+        return HttpResponseBadRequest("invalid event")
     row, created = stripe_event_store(event=event)
     if created:
 

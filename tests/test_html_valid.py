@@ -23,8 +23,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
-from care.models import WorksheetResponse
-from courses.models import Enrollment, Lesson, ModuleRelease, Track
+from courses.models import Enrollment, Lesson, ModuleRelease, Track, WorksheetResponse
 from ehab import errors
 from notifications.models import Kind, Notification, Preference
 from payments.models import BillingAccount, BillingState, CheckoutSession, Plan

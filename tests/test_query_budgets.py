@@ -8,8 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from care.models import WorksheetResponse
-from courses.models import LessonKind
+from courses.models import LessonKind, WorksheetResponse
 from courses.services.enrollment import enrollment_create
 from notifications.models import Kind, Notification
 from payments.models import BillingAccount, BillingState, Payment, Plan

@@ -2,6 +2,7 @@
 
 import logging
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from django.urls import reverse
 
 from ehab.errors import server_error
 from tests.factories import PASSWORD
+from tests.notifications.outbox import deliver_outbox
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -147,7 +149,8 @@ def test_the_server_error_page_shows_no_detail():
     assert "988" in body
 
 
-def test_logs_carry_the_request_id_and_never_the_request_body(client, client_a, caplog):
+def test_logs_carry_the_request_id_and_never_the_request_body(client, client_a, caplog, settings):
+    settings.EHAB_TRUSTED_PROXY_COUNT = 1  # the proxy's request id is kept (see below)
     canary = "CANARY-journal-7f3a9"
     with caplog.at_level(logging.DEBUG):
         client.post(
@@ -164,10 +167,65 @@ def test_logs_carry_the_request_id_and_never_the_request_body(client, client_a, 
     assert not_found and not_found[-1].request_id == "req-logcheck-02"
 
 
-def test_a_hostile_request_id_header_is_replaced(client, db):
+def test_a_hostile_request_id_header_is_replaced(client, db, settings):
+    settings.EHAB_TRUSTED_PROXY_COUNT = 1
     response = client.get(reverse("crisis"), HTTP_X_REQUEST_ID="<script>alert(1)</script>")
     assert response["X-Request-ID"] != "<script>alert(1)</script>"
-    assert len(response["X-Request-ID"]) == 32
+    assert GENERATED_ID.fullmatch(response["X-Request-ID"])
+
+
+GENERATED_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def _sign_in_with_request_id(client, user, request_id):
+    from audit.models import Action, AuditEvent
+
+    response = client.post(
+        reverse("account_login"),
+        {"login": user.email, "password": PASSWORD},
+        HTTP_X_REQUEST_ID=request_id,
+        HTTP_X_FORWARDED_FOR="203.0.113.77",
+        REMOTE_ADDR="10.0.0.2",
+    )
+    return response, AuditEvent.objects.get(action=Action.LOGIN, actor=user)
+
+
+def test_without_a_trusted_proxy_a_request_id_sent_by_the_client_is_ignored(client, client_a):
+    # Nothing vouches for the header: anyone could write their own id into the audit trail.
+    response, login = _sign_in_with_request_id(client, client_a, "chosen-by-the-client-01")
+    assert response["X-Request-ID"] != "chosen-by-the-client-01"
+    assert GENERATED_ID.fullmatch(response["X-Request-ID"])
+    assert login.request_id == response["X-Request-ID"]
+
+
+def test_behind_a_trusted_proxy_its_well_formed_request_id_is_kept(client, client_a, settings):
+    settings.EHAB_TRUSTED_PROXY_COUNT = 1
+    proxy_id = "0f8c2a9e-5b1d-4c3e-9a7f-2d6b8e1c4a30"
+    response, login = _sign_in_with_request_id(client, client_a, proxy_id)
+    assert response["X-Request-ID"] == login.request_id == proxy_id
+
+
+@pytest.mark.parametrize(
+    "malformed",
+    [
+        "has spaces in it",
+        "abcdefgh\n",  # a trailing newline: `$` alone would let it through
+        "abcdefgh\r\nSet-Cookie: x=1",
+        "a" * 200,
+        "abc",
+        "ünïcödé-request-id",
+        "١٢٣٤٥٦٧٨٩٠",  # digits, but not ASCII ones
+        "req.id_with.dots",
+        "",
+    ],
+)
+def test_behind_a_trusted_proxy_a_malformed_request_id_is_replaced(
+    client, client_a, settings, malformed
+):
+    settings.EHAB_TRUSTED_PROXY_COUNT = 1
+    response, login = _sign_in_with_request_id(client, client_a, malformed)
+    assert GENERATED_ID.fullmatch(response["X-Request-ID"])
+    assert login.request_id == response["X-Request-ID"]
 
 
 def test_the_signup_form_accepts_a_long_passphrase(client, db):
@@ -199,6 +257,8 @@ def test_signup_does_not_reveal_whether_an_address_is_registered(client, client_
     # The same "check your email" step as a new address; the owner gets a notice instead.
     assert response.status_code == 302
     assert response["Location"] == reverse("account_email_verification_sent")
+    assert not mail.outbox  # account emails leave through the outbox and its worker
+    deliver_outbox()
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [client_a.email]
 
 
@@ -227,3 +287,27 @@ def test_without_a_trusted_proxy_a_forwarded_header_is_ignored(client, client_a)
         REMOTE_ADDR="192.0.2.5",
     )
     assert AuditEvent.objects.get(action=Action.LOGIN).ip_address == "192.0.2.5"
+
+
+@pytest.mark.parametrize(
+    "proxies, forwarded_for, expected",
+    [
+        (0, "198.51.100.1", "10.0.0.2"),  # no proxy: the header is the client's own
+        (1, "198.51.100.1, 203.0.113.7", "203.0.113.7"),  # only the hop the proxy appended
+        (2, "198.51.100.1, 203.0.113.7, 10.0.0.9", "203.0.113.7"),  # two proxies
+        (1, "203.0.113.7:51234", "203.0.113.7"),  # a proxy that appends the port
+        (1, "[2001:DB8::1]:443", "2001:db8::1"),
+        (1, "2001:db8::1", "2001:db8::1"),
+        (2, "203.0.113.7", "10.0.0.2"),  # fewer hops than proxies: not through them
+        (1, "", "10.0.0.2"),
+        (1, "not-an-address", None),
+    ],
+)
+def test_the_client_address_is_the_hop_the_trusted_proxies_recorded(
+    settings, proxies, forwarded_for, expected
+):
+    from core.request_context import client_ip
+
+    settings.EHAB_TRUSTED_PROXY_COUNT = proxies
+    request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR=forwarded_for, REMOTE_ADDR="10.0.0.2")
+    assert client_ip(request) == expected

@@ -8,8 +8,10 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 
-from courses import schedule
+from accounts.events import TimezoneChanged
+from courses.content import track_structure
 from courses.models import (
+    LIVE_STATUSES,
     Enrollment,
     EnrollmentStatus,
     Lesson,
@@ -20,29 +22,11 @@ from courses.models import (
     PacingKind,
     ReleaseReason,
 )
+from courses.schedule import module_due_at
 
 # A week held back by an unmet prerequisite is looked at again after this long (the client's
 # own visits release it at once through the lazy path).
 PREREQUISITE_RECHECK = timedelta(hours=1)
-
-
-def module_due_at(*, enrollment: Enrollment, module: Module) -> datetime:
-    """When `module` is due for `enrollment` (client's time zone, pauses included)."""
-    track = enrollment.track
-    return schedule.due_at(
-        anchor=enrollment.anchor_date,
-        week=module.week,
-        release_weekday=track.release_weekday,
-        release_time=track.release_time,
-        tz=enrollment.client.timezone,
-        paused_days=enrollment.paused_days,
-    )
-
-
-def _track_modules(track) -> list[Module]:
-    from courses.selectors import track_structure
-
-    return track_structure(track=track)
 
 
 def _previous_week_complete(enrollment: Enrollment, module: Module) -> bool:
@@ -127,7 +111,8 @@ def modules_due(*, enrollment: Enrollment, now: datetime) -> list[tuple[Module, 
     """
     released, held = _released_and_held(enrollment)
     paused = enrollment.pk in billing_paused_ids([enrollment.pk])
-    due, _ = _plan(enrollment, _track_modules(enrollment.track), released, held, now, paused)
+    modules = track_structure(track=enrollment.track)
+    due, _ = _plan(enrollment, modules, released, held, now, paused)
     return due
 
 
@@ -194,7 +179,9 @@ def enrollment_release_due_modules(*, enrollment: Enrollment, now: datetime) -> 
     """
     released, held = _released_and_held(enrollment)
     paused = enrollment.pk in billing_paused_ids([enrollment.pk])
-    due, next_at = _plan(enrollment, _track_modules(enrollment.track), released, held, now, paused)
+    due, next_at = _plan(
+        enrollment, track_structure(track=enrollment.track), released, held, now, paused
+    )
     return _release([(enrollment, due, next_at)], reason=ReleaseReason.SCHEDULE, now=now)
 
 
@@ -239,7 +226,7 @@ def release_sweep(*, now: datetime, batch_size: int = 1000) -> int:
             for enrollment in batch:
                 due, next_at = _plan(
                     enrollment,
-                    _track_modules(enrollment.track),
+                    track_structure(track=enrollment.track),
                     released[enrollment.pk],
                     held[enrollment.pk],
                     now,
@@ -273,3 +260,10 @@ def release_mark_content_note_seen(*, release: ModuleRelease, now: datetime) -> 
         release.content_note_seen_at = now
         release.save(update_fields=["content_note_seen_at"])
     return release
+
+
+def enrollments_follow_timezone(event: TimezoneChanged) -> None:
+    """A client's time zone changed: reschedule each live enrollment in the new zone, opening
+    anything already due there (subscribed in courses/apps.py)."""
+    for enrollment in Enrollment.objects.filter(client=event.user, status__in=LIVE_STATUSES):
+        enrollment_refresh_schedule(enrollment=enrollment, now=event.now)

@@ -25,8 +25,14 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 # With N proxies, the client address is the N-th entry from the right (the leftmost entries can
 # be forged by the client).
 EHAB_TRUSTED_PROXY_COUNT = env_int("EHAB_TRUSTED_PROXY_COUNT", 0, minimum=0)
+# The one setting feeds everything that needs the client's address: core.request_context.client_ip
+# computes it for audit rows, and allauth's rate limits ask the same function through the account
+# adapter; allauth's own setting is derived so it can never disagree. With it above 0, a request
+# id the proxy sends is kept (ehab.middleware.RequestIdMiddleware); otherwise one is generated.
+ALLAUTH_TRUSTED_PROXY_COUNT = EHAB_TRUSTED_PROXY_COUNT
 
 INSTALLED_APPS = [
+    "ehab.apps.EhabConfig",
     "ehab.apps.EhabAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -127,6 +133,12 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+# Sign-up and password reset take as long whether or not the address has an account (the
+# adapter sends every account email through the outbox: docs/decisions/0008).
+ACCOUNT_FORMS = {
+    "signup": "accounts.forms.SignupForm",
+    "reset_password": "accounts.forms.ResetPasswordForm",
+}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -165,6 +177,17 @@ MFA_ADAPTER = "accounts.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "E-Hab"
 MFA_RECOVERY_CODE_COUNT = 10
+# A code from an authenticator app is accepted once, by the database as well as allauth's cache
+# (which fails open when Redis is down: README, "What fails open").
+MFA_FORMS = {
+    "authenticate": "accounts.forms.MFAAuthenticateForm",
+    "reauthenticate": "accounts.forms.MFAReauthenticateForm",
+}
+
+# On-screen messages live in the session, on the server: the default keeps them in a cookie,
+# which is readable on the device and sent with every request (templates/account/messages/ also
+# keep names and addresses out of them).
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # --- Sessions -------------------------------------------------------------------------------
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -322,7 +345,7 @@ LOG_LEVEL = env_choice("EHAB_LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "E
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "ehab.logging.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "core.request_context.RequestIdFilter"}},
     "formatters": {
         "plain": {
             "format": "%(asctime)s %(levelname)s %(name)s [req:%(request_id)s] %(message)s",

@@ -24,7 +24,8 @@ def send(message: Message) -> str:
         to=[message.to],
         headers=headers,
     )
-    email.attach_alternative(message.html, "text/html")
+    if message.html:  # account emails are plain text only
+        email.attach_alternative(message.html, "text/html")
     try:
         email.send(fail_silently=False)
     except smtplib.SMTPRecipientsRefused as exc:

@@ -16,8 +16,8 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.roles import Role
 from audit.models import AuditEvent
-from courses.models import EnrollmentStatus, PacingKind
-from courses.services.pacing import pacing_action_record
+from courses.models import EnrollmentStatus
+from courses.services.pacing import pacing_pause
 from payments.models import BillingAccount, Plan
 from tests.factories import (
     CareAssignmentFactory,
@@ -77,8 +77,8 @@ def records(db, client_a, admin_user):
     cohort.clinicians.add(UserFactory(role=Role.CLINICIAN))
     active = EnrollmentFactory(client=client_a, track=track, cohort=cohort)
     paused = EnrollmentFactory(track=track)
-    pacing_action_record(
-        enrollment=paused, kind=PacingKind.PAUSE, reason_code="life_event", author=admin_user,
+    pacing_pause(
+        enrollment=paused, reason_code="life_event", author=admin_user,
         now=datetime(2026, 11, 4, 15, 0, tzinfo=UTC),
     )  # fmt: skip
     finished = EnrollmentFactory(track=track, status=EnrollmentStatus.COMPLETED)

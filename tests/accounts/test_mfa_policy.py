@@ -7,6 +7,7 @@ from django.urls import reverse
 from accounts.roles import Role
 from tests.conftest import give_totp
 from tests.factories import PASSWORD, UserFactory
+from tests.notifications.outbox import deliver_outbox
 
 STAFF_ROLES = [Role.CLINICIAN, Role.SUPERVISOR, Role.BILLING, Role.ADMIN]
 STAFF_PAGES = [
@@ -82,6 +83,7 @@ def test_a_password_reset_never_removes_the_second_factor(client, clinician):
 
     give_totp(clinician)
     client.post(reverse("account_reset_password"), {"email": clinician.email})
+    deliver_outbox()
     link = next(line for line in mail.outbox[0].body.splitlines() if "/password/reset/key/" in line)
     path = link[link.index("/accounts/") :].strip()
     response = client.get(path, follow=True)

@@ -63,12 +63,14 @@ def test_metadata_must_be_a_few_short_scalars(client_a):
     assert not AuditEvent.objects.filter(action="x").exists()
 
 
-def test_an_event_carries_the_request_id_and_address(client, client_a):
+def test_an_event_carries_the_request_id_and_address(client, client_a, settings):
+    settings.EHAB_TRUSTED_PROXY_COUNT = 1  # the proxy vouches for both
     client.post(
         reverse("account_login"),
         {"login": client_a.email, "password": PASSWORD},
         HTTP_X_REQUEST_ID="req-123456789",
-        REMOTE_ADDR="203.0.113.9",
+        HTTP_X_FORWARDED_FOR="203.0.113.9",
+        REMOTE_ADDR="10.0.0.2",
     )
     login = AuditEvent.objects.get(action=Action.LOGIN, actor=client_a)
     assert login.request_id == "req-123456789"

@@ -18,9 +18,9 @@ from django.utils import dateformat, timezone
 from playwright.sync_api import expect
 
 from accounts.management.commands.seed_demo import DEMO_PASSWORD
-from care.worksheets import MAX_TEXTAREA
 from courses.models import Enrollment, Lesson, Module, ModuleRelease
-from courses.services.releases import module_due_at
+from courses.schedule import module_due_at
+from courses.worksheets import MAX_TEXTAREA
 
 from .helpers import assert_accessible
 

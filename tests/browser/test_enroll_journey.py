@@ -29,6 +29,7 @@ from notifications.models import Kind, Notification
 from payments.enroll_views import AgreementsForm
 from payments.models import BillingAccount, BillingState, CheckoutSession, Payment, Plan
 from payments.services import AGREEMENT_VERSION
+from tests.notifications.outbox import deliver_account_mail
 from tests.payments.conftest import fake_stripe  # noqa: F401 - the fixture, shared by import
 
 from .helpers import assert_accessible
@@ -163,6 +164,7 @@ def choose_the_plan_and_sign_up(page, email: str) -> User:
     page.get_by_role("button", name="Sign Up").click()
     expect(page).to_have_url(path_is(reverse("account_email_verification_sent")))
 
+    deliver_account_mail()  # the worker sends account emails
     assert len(mail.outbox) == 1, [m.subject for m in mail.outbox]
     links = CONFIRM_LINK_RE.findall(mail.outbox[0].body)
     assert len(links) == 1, mail.outbox[0].body

@@ -10,7 +10,7 @@ from accounts.roles import Role
 from audit.models import AuditEvent
 from courses.models import Cohort, Enrollment, EnrollmentStatus, PacingAction, PacingKind
 from courses.services.enrollment import enrollment_create
-from courses.services.pacing import pacing_action_record
+from courses.services.pacing import pacing_pause
 from courses.services.releases import release_sweep
 from tests.factories import (
     CohortFactory,
@@ -176,8 +176,8 @@ def test_a_pause_or_resume_in_the_admin_needs_a_reason(
 ):
     enrollment = live_enrollment
     if start == EnrollmentStatus.PAUSED:
-        pacing_action_record(
-            enrollment=enrollment, kind=PacingKind.PAUSE, reason_code="life_event",
+        pacing_pause(
+            enrollment=enrollment, reason_code="life_event",
             author=admin_user, now=PAUSED_AT,
         )  # fmt: skip
     before = PacingAction.objects.count()
@@ -194,8 +194,8 @@ def test_an_admin_withdraws_a_paused_enrollment_and_the_change_is_audited(
     client, admin_user, live_enrollment, signed_in
 ):
     enrollment = live_enrollment
-    pacing_action_record(
-        enrollment=enrollment, kind=PacingKind.PAUSE, reason_code="life_event",
+    pacing_pause(
+        enrollment=enrollment, reason_code="life_event",
         author=admin_user, now=PAUSED_AT,
     )  # fmt: skip
     with time_machine.travel(datetime(2026, 11, 10, 15, 0, tzinfo=UTC), tick=False):
@@ -255,9 +255,9 @@ def test_a_refusal_after_the_form_s_check_is_a_message_and_nothing_is_kept(
 
     def withdrawn_meanwhile(**kwargs):
         Enrollment.objects.filter(pk=enrollment.pk).update(status=EnrollmentStatus.WITHDRAWN)
-        return pacing_action_record(**kwargs)
+        return pacing_pause(**kwargs)
 
-    monkeypatch.setattr(courses.admin, "pacing_action_record", withdrawn_meanwhile)
+    monkeypatch.setattr(courses.admin, "pacing_pause", withdrawn_meanwhile)
     signed_in(admin_user)
     url = change_url(enrollment)
     response = client.post(

@@ -8,8 +8,7 @@ import pytest
 import yaml
 from django.core.management import CommandError, call_command
 
-from care.models import WorksheetResponse
-from courses.models import Lesson, LessonProgress, Module, Program, Track
+from courses.models import Lesson, LessonProgress, Module, Program, Track, WorksheetResponse
 from tests.factories import EnrollmentFactory
 
 REPO_CURRICULUM = Path(__file__).resolve().parents[2] / "curriculum" / "e-hab-iop"
@@ -184,7 +183,7 @@ def test_the_real_curriculum_is_valid(db):
 
 
 def test_a_change_gives_the_track_a_new_content_token_and_a_no_op_keeps_it(db, curriculum):
-    from courses.selectors import track_structure
+    from courses.content import track_structure
 
     run(curriculum)
     token = Track.objects.get().content_token

@@ -7,9 +7,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from audit.models import Action, AuditEvent
-from care.models import WorksheetResponse
-from courses.models import LessonKind, LessonProgress, ModuleRelease
+from audit.selectors import audit_denials_counted
+from courses.models import LessonKind, LessonProgress, ModuleRelease, WorksheetResponse
 from courses.services.releases import enrollment_release_due_modules
 from tests.factories import EnrollmentFactory, make_track
 
@@ -77,11 +76,10 @@ def test_the_program_map_shows_open_and_locked_weeks_with_dates(client, enrolled
 
 
 def _hold(enrollment, week, clinician):
-    from courses.models import PacingKind
-    from courses.services.pacing import pacing_action_record
+    from courses.services.pacing import pacing_hold
 
-    pacing_action_record(
-        enrollment=enrollment, kind=PacingKind.HOLD, reason_code="stabilization",
+    pacing_hold(
+        enrollment=enrollment, reason_code="stabilization",
         author=clinician, module=module(enrollment.track, week), now=NOW,
     )  # fmt: skip
 
@@ -131,7 +129,7 @@ def test_a_locked_week_and_its_lessons_are_404(client, enrolled_a, signed_in):
     assert client.get(reverse("courses:module", args=[week5.pk])).status_code == 404
     for lesson in week5.lessons.all():
         assert client.get(reverse("courses:lesson", args=[lesson.pk])).status_code == 404
-    assert AuditEvent.objects.filter(action=Action.ACCESS_DENIED).count() == 5
+    assert audit_denials_counted() == 5
 
 
 def test_another_client_gets_404_on_every_page_of_a_week_open_to_a(

@@ -4,8 +4,16 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from courses.models import EnrollmentStatus, LessonProgress, ModuleRelease, PacingKind
-from courses.services.pacing import PacingError, pacing_action_record
+from courses.models import EnrollmentStatus, LessonProgress, ModuleRelease
+from courses.services.pacing import (
+    PacingError,
+    pacing_advance,
+    pacing_hold,
+    pacing_lift_hold,
+    pacing_pause,
+    pacing_resume,
+    pacing_shift,
+)
 from courses.services.releases import enrollment_release_due_modules, modules_due
 from tests.conftest import run_at_once
 from tests.factories import EnrollmentFactory, UserFactory, make_track
@@ -65,9 +73,8 @@ def test_the_client_time_zone_decides_the_moment(db):
 
 def test_a_clinician_hold_keeps_a_week_closed_until_lifted(enrollment, clinician):
     week4 = enrollment.track.modules.get(week=4)
-    pacing_action_record(
+    pacing_hold(
         enrollment=enrollment,
-        kind=PacingKind.HOLD,
         reason_code="stabilization",
         author=clinician,
         module=week4,
@@ -76,9 +83,8 @@ def test_a_clinician_hold_keeps_a_week_closed_until_lifted(enrollment, clinician
     assert released_weeks(enrollment) == [1, 2]  # the hold released what was due then
     enrollment_release_due_modules(enrollment=enrollment, now=NOW)
     assert released_weeks(enrollment) == [1, 2, 3]
-    pacing_action_record(
+    pacing_lift_hold(
         enrollment=enrollment,
-        kind=PacingKind.RELEASE_HOLD,
         reason_code="clinical_judgement",
         author=clinician,
         module=week4,
@@ -91,9 +97,8 @@ def test_a_clinician_hold_keeps_a_week_closed_until_lifted(enrollment, clinician
 def test_a_clinician_advance_opens_a_week_early_once(enrollment, clinician):
     week6 = enrollment.track.modules.get(week=6)
     for _ in range(2):
-        pacing_action_record(
+        pacing_advance(
             enrollment=enrollment,
-            kind=PacingKind.ADVANCE,
             reason_code="ready_early",
             author=clinician,
             module=week6,
@@ -104,8 +109,8 @@ def test_a_clinician_advance_opens_a_week_early_once(enrollment, clinician):
 
 
 def test_a_shift_moves_the_schedule_and_is_bounded(enrollment, clinician):
-    pacing_action_record(
-        enrollment=enrollment, kind=PacingKind.SHIFT, reason_code="life_event",
+    pacing_shift(
+        enrollment=enrollment, reason_code="life_event",
         author=clinician, days=7, now=EARLIER,
     )  # fmt: skip
     enrollment.refresh_from_db()
@@ -113,19 +118,19 @@ def test_a_shift_moves_the_schedule_and_is_bounded(enrollment, clinician):
     enrollment_release_due_modules(enrollment=enrollment, now=NOW)
     assert released_weeks(enrollment) == [1, 2, 3]
     with pytest.raises(PacingError):
-        pacing_action_record(
-            enrollment=enrollment, kind=PacingKind.SHIFT, reason_code="life_event",
+        pacing_shift(
+            enrollment=enrollment, reason_code="life_event",
             author=clinician, days=400, now=NOW,
         )  # fmt: skip
 
 
 def test_pause_and_resume_add_the_paused_days(enrollment, clinician):
-    pacing_action_record(
-        enrollment=enrollment, kind=PacingKind.PAUSE, reason_code="life_event",
+    pacing_pause(
+        enrollment=enrollment, reason_code="life_event",
         author=clinician, now=datetime(2026, 11, 10, 12, tzinfo=UTC),
     )  # fmt: skip
-    pacing_action_record(
-        enrollment=enrollment, kind=PacingKind.RESUME, reason_code="client_request",
+    pacing_resume(
+        enrollment=enrollment, reason_code="client_request",
         author=clinician, now=datetime(2026, 11, 20, 12, tzinfo=UTC),
     )  # fmt: skip
     enrollment.refresh_from_db()
@@ -136,12 +141,12 @@ def test_pause_and_resume_add_the_paused_days(enrollment, clinician):
 def test_a_pause_counts_the_client_s_own_days(enrollment, clinician):
     # Paused at 23:30 on Nov 10 in New York (04:30 UTC on the 11th) and resumed at 00:30 on Nov
     # 12 there (05:30 UTC): two local days, though the UTC dates are only one day apart.
-    pacing_action_record(
-        enrollment=enrollment, kind=PacingKind.PAUSE, reason_code="life_event",
+    pacing_pause(
+        enrollment=enrollment, reason_code="life_event",
         author=clinician, now=datetime(2026, 11, 11, 4, 30, tzinfo=UTC),
     )  # fmt: skip
-    pacing_action_record(
-        enrollment=enrollment, kind=PacingKind.RESUME, reason_code="client_request",
+    pacing_resume(
+        enrollment=enrollment, reason_code="client_request",
         author=clinician, now=datetime(2026, 11, 12, 5, 30, tzinfo=UTC),
     )  # fmt: skip
     enrollment.refresh_from_db()

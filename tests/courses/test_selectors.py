@@ -4,8 +4,13 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from care.models import WorksheetResponse
-from courses.models import EnrollmentStatus, LessonKind, LessonProgress, ModuleRelease
+from courses.models import (
+    EnrollmentStatus,
+    LessonKind,
+    LessonProgress,
+    ModuleRelease,
+    WorksheetResponse,
+)
 from courses.selectors import client_enrollments, lesson_state, released_and_done
 from tests.factories import CohortFactory, EnrollmentFactory, make_track
 

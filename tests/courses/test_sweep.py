@@ -4,9 +4,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from courses.models import Enrollment, ModuleRelease, PacingKind
+from courses.models import Enrollment, ModuleRelease
 from courses.services.enrollment import enrollment_create
-from courses.services.pacing import pacing_action_record
+from courses.services.pacing import pacing_hold, pacing_lift_hold, pacing_pause
 from courses.services.releases import enrollment_release_due_modules, release_sweep
 from notifications.models import Kind, Notification
 from tests.factories import UserFactory, make_track
@@ -71,16 +71,16 @@ def test_the_lazy_path_and_the_sweep_write_the_same_rows_once(track):
 def test_a_held_week_is_skipped_by_the_sweep_and_opens_when_lifted(track, clinician):
     enrollment = enroll(track)
     week3 = track.modules.get(week=3)
-    pacing_action_record(
-        enrollment=enrollment, kind=PacingKind.HOLD, reason_code="stabilization",
+    pacing_hold(
+        enrollment=enrollment, reason_code="stabilization",
         author=clinician, module=week3, now=ENROLLED_AT,
     )  # fmt: skip
     release_sweep(now=MONDAY_NOON)
     weeks = set(ModuleRelease.objects.values_list("module__week", flat=True))
     assert weeks == {1, 2, 4}
     lifted_at = MONDAY_NOON + timedelta(hours=1)
-    pacing_action_record(
-        enrollment=enrollment, kind=PacingKind.RELEASE_HOLD, reason_code="clinical_judgement",
+    pacing_lift_hold(
+        enrollment=enrollment, reason_code="clinical_judgement",
         author=clinician, module=week3, now=lifted_at,
     )  # fmt: skip
     release_sweep(now=lifted_at)
@@ -89,8 +89,8 @@ def test_a_held_week_is_skipped_by_the_sweep_and_opens_when_lifted(track, clinic
 
 def test_a_paused_enrollment_is_not_swept(track, clinician):
     enrollment = enroll(track)
-    pacing_action_record(
-        enrollment=enrollment, kind=PacingKind.PAUSE, reason_code="life_event", author=clinician,
+    pacing_pause(
+        enrollment=enrollment, reason_code="life_event", author=clinician,
         now=ENROLLED_AT,
     )  # fmt: skip
     assert release_sweep(now=MONDAY_NOON) == 0

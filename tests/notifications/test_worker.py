@@ -32,8 +32,7 @@ from django.core import mail
 from django.db import connection, transaction
 from django.utils import timezone
 
-from care.models import WorksheetResponse
-from courses.models import Enrollment, LessonKind, ModuleRelease
+from courses.models import Enrollment, LessonKind, ModuleRelease, WorksheetResponse
 from courses.schedule import due_weeks
 from courses.services.releases import enrollment_refresh_schedule, release_sweep
 from courses.tasks import sweep_releases

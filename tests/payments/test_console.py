@@ -10,8 +10,7 @@ import time_machine
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from care.models import WorksheetResponse
-from courses.models import LessonKind
+from courses.models import LessonKind, WorksheetResponse
 from courses.services.enrollment import enrollment_create
 from payments.models import BillingAccount, BillingStaffAction, BillingState, Payment, Plan
 from tests.factories import make_track

@@ -10,6 +10,7 @@ from django.urls import reverse
 from accounts.session_policy import RESUME_AFTER_SIGN_IN
 from payments.models import Plan
 from tests.factories import PASSWORD, TrackFactory, UserFactory
+from tests.notifications.outbox import deliver_outbox
 
 pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "lantern-harbour-morning-7"
@@ -36,6 +37,7 @@ def _sign_up_from_the_plan(client, plan, email):
         reverse("account_signup"),
         {"email": email, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
     )
+    deliver_outbox()  # the worker sends account emails
     [link] = CONFIRM_LINK.findall(mail.outbox[-1].body)
     return link
 

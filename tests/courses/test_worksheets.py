@@ -5,9 +5,8 @@ from datetime import UTC, date, datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from care.models import WorksheetImmutableError, WorksheetResponse
-from care.services import worksheet_save_draft, worksheet_submit
-from courses.models import LessonKind
+from courses.models import LessonKind, WorksheetImmutableError, WorksheetResponse
+from courses.services.worksheets import worksheet_save_draft, worksheet_submit
 from tests.conftest import run_at_once
 from tests.factories import EnrollmentFactory, make_track
 

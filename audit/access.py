@@ -1,16 +1,17 @@
 """The access-gate helper every app's `access_<thing>` function is built on.
 
 A gate answers "the object, or 404": a missing object and a forbidden one look the same to the
-caller (no existence leak), and every refusal is written to the audit trail.
+caller (no existence leak), and every refusal is written to the audit trail (counted per user and
+minute, see audit.services.audit_denied_access).
 """
 
 from typing import NoReturn, TypeVar
 
 from django.db import models
 from django.http import Http404
+from django.utils import timezone
 
-from audit.models import Action, Outcome
-from audit.services import audit_record
+from audit.services import audit_denied_access
 
 M = TypeVar("M", bound=models.Model)
 
@@ -18,15 +19,17 @@ M = TypeVar("M", bound=models.Model)
 def deny(
     *, user, target_type: str, target_id="", subject=None, for_write: bool = False
 ) -> NoReturn:
-    """Record a denied access and raise Http404."""
-    audit_record(
-        action=Action.ACCESS_DENIED,
+    """Record a denied access (counted per user and minute) and raise Http404.
+
+    Gates run at the view boundary, so this is where the clock is read.
+    """
+    audit_denied_access(
         actor=user,
         subject=subject,
         target_type=target_type,
         target_id=target_id,
-        outcome=Outcome.DENIED,
         metadata={"write": for_write},
+        now=timezone.now(),
     )
     raise Http404
 
