@@ -89,7 +89,7 @@ def _seed(total: int) -> list[tuple[int, str, int]]:
             "track": track,
             "kind": Plan.Kind.FULL,
             "installments": 1,
-            "amount": Decimal("30.00"),
+            "amount": Decimal("450.00"),  # what the event's session charges (amount_total)
             "currency": "usd",
             "stripe_price_id": "price_1BenchHooksFull000000000",
         },
@@ -124,7 +124,9 @@ def _seed(total: int) -> list[tuple[int, str, int]]:
     # checkout_start stores Stripe's session id on the local row before the person pays.
     sessions = CheckoutSession.objects.bulk_create(
         [
-            CheckoutSession(account=a, stripe_session_id=_session_id(i))
+            CheckoutSession(
+                account=a, stripe_session_id=_session_id(i), **CheckoutSession.terms_of(plan)
+            )
             for i, a in enumerate(accounts)
         ],
         batch_size=2000,

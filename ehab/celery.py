@@ -33,6 +33,10 @@ app.conf.beat_schedule = {
         "task": "payments.tasks.process_pending_events",
         "schedule": 60.0,
     },
+    "stripe-events-retention": {
+        "task": "payments.tasks.sweep_stripe_events",
+        "schedule": 86400.0,
+    },
 }
 
 app.autodiscover_tasks()

@@ -5,7 +5,15 @@ import re
 from django import forms
 from django.contrib import admin
 
-from .models import BillingAccount, BillingStateChange, CheckoutSession, Payment, Plan, StripeEvent
+from .models import (
+    BillingAccount,
+    BillingStaffAction,
+    BillingStateChange,
+    CheckoutSession,
+    Payment,
+    Plan,
+    StripeEvent,
+)
 
 CURRENCY_CODE = re.compile(r"\A[a-z]{3}\Z")
 # What the people who bought a plan agreed to: fixed from the first purchase (the billing
@@ -52,7 +60,8 @@ class PlanAdmin(admin.ModelAdmin):
         return False
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.accounts.exists():
+        # A checkout records the terms it was opened with, so an open one fixes them too.
+        if obj is not None and (obj.accounts.exists() or obj.checkout_sessions.exists()):
             return (*TERMS, "stripe_price_id")
         return ("stripe_price_id",)
 
@@ -80,6 +89,12 @@ class BillingStateChangeAdmin(ReadOnly):
     list_display = ("account", "from_state", "to_state", "reason", "created_at")
 
 
+@admin.register(BillingStaffAction)
+class BillingStaffActionAdmin(ReadOnly):
+    list_display = ("account", "kind", "reason", "amount", "actor", "created_at")
+    list_filter = ("kind", "reason")
+
+
 @admin.register(Payment)
 class PaymentAdmin(ReadOnly):
     list_display = ("id", "account", "amount", "currency", "refunded_amount", "status", "paid_at")
@@ -87,7 +102,11 @@ class PaymentAdmin(ReadOnly):
 
 @admin.register(CheckoutSession)
 class CheckoutSessionAdmin(ReadOnly):
-    list_display = ("id", "account", "status", "created_at", "fulfilled_at")
+    list_display = (
+        "id", "account", "plan", "mode", "amount", "currency", "status", "created_at",
+        "fulfilled_at",
+    )  # fmt: skip
+    list_filter = ("status",)
 
 
 @admin.register(StripeEvent)

@@ -118,8 +118,17 @@ def continue_enrolling(request):
 
 
 def _welcome(session: CheckoutSession, granted: bool) -> dict:
-    """The success page's context: once granted, whether week 1 is open yet or when it opens."""
-    context = {"session": session, "granted": granted}
+    """The success page's context: once granted, whether week 1 is open yet or when it opens;
+    for a payment that granted nothing (billing staff have it), whether the person is enrolled
+    through another payment."""
+    unmatched = not granted and session.status == CheckoutSession.Status.UNMATCHED
+    context = {"session": session, "granted": granted, "unmatched": unmatched}
+    if unmatched:
+        from courses.models import Enrollment, EnrollmentStatus
+
+        context["enrolled"] = Enrollment.objects.filter(
+            pk=session.account.enrollment_id, status=EnrollmentStatus.ACTIVE
+        ).exists()
     if granted:
         from courses.models import Enrollment
         from courses.selectors import course_overview

@@ -98,11 +98,21 @@ class BillingStateChange(models.Model):
 
 
 class CheckoutSession(models.Model):
+    """One attempt to pay, and what it is for: the plan, the mode and the amount due at checkout
+    are recorded when the session is created and never change, so fulfilment grants what this
+    session bought, whatever the account has been pointed at since
+    (docs/decisions/0009-a-payment-grants-what-it-bought.md)."""
+
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         COMPLETE = "complete", "Complete"
         FAILED = "failed", "Payment failed"
         EXPIRED = "expired", "Expired"
+        UNMATCHED = "unmatched", "Paid, nothing granted (billing staff decide)"
+
+    class Mode(models.TextChoices):
+        PAYMENT = "payment", "One payment"
+        SUBSCRIPTION = "subscription", "Monthly subscription"
 
     account = models.ForeignKey(
         BillingAccount, on_delete=models.PROTECT, related_name="checkout_sessions"
@@ -110,15 +120,52 @@ class CheckoutSession(models.Model):
     reference = models.CharField(max_length=40, unique=True, default=new_reference)
     stripe_session_id = models.CharField(max_length=200, unique=True, null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="checkout_sessions")
+    mode = models.CharField(max_length=12, choices=Mode.choices)
+    amount = models.DecimalField(
+        max_digits=10, decimal_places=2, help_text="Due at checkout: the plan's per-payment amount."
+    )
+    currency = models.CharField(max_length=3)
     created_at = models.DateTimeField(default=timezone.now)
     fulfilled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="payments_checkout_amount"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(mode__in=["payment", "subscription"]),
+                name="payments_checkout_mode",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Checkout #{self.pk}"
 
+    def save(self, *args, **kwargs):
+        # A session created without its terms (fixtures, the benchmark's seed) is for the plan
+        # its account is on at that moment; the terms are never filled in or changed later.
+        if self._state.adding and self.plan_id is None and self.account_id is not None:
+            for name, value in self.terms_of(self.account.plan).items():
+                setattr(self, name, value)
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def terms_of(plan: Plan) -> dict:
+        """What a checkout for `plan` is for, as recorded on the session."""
+        mode = "payment" if plan.kind == Plan.Kind.FULL else "subscription"
+        return {
+            "plan": plan,
+            "mode": mode,
+            "amount": plan.amount,
+            "currency": plan.currency.lower(),
+        }
+
 
 class StripeEvent(models.Model):
-    """The webhook ledger: each Stripe event stored once, by its id, then processed once."""
+    """The webhook ledger: each Stripe event stored once, by its id, then processed once; its
+    payload minimised and the row kept for a retention period (payments/ledger.py)."""
 
     class Status(models.TextChoices):
         RECEIVED = "received", "Received"
@@ -130,7 +177,9 @@ class StripeEvent(models.Model):
     type = models.CharField(max_length=100)
     api_version = models.CharField(max_length=40, blank=True)
     livemode = models.BooleanField(default=False)
-    payload = models.JSONField()
+    payload = models.JSONField(
+        help_text="Only what processing reads, nothing personal (payments/ledger.py)."
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
     attempts = models.PositiveSmallIntegerField(default=0)
     received_at = models.DateTimeField(default=timezone.now)
@@ -154,6 +203,14 @@ class Payment(models.Model):
         DISPUTED = "disputed", "Disputed"
 
     account = models.ForeignKey(BillingAccount, on_delete=models.PROTECT, related_name="payments")
+    checkout = models.ForeignKey(
+        CheckoutSession,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        null=True,
+        blank=True,
+        help_text="The checkout this money paid for (none for an offline payment).",
+    )
     stripe_invoice_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
     stripe_payment_intent_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
     amount = models.DecimalField(max_digits=10, decimal_places=2)
@@ -167,3 +224,58 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"Payment #{self.pk}"
+
+
+class BillingStaffAction(models.Model):
+    """What billing staff did by hand (a refund asked of Stripe, a waived installment, an
+    offline payment), with their reason code and their own words. The words stay here, on the
+    billing record, where billing staff read them; the append-only audit trail gets only the
+    code and this row's id (no content in the audit trail)."""
+
+    class Kind(models.TextChoices):
+        REFUND = "refund", "Refund requested"
+        WAIVE = "waive", "Installment waived"
+        OFFLINE = "offline", "Offline payment recorded"
+
+    class Reason(models.TextChoices):
+        DUPLICATE = "duplicate", "Charged twice"
+        ERROR = "error", "Charged in error"
+        LEFT_PROGRAM = "left_program", "Left the program"
+        HARDSHIP = "hardship", "Financial hardship"
+        GOODWILL = "goodwill", "Goodwill"
+        CHECK = "check", "Paid by check"
+        BANK_TRANSFER = "bank_transfer", "Paid by bank transfer"
+        OTHER = "other", "Other (say what in the note)"
+
+    # The reasons each action offers, in the order the form lists them.
+    REASONS = {
+        Kind.REFUND: (
+            Reason.DUPLICATE, Reason.ERROR, Reason.LEFT_PROGRAM, Reason.HARDSHIP,
+            Reason.GOODWILL, Reason.OTHER,
+        ),
+        Kind.WAIVE: (Reason.HARDSHIP, Reason.GOODWILL, Reason.ERROR, Reason.OTHER),
+        Kind.OFFLINE: (Reason.CHECK, Reason.BANK_TRANSFER, Reason.OTHER),
+    }  # fmt: skip
+
+    account = models.ForeignKey(
+        BillingAccount, on_delete=models.PROTECT, related_name="staff_actions"
+    )
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, related_name="staff_actions", null=True, blank=True
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    note = models.CharField(
+        max_length=200, blank=True, help_text="The staff member's words; never in the audit trail."
+    )
+    amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    actor = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.reason})"

@@ -62,3 +62,12 @@ def reconcile() -> dict:
     from .services import billing_reconcile
 
     return billing_reconcile(now=timezone.now())
+
+
+@shared_task(name="payments.tasks.sweep_stripe_events", ignore_result=True, soft_time_limit=600,
+             time_limit=900)  # fmt: skip
+def sweep_stripe_events() -> int:
+    """Daily: delete processed and ignored webhook events past the retention period."""
+    from .ledger import stripe_events_sweep
+
+    return stripe_events_sweep(now=timezone.now())

@@ -63,12 +63,15 @@ def _account(request, account_id):
     )
 
 
-@capability_required(Capability.BILLING_CONSOLE)
-@require_GET
-def account_detail(request, account_id: int):
-    import secrets
+def _account_page(request, account, *, bound: tuple[str, object] | None = None):
+    """The account with an empty form per action, or with the one just refused and its errors."""
+    from .forms import ACTION_FORMS
 
-    account = _account(request, account_id)
+    action_forms = {
+        name: form(account=account, auto_id=f"{name}-%s") for name, form in ACTION_FORMS.items()
+    }
+    if bound is not None:
+        action_forms[bound[0]] = bound[1]
     return render(
         request,
         "payments/account.html",
@@ -76,20 +79,29 @@ def account_detail(request, account_id: int):
             "account": account,
             "payments": account.payments.all(),
             "changes": account.changes.all(),
-            "form_key": secrets.token_urlsafe(12),
+            "staff_actions": account.staff_actions.select_related("actor", "payment"),
+            "forms": action_forms,
         },
     )
 
 
 @capability_required(Capability.BILLING_CONSOLE)
+@require_GET
+def account_detail(request, account_id: int):
+    return _account_page(request, _account(request, account_id))
+
+
+@capability_required(Capability.BILLING_CONSOLE)
 @reauthentication_required
 def account_action(request, account_id: int, action: str):
-    """Refund, waive an installment, or record an offline payment: each needs a fresh sign-in
-    and a reason, and is audited."""
+    """Refund, waive an installment, or record an offline payment: each needs a fresh sign-in,
+    a valid form (amounts exact to the cent) and a reason, and is audited. A refused form comes
+    back with its errors and nothing changed."""
     from django.contrib import messages
-    from django.http import HttpResponseNotAllowed
+    from django.http import Http404, HttpResponseNotAllowed
     from django.shortcuts import redirect
 
+    from .forms import ACTION_FORMS
     from .services import (
         BillingActionError,
         billing_record_offline_payment,
@@ -100,41 +112,58 @@ def account_action(request, account_id: int, action: str):
     account = _account(request, account_id)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    reason = request.POST.get("reason", "").strip()
+    if action not in ACTION_FORMS:
+        raise Http404("No such action.")
+    form = ACTION_FORMS[action](request.POST, account=account, auto_id=f"{action}-%s")
+    if not form.is_valid():
+        return _account_page(request, account, bound=(action, form))
+    data = form.cleaned_data
     try:
-        if not reason or len(reason) > 200 or "\x00" in reason:
-            raise BillingActionError("Give a short reason (up to 200 characters).")
         if action == "refund":
-            payment = account.payments.filter(pk=request.POST.get("payment") or 0).first()
-            if payment is None:
-                raise BillingActionError("Choose a payment to refund.")
             billing_refund(
-                payment=payment,
-                amount=request.POST.get("amount", ""),
-                reason=reason,
-                key=request.POST.get("form_key", "")[:40],
+                payment=data["payment"],
+                amount=data["amount"],
+                reason=data["reason"],
+                note=data["note"],
+                key=data["form_key"],
                 acting_user=request.user,
+                now=timezone.now(),
             )
             messages.success(request, "Refund requested. It shows here once Stripe confirms.")
         elif action == "waive":
             billing_waive_installment(
-                account=account, reason=reason, acting_user=request.user, now=timezone.now()
-            )
-            messages.success(request, "Installment waived.")
-        elif action == "offline":
-            billing_record_offline_payment(
                 account=account,
-                amount=request.POST.get("amount", ""),
-                reason=reason,
+                reason=data["reason"],
+                note=data["note"],
                 acting_user=request.user,
                 now=timezone.now(),
             )
-            messages.success(request, "Payment recorded.")
+            messages.success(request, "Installment waived.")
         else:
-            raise BillingActionError("Unknown action.")
-    except (BillingActionError, ValueError, ArithmeticError) as exc:
-        messages.error(request, str(exc) or "That did not work; nothing changed.")
+            payment, counted = billing_record_offline_payment(
+                account=account,
+                amount=data["amount"],
+                reason=data["reason"],
+                note=data["note"],
+                acting_user=request.user,
+                now=timezone.now(),
+            )
+            messages.success(request, _offline_recorded(payment, counted, account))
+    except BillingActionError as exc:
+        form.add_error(None, str(exc))
+        return _account_page(request, account, bound=(action, form))
     return redirect("payments:account", account_id=account.pk)
+
+
+def _offline_recorded(payment, counted: int, account) -> str:
+    recorded = f"Payment of {payment.amount} {payment.currency.upper()} recorded."
+    if account.plan.kind != "installments":
+        return recorded
+    if counted == 0 and payment.amount < account.plan.amount:
+        return f"{recorded} It is less than one installment, so none was counted."
+    if counted == 0:
+        return f"{recorded} Every installment was already counted."
+    return f"{recorded} It counts as {counted} installment{'s' if counted > 1 else ''}."
 
 
 # Stripe signs at most a few hundred kilobytes; anything bigger is not a Stripe event.

@@ -261,6 +261,9 @@ STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_LIVEMODE = STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_"))
 if STRIPE_ENABLED and not (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET):
     raise ImproperlyConfigured("STRIPE_ENABLED needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET.")
+# Processed and ignored webhook events are deleted after this many days (payments/ledger.py);
+# at least a week, beyond Stripe's three days of retries and reconciliation's look-back.
+EHAB_STRIPE_EVENT_RETENTION_DAYS = env_int("EHAB_STRIPE_EVENT_RETENTION_DAYS", 90, minimum=7)
 
 # --- SMS (Twilio; off unless configured) ----------------------------------------------------------
 SMS_ENABLED = env_bool("SMS_ENABLED", False)

@@ -26,6 +26,10 @@ idempotency_error; keys sent on GET and DELETE have no effect); answers errors a
 
 Every request is recorded in `calls` (method, path, headers without the key, parsed params,
 status, response) so a test can inspect everything that was sent to Stripe.
+
+Paying a subscription's Checkout Session pays its first invoice (the session's `invoice`);
+`renew_subscription` is a month passing (the next invoice, paid), and `event` wraps any object
+in the envelope Stripe POSTs to a webhook, in the current API shape.
 """
 
 from __future__ import annotations
@@ -253,6 +257,7 @@ _PREFIXES = {
     "price_": "prices",
     "cus_": "customers",
     "sub_": "subscriptions",
+    "in_": "invoices",
     "pi_": "payment_intents",
     "ch_": "charges",
 }
@@ -272,6 +277,7 @@ class FakeStripe:
         self.charges: dict[str, dict] = {}
         self.refunds: dict[str, dict] = {}
         self.subscriptions: dict[str, dict] = {}
+        self.invoices: dict[str, dict] = {}
         self._idempotency: dict[str, _Stored] = {}
         self._failures: list[tuple[str | None, StripeHTTPError]] = []
         self._lock = threading.RLock()
@@ -347,8 +353,9 @@ class FakeStripe:
                     metadata=session["_subscription_metadata"],
                     status="active" if paid else "incomplete",
                 )
+                invoice = self._new_invoice(sub, reason="subscription_create", paid=paid)
                 session["subscription"] = sub["id"]
-                session["invoice"] = "in_" + _rand(24)
+                session["invoice"] = invoice["id"]
             else:
                 intent = self._new_payment_intent(
                     amount=session["amount_total"],
@@ -373,6 +380,29 @@ class FakeStripe:
                 url=None,
             )
             return self._public(session)
+
+    def renew_subscription(self, subscription_id: str) -> dict:
+        """A month passes: the subscription's next invoice, charged and paid. Refused (as
+        ValueError) once the subscription has ended: Stripe charges nothing more."""
+        with self._lock:
+            sub = self.subscriptions[subscription_id]
+            if sub["status"] != "active":
+                raise ValueError(f"subscription {subscription_id} is {sub['status']}")
+            return self._public(self._new_invoice(sub, reason="subscription_cycle", paid=True))
+
+    def event(self, type_: str, obj: dict) -> dict:
+        """`obj` as the `data.object` of a webhook event of `type_` (a fresh copy, a new id)."""
+        return {
+            "id": "evt_" + _rand(24),
+            "object": "event",
+            "api_version": "2026-07-29.dahlia",
+            "created": _now(),
+            "data": {"object": json.loads(json.dumps(self._public(obj)))},
+            "livemode": False,
+            "pending_webhooks": 1,
+            "request": {"id": None, "idempotency_key": None},
+            "type": type_,
+        }
 
     def expire_session(self, session_id: str) -> dict:
         with self._lock:
@@ -634,6 +664,39 @@ class FakeStripe:
         }
         self.subscriptions[sub_id] = sub
         return sub
+
+    def _new_invoice(self, sub: dict, *, reason: str, paid: bool) -> dict:
+        """An invoice of a subscription for one period of its (one) price, in the basil shape:
+        the subscription and its metadata under parent.subscription_details."""
+        price = sub["items"]["data"][0]["price"]
+        amount = price["unit_amount"]
+        invoice = {
+            "id": "in_" + _rand(24),
+            "object": "invoice",
+            "amount_due": amount,
+            "amount_paid": amount if paid else 0,
+            "amount_remaining": 0 if paid else amount,
+            "billing_reason": reason,
+            "collection_method": "charge_automatically",
+            "created": _now(),
+            "currency": price["currency"],
+            "customer": sub["customer"],
+            "customer_email": self.customers.get(sub["customer"] or "", {}).get("email"),
+            "customer_name": None,
+            "livemode": False,
+            "parent": {
+                "type": "subscription_details",
+                "quote_details": None,
+                "subscription_details": {
+                    "metadata": dict(sub["metadata"]),
+                    "subscription": sub["id"],
+                },
+            },
+            "status": "paid" if paid else "open",
+        }
+        self.invoices[invoice["id"]] = invoice
+        sub["latest_invoice"] = invoice["id"]
+        return invoice
 
     def _new_payment_intent(self, *, amount, currency, customer, metadata, succeeded) -> dict:
         intent_id = "pi_" + _rand(24)

@@ -26,10 +26,12 @@ SUB = load("customer.subscription.created")["data"]["object"]["id"]
 
 
 def make_account(client, *, kind="installments", installments=3):
+    """A client waiting for payment on the plan the events pay for (stripe_events/README.md:
+    450.00 in full, or 150.00 a month for three months), with an open checkout."""
     track = make_track(weeks=2, lessons_per_module=1, trauma_weeks=())
     plan = Plan.objects.create(
         track=track, slug=f"p-{kind}", kind=kind, installments=installments,
-        amount=Decimal("15.00"),
+        amount=Decimal("450.00" if kind == "full" else "150.00"),
     )  # fmt: skip
     enrollment = enrollment_create(
         client=client,
@@ -97,14 +99,16 @@ def test_the_last_installment_makes_it_paid_in_full_and_ends_the_subscription(
     settings.STRIPE_ENABLED = True  # while it is off, the subscription stays marked to end
     cancelled = []
     monkeypatch.setattr(stripe_client, "subscription_cancel", cancelled.append)
-    deliver(load("checkout.session.completed.subscription"), checkout)
+    deliver(load("checkout.session.completed.subscription"), checkout)  # the first of three
+    assert BillingAccount.objects.get().paid_installments == 1
     invoice = load("invoice.paid.subscription_cycle")
     with django_capture_on_commit_callbacks(execute=True):
-        for n in range(3):
+        for n in range(2):
             event = json.loads(json.dumps(invoice))
             event["data"]["object"]["id"] = f"in_test_{n}"
             deliver(event, checkout, event_id=f"evt_test_{n}")
     assert state() == BillingState.PAID_IN_FULL
+    assert BillingAccount.objects.get().paid_installments == 3
     assert cancelled == [SUB]
     # Stripe then reports the subscription deleted: paid in full stays paid in full.
     deliver(load("customer.subscription.deleted"), checkout)

@@ -21,7 +21,7 @@ SUB = load("customer.subscription.created")["data"]["object"]["id"]
 def account(db, client_a):
     track = make_track(weeks=2, lessons_per_module=1, trauma_weeks=())
     plan = Plan.objects.create(
-        track=track, slug="r-monthly", kind="installments", installments=3, amount=Decimal("15")
+        track=track, slug="r-monthly", kind="installments", installments=3, amount=Decimal("150")
     )
     enrollment = enrollment_create(
         client=client_a, track=track, start_date=date(2026, 11, 2), now=NOW
@@ -30,7 +30,7 @@ def account(db, client_a):
         enrollment=enrollment, plan=plan, state=BillingState.INSTALLMENTS_CURRENT,
         stripe_subscription_id=SUB, paid_installments=1,
     )  # fmt: skip
-    Payment.objects.create(account=account, stripe_invoice_id="in_known", amount=Decimal("15"))
+    Payment.objects.create(account=account, stripe_invoice_id="in_known", amount=Decimal("150"))
     return account
 
 
@@ -91,7 +91,7 @@ def test_the_last_installment_found_by_reconciliation_ends_the_subscription(
 ):
     account.paid_installments = 2
     account.save()
-    Payment.objects.create(account=account, stripe_invoice_id="in_second", amount=Decimal("15"))
+    Payment.objects.create(account=account, stripe_invoice_id="in_second", amount=Decimal("150"))
     billing_reconcile(now=NOW)
     account.refresh_from_db()
     assert account.state == BillingState.PAID_IN_FULL

@@ -498,10 +498,14 @@ def test_a_failed_cancel_after_the_last_installment_is_tried_again(fake_stripe, 
 
     sub_id = paid_session(fake_stripe, kind="installments")["subscription"]
     checkout = make_account(client_a)
-    BillingAccount.objects.update(stripe_subscription_id=sub_id)
+    # The story's events, for the subscription the fake holds: checkout pays the first of three.
+    completed = load("checkout.session.completed.subscription")
+    completed["data"]["object"]["subscription"] = sub_id
+    deliver(completed, checkout)
     fake_stripe.fail_next(500, path=f"/v1/subscriptions/{sub_id}")
     invoice = load("invoice.paid.subscription_cycle")
-    for n in range(3):
+    invoice["data"]["object"]["parent"]["subscription_details"]["subscription"] = sub_id
+    for n in range(2):
         event = json.loads(json.dumps(invoice))
         event["data"]["object"]["id"] = f"in_test_{n}"
         # A failure propagates as it would to the worker's task, which retries it.

@@ -28,7 +28,7 @@ def checkout(db, client_a):
     """A client waiting for payment, with an open checkout session for a pay-in-full plan."""
     track = make_track(weeks=2, lessons_per_module=1, trauma_weeks=())
     plan = Plan.objects.create(
-        track=track, slug="two-weeks-full", kind="full", amount=Decimal("30.00")
+        track=track, slug="two-weeks-full", kind="full", amount=Decimal("450.00")
     )
     enrollment = enrollment_create(
         client=client_a, track=track, start_date=date(2026, 11, 24), status="pending_payment",
@@ -144,7 +144,7 @@ def test_two_deliveries_processed_at_the_same_moment_fulfil_once(client, checkou
 @pytest.mark.django_db(transaction=True)
 def test_the_same_event_from_two_threads_at_once_fulfils_once(client, client_a):
     track = make_track(weeks=2, lessons_per_module=1, trauma_weeks=())
-    plan = Plan.objects.create(track=track, slug="p-full", kind="full", amount=Decimal("30.00"))
+    plan = Plan.objects.create(track=track, slug="p-full", kind="full", amount=Decimal("450.00"))
     enrollment = enrollment_create(
         client=client_a, track=track, start_date=date(2026, 11, 24), status="pending_payment",
         now=NOW,

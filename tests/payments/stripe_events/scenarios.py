@@ -113,12 +113,21 @@ def cases(source: EventSource) -> list[tuple[Scenario, str]]:
     ]
 
 
-def _checkout(client_user, plan_kind: str) -> CheckoutSession:
-    """A client waiting for payment with an open checkout, as checkout_prepare leaves them."""
+def _checkout(client_user, scenario: Scenario, source: EventSource, version: str):
+    """A client waiting for payment with an open checkout, as checkout_prepare leaves them, on
+    the plan the story's own Checkout Session charges for (its amount_total and currency): a
+    payment grants only what its checkout was for, so the plan must be the one paid for."""
+    session = next(
+        source.load(step, version)["data"]["object"]
+        for step in scenario.steps
+        if step.startswith("checkout.session.")
+    )
     track = make_track(weeks=2, lessons_per_module=1, trauma_weeks=())
     plan = Plan.objects.create(
-        track=track, slug=f"scenario-{plan_kind}", kind=plan_kind,
-        installments=3 if plan_kind == "installments" else 1, amount=Decimal("150.00"),
+        track=track, slug=f"scenario-{scenario.plan}", kind=scenario.plan,
+        installments=3 if scenario.plan == "installments" else 1,
+        amount=from_minor_units(session["amount_total"], session["currency"]),
+        currency=session["currency"],
     )  # fmt: skip
     enrollment = enrollment_create(
         client=client_user, track=track, start_date=date(2026, 9, 14), status="pending_payment",
@@ -130,7 +139,7 @@ def _checkout(client_user, plan_kind: str) -> CheckoutSession:
 
 def run(client, client_user, scenario: Scenario, source: EventSource, version: str) -> dict:
     """Tell the story through the webhook; returns each step's stored event id."""
-    checkout = _checkout(client_user, scenario.plan)
+    checkout = _checkout(client_user, scenario, source, version)
     ids = {}
     for step in scenario.steps:
         event = with_reference(source.load(step, version), checkout.reference)
