@@ -5,17 +5,17 @@ from datetime import datetime
 
 from courses.selectors import inactive_clients
 from notifications.models import Kind
-from notifications.services import notifications_enqueue
+from notifications.services import OutboxItem, outbox_enqueue
 
 from .models import CareAssignment
 
 
-def inactivity_alert_items(now: datetime) -> list[tuple]:
+def inactivity_alert_items(now: datetime) -> list[OutboxItem]:
     """A client has not signed in for seven days: an alert to each of their clinicians, once per
     absence."""
     away = {a.client.pk: a for a in inactive_clients(now=now)}
     return [
-        (
+        OutboxItem(
             assignment.clinician,
             Kind.INACTIVITY_ALERT,
             f"inactive_alert:{assignment.clinician_id}:{assignment.client_id}:"
@@ -30,4 +30,4 @@ def inactivity_alert_items(now: datetime) -> list[tuple]:
 
 def care_alerts_enqueue_due(*, now: datetime) -> int:
     """Run every care alert rule at `now`; returns how many new outbox rows were written."""
-    return notifications_enqueue(inactivity_alert_items(now), now=now)
+    return outbox_enqueue(inactivity_alert_items(now), now=now)

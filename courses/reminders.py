@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef
 
 from notifications.models import DeliverySettings, Kind
 from notifications.schedule import local_moment_today
-from notifications.services import notifications_enqueue
+from notifications.services import OutboxItem, outbox_enqueue
 
 from .models import Enrollment, EnrollmentStatus, Lesson, LessonProgress, ModuleRelease
 from .selectors import inactive_clients
@@ -35,7 +35,7 @@ def _newest_open_weeks(now: datetime, *, older_than: timedelta):
     )
 
 
-def not_started_items(now: datetime) -> list[tuple]:
+def not_started_items(now: datetime) -> list[OutboxItem]:
     """This week's module, three days after it opened, with no lesson started."""
     started = LessonProgress.objects.filter(
         enrollment_id=OuterRef("enrollment_id"),
@@ -48,12 +48,14 @@ def not_started_items(now: datetime) -> list[tuple]:
         .filter(started=False)
     )
     return [
-        (r.enrollment.client, Kind.MODULE_NOT_STARTED, f"not_started:{r.pk}", "courses:dashboard")
+        OutboxItem(
+            r.enrollment.client, Kind.MODULE_NOT_STARTED, f"not_started:{r.pk}", "courses:dashboard"
+        )
         for r in releases
     ]
 
 
-def not_finished_items(now: datetime) -> list[tuple]:
+def not_finished_items(now: datetime) -> list[OutboxItem]:
     """This week's module on day six: started, with a required lesson still open."""
     started = LessonProgress.objects.filter(
         enrollment_id=OuterRef("enrollment_id"),
@@ -77,12 +79,17 @@ def not_finished_items(now: datetime) -> list[tuple]:
         .filter(started=True, open_left=True)
     )
     return [
-        (r.enrollment.client, Kind.MODULE_NOT_FINISHED, f"not_finished:{r.pk}", "courses:dashboard")
+        OutboxItem(
+            r.enrollment.client,
+            Kind.MODULE_NOT_FINISHED,
+            f"not_finished:{r.pk}",
+            "courses:dashboard",
+        )
         for r in releases
     ]
 
 
-def checkin_items(now: datetime) -> list[tuple]:
+def checkin_items(now: datetime) -> list[OutboxItem]:
     """The daily check-in reminder at each client's own reminder time (opt-in)."""
     enrollments = Enrollment.objects.filter(status=EnrollmentStatus.ACTIVE).select_related("client")
     reminder_times = dict(
@@ -104,15 +111,15 @@ def checkin_items(now: datetime) -> list[tuple]:
         if at <= now < at + CHECKIN_WINDOW:
             local_day = client.local_date(now)
             items.append(
-                (client, Kind.CHECKIN_REMINDER, f"checkin:{client.pk}:{local_day}", "home")
+                OutboxItem(client, Kind.CHECKIN_REMINDER, f"checkin:{client.pk}:{local_day}")
             )
     return items
 
 
-def inactivity_nudge_items(now: datetime) -> list[tuple]:
+def inactivity_nudge_items(now: datetime) -> list[OutboxItem]:
     """No sign-in for seven days: a gentle nudge to the client, once per absence."""
     return [
-        (away.client, Kind.INACTIVITY_NUDGE, f"inactive:{away.client.pk}:{away.since}", "home")
+        OutboxItem(away.client, Kind.INACTIVITY_NUDGE, f"inactive:{away.client.pk}:{away.since}")
         for away in inactive_clients(now=now)
     ]
 
@@ -121,4 +128,4 @@ def course_reminders_enqueue_due(*, now: datetime) -> int:
     """Run every course rule at `now`; returns how many new outbox rows were written."""
     items = not_started_items(now) + not_finished_items(now) + checkin_items(now)
     items += inactivity_nudge_items(now)
-    return notifications_enqueue(items, now=now)
+    return outbox_enqueue(items, now=now)

@@ -14,6 +14,7 @@ expires unsent.
 
 import random
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from celery import current_app
@@ -70,17 +71,29 @@ def _channel_for(user, kind: str, prefs: dict[str, str]) -> str:
     return channel
 
 
-def notifications_enqueue(items: list[tuple], *, now: datetime) -> int:
-    """Write outbox rows for (user, kind, dedupe_key, link_target) items, at most once per key.
+@dataclass(frozen=True)
+class OutboxItem:
+    """One intended message: to whom, what kind, the key that makes it at most once, and the
+    named page its opaque link opens (a URL name, resolved when the link is followed)."""
+
+    user: object
+    kind: str
+    dedupe_key: str
+    link_target: str = "home"
+
+
+def outbox_enqueue(items: list[OutboxItem], *, now: datetime) -> int:
+    """Write outbox rows for `items` at `now`, at most once per dedupe key, and wake the relay
+    after commit when any new row is due at once. Returns how many rows were new.
 
     Bulk and idempotent: a key already present is skipped by the unique constraint. Preferences
     decide the channel (switched-off kinds are stored as `skipped`, so the key still holds);
-    quiet hours move `scheduled_for`. Returns how many rows were new. Queries do not grow with
-    the number of items: preferences and settings are read in one query each.
+    quiet hours move `scheduled_for`. Queries do not grow with the number of items: preferences
+    and settings are read in one query each.
     """
     if not items:
         return 0
-    user_ids = {user.pk for user, *_ in items}
+    user_ids = {item.user.pk for item in items}
     prefs: dict[int, dict[str, str]] = {}
     for pref in Preference.objects.filter(user_id__in=user_ids).values(
         "user_id", "kind", "channel"
@@ -89,16 +102,17 @@ def notifications_enqueue(items: list[tuple], *, now: datetime) -> int:
     quiet = {row.user_id: row for row in DeliverySettings.objects.filter(user_id__in=user_ids)}
     default_quiet = DeliverySettings()
     rows = []
-    for user, kind, dedupe_key, link_target in items:
-        channel = _channel_for(user, kind, prefs.get(user.pk, {}))
+    for item in items:
+        user = item.user
+        channel = _channel_for(user, item.kind, prefs.get(user.pk, {}))
         hours = quiet.get(user.pk, default_quiet)
         rows.append(
             Notification(
                 user=user,
-                kind=kind,
+                kind=item.kind,
                 channel=channel,
-                dedupe_key=dedupe_key,
-                link_target=link_target,
+                dedupe_key=item.dedupe_key,
+                link_target=item.link_target,
                 status=Status.SKIPPED if channel == Channel.NONE else Status.PENDING,
                 scheduled_for=after_quiet_hours(
                     now, tz=user.timezone, start=hours.quiet_start, end=hours.quiet_end
@@ -115,17 +129,9 @@ def notifications_enqueue(items: list[tuple], *, now: datetime) -> int:
     # A concurrent writer may still win a key between the read and the insert; the unique
     # constraint keeps it at most once either way.
     Notification.objects.bulk_create(new, ignore_conflicts=True, batch_size=2000)
-    return len(new)
-
-
-def notification_enqueue(
-    *, user, kind: str, dedupe_key: str, now: datetime, link_target: str = "home"
-) -> bool:
-    """Enqueue one message at `now`; True when it was new. Wakes the relay after commit."""
-    created = notifications_enqueue([(user, kind, dedupe_key, link_target)], now=now) > 0
-    if created:
+    if any(r.status == Status.PENDING and r.scheduled_for <= now for r in new):
         transaction.on_commit(relay_wake)
-    return created
+    return len(new)
 
 
 def relay_wake() -> None:

@@ -13,6 +13,8 @@ from django.db.models import F
 from audit.services import audit_record
 from courses.models import EnrollmentStatus
 from courses.services.enrollment import enrollment_place, enrollment_set_status
+from notifications.models import Kind
+from notifications.services import OutboxItem, outbox_enqueue
 
 from .ledger import event_minimised
 from .models import (
@@ -92,11 +94,9 @@ def billing_set_state(
 GRACE_PERIOD = timedelta(days=7)
 
 
-def _staff_alerts(account: BillingAccount, *, reason: str, people) -> list[tuple]:
-    from notifications.models import Kind
-
+def _staff_alerts(account: BillingAccount, *, reason: str, people) -> list[OutboxItem]:
     return [
-        (person, Kind.BILLING_ALERT, f"billing_alert:{reason}:{person.pk}:{account.pk}", "home")
+        OutboxItem(person, Kind.BILLING_ALERT, f"billing_alert:{reason}:{person.pk}:{account.pk}")
         for person in people
     ]
 
@@ -106,8 +106,6 @@ def _alert_past_due(account: BillingAccount, *, now: datetime) -> None:
     from accounts.roles import Role
     from accounts.selectors import users_with_roles
     from care.models import CareAssignment
-    from notifications.models import Kind
-    from notifications.services import notifications_enqueue
 
     client = account.enrollment.client
     day = now.astimezone(UTC).date()
@@ -117,8 +115,12 @@ def _alert_past_due(account: BillingAccount, *, now: datetime) -> None:
             "clinician"
         )
     ]
-    notifications_enqueue(
-        [(client, Kind.BILLING_PAST_DUE, f"past_due:{account.pk}:{day}", "billing:account")]
+    outbox_enqueue(
+        [
+            OutboxItem(
+                client, Kind.BILLING_PAST_DUE, f"past_due:{account.pk}:{day}", "billing:account"
+            )
+        ]
         + _staff_alerts(
             account,
             reason=f"past_due:{day}",
@@ -132,9 +134,8 @@ def _alert_billing_staff(account: BillingAccount, *, reason: str, now: datetime)
     """Alert billing staff and administrators (refunds, disputes, a payment after cancelling)."""
     from accounts.roles import Role
     from accounts.selectors import users_with_roles
-    from notifications.services import notifications_enqueue
 
-    notifications_enqueue(
+    outbox_enqueue(
         _staff_alerts(account, reason=reason, people=users_with_roles(Role.BILLING, Role.ADMIN)),
         now=now,
     )
@@ -217,14 +218,13 @@ def checkout_fulfil(
     # of them already took (a first invoice in before its completion) goes to billing staff.
     _expire_open_checkouts(account)
     _not_granted_after_all(account=account, granted=local, now=now)
-    from notifications.models import Kind
-    from notifications.services import notification_enqueue
 
-    notification_enqueue(
-        user=enrollment.client,
-        kind=Kind.WELCOME,
-        dedupe_key=f"welcome:{enrollment.pk}",
-        link_target="courses:dashboard",
+    outbox_enqueue(
+        [
+            OutboxItem(
+                enrollment.client, Kind.WELCOME, f"welcome:{enrollment.pk}", "courses:dashboard"
+            )
+        ],
         now=now,
     )
     return local

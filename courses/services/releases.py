@@ -23,6 +23,8 @@ from courses.models import (
     ReleaseReason,
 )
 from courses.schedule import module_due_at
+from notifications.models import Kind
+from notifications.services import OutboxItem, outbox_enqueue
 
 # A week held back by an unmet prerequisite is looked at again after this long (the client's
 # own visits release it at once through the lazy path).
@@ -123,9 +125,6 @@ def _release(
     now: datetime,
 ) -> list[ModuleRelease]:
     """Write ledger rows, outbox rows and next-due times for many enrollments in a few queries."""
-    from notifications.models import Kind
-    from notifications.services import notifications_enqueue, relay_wake
-
     rows, schedule_updates = [], []
     for enrollment, items, next_at in plans:
         rows.extend(
@@ -152,19 +151,18 @@ def _release(
         newest: dict[int, ModuleRelease] = {}
         for release in sorted(written, key=lambda r: (r.enrollment_id, r.module.week)):
             newest[release.enrollment_id] = release
-        notifications_enqueue(
+        outbox_enqueue(
             [
-                (
-                    release.enrollment.client,
-                    Kind.MODULE_RELEASED,
-                    f"module_released:{release.enrollment_id}:{release.module_id}",
-                    "courses:dashboard",
+                OutboxItem(
+                    user=release.enrollment.client,
+                    kind=Kind.MODULE_RELEASED,
+                    dedupe_key=f"module_released:{release.enrollment_id}:{release.module_id}",
+                    link_target="courses:dashboard",
                 )
                 for release in newest.values()
             ],
             now=now,
         )
-        transaction.on_commit(relay_wake)
     if schedule_updates:
         Enrollment.objects.bulk_update(schedule_updates, ["next_release_at"], batch_size=2000)
     return written

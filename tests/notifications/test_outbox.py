@@ -10,10 +10,11 @@ from notifications.models import Channel, DeliverySettings, Kind, Notification, 
 from notifications.schedule import after_quiet_hours, in_quiet_hours
 from notifications.services import (
     MAX_ATTEMPTS,
+    OutboxItem,
     notification_claim,
     notification_deliver,
-    notifications_enqueue,
     notifications_recover_stale,
+    outbox_enqueue,
     preference_set,
     preference_unsubscribe,
     render_message,
@@ -24,7 +25,7 @@ NOON_NY = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)  # 12:00 in New York
 
 
 def enqueue(user, kind=Kind.MODULE_RELEASED, key="k1", now=NOON_NY):
-    return notifications_enqueue([(user, kind, key, "home")], now=now)
+    return outbox_enqueue([OutboxItem(user, kind, key)], now=now)
 
 
 def test_a_dedupe_key_is_written_once_however_often_it_is_enqueued(client_a):
@@ -183,7 +184,24 @@ def test_enqueue_queries_do_not_grow_with_the_number_of_messages(db, django_asse
 
     users = [UserFactory() for _ in range(40)]
     with django_assert_max_num_queries(6):
-        notifications_enqueue(
-            [(u, Kind.MODULE_RELEASED, f"bulk:{u.pk}", "home") for u in users], now=NOON_NY
+        outbox_enqueue(
+            [OutboxItem(u, Kind.MODULE_RELEASED, f"bulk:{u.pk}") for u in users], now=NOON_NY
         )
     assert Notification.objects.count() == 40
+
+
+def test_enqueue_wakes_the_relay_after_commit_only_for_a_new_message_due_now(
+    client_a, django_capture_on_commit_callbacks, monkeypatch
+):
+    from notifications import services
+
+    woken = []
+    monkeypatch.setattr(services, "relay_wake", lambda: woken.append(1))
+    with django_capture_on_commit_callbacks(execute=True):
+        enqueue(client_a, key="due")  # noon in New York: due at once
+    assert woken == [1]
+    with django_capture_on_commit_callbacks(execute=True):
+        enqueue(client_a, key="due")  # the same key again: nothing new
+        enqueue(client_a, key="late", now=datetime(2026, 11, 24, 4, tzinfo=UTC))  # 23:00: quiet
+        enqueue(client_a, kind=Kind.CHECKIN_REMINDER, key="off")  # opt-in kind: skipped
+    assert woken == [1]

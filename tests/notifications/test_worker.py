@@ -37,14 +37,14 @@ from courses.schedule import due_weeks
 from courses.services.releases import enrollment_refresh_schedule, release_sweep
 from courses.tasks import sweep_releases
 from ehab.celery import app as celery_app
-from notifications.models import DeliverySettings, Kind, Notification, Preference, Status
+from notifications.models import Channel, DeliverySettings, Kind, Notification, Preference, Status
 from notifications.selectors import due_notification_ids
 from notifications.services import (
     STALE_AFTER,
+    OutboxItem,
     notification_deliver,
-    notification_enqueue,
-    notifications_enqueue,
     notifications_recover_stale,
+    outbox_enqueue,
 )
 from notifications.tasks import deliver_notification, relay_due_notifications
 from tests.conftest import skip_unless_available
@@ -254,11 +254,13 @@ def released_weeks(enrollment: Enrollment) -> list[int]:
 
 
 def outbox_row(user) -> Notification:
-    """Enqueue one "something new is ready" message (no wake-up: the test sends the relay)."""
-    key = f"test:{uuid.uuid4().hex}"
-    items = [(user, Kind.MODULE_RELEASED, key, "courses:dashboard")]
-    assert notifications_enqueue(items, now=timezone.now()) == 1
-    return Notification.objects.get(dedupe_key=key)
+    """One "something new is ready" row, due now, written straight to the table: no wake-up is
+    queued, so the test decides when the relay runs."""
+    return Notification.objects.create(
+        user=user, kind=Kind.MODULE_RELEASED, channel=Channel.EMAIL,
+        dedupe_key=f"test:{uuid.uuid4().hex}", link_target="courses:dashboard",
+        scheduled_for=timezone.now(),
+    )  # fmt: skip
 
 
 def status_of(notification: Notification) -> str:
@@ -528,9 +530,8 @@ def test_with_the_broker_down_the_site_works_and_the_outbox_waits(
     assert WorksheetResponse.objects.filter(lesson=worksheet, status="submitted").count() == 1
     # A message enqueued directly (with its own wake-up) waits too.
     with transaction.atomic():
-        assert notification_enqueue(
-            user=user, kind=Kind.WELCOME, dedupe_key=f"welcome:{user.pk}", now=timezone.now()
-        )
+        welcome = OutboxItem(user, Kind.WELCOME, f"welcome:{user.pk}")
+        assert outbox_enqueue([welcome], now=timezone.now()) == 1
     waiting = Notification.objects.filter(user=user)
     assert sorted(waiting.values_list("kind", "status")) == [
         (Kind.MODULE_RELEASED, Status.PENDING),
@@ -695,9 +696,7 @@ def test_quiet_hours_hold_a_message_until_eight_in_the_clients_time_zone(evening
     assert quiet_hours_end.astimezone(chicago).time() == dtime(8, 0)
     user = UserFactory(timezone=CHICAGO)  # default quiet hours: 21:00-08:00
 
-    assert notification_enqueue(
-        user=user, kind=Kind.MODULE_RELEASED, dedupe_key="ready:1", now=evening
-    )
+    assert outbox_enqueue([OutboxItem(user, Kind.MODULE_RELEASED, "ready:1")], now=evening) == 1
     notification = Notification.objects.get(dedupe_key="ready:1")
     assert (notification.status, notification.scheduled_for) == (Status.PENDING, quiet_hours_end)
 
