@@ -11,8 +11,8 @@ signs, just before it is sent. Then:
 1. accept: POSTs them one at a time to /payments/stripe/webhook/ in this process with
    django.test.Client (the whole middleware stack, no network), and a second set through a real
    gunicorn server (one sync worker, as in production) over HTTP on 127.0.0.1;
-2. process: applies every stored event with payments.services.stripe_event_process, one after
-   another, as a single Celery worker would, and checks that every enrollment became active
+2. process: applies every stored event with payments.services.webhooks.stripe_event_process, one
+   after another, as a single Celery worker would, and checks that every enrollment became active
    exactly once (one BillingStateChange, one Payment, one welcome per account);
 3. duplicates: re-posts 10% of the events (Stripe's retries) and checks they are answered 200
    and change nothing.
@@ -303,7 +303,7 @@ class _Gunicorn:
 
 def _process(row_ids: list[int]) -> tuple[float, list[float], list[str]]:
     """stripe_event_process for each stored event in order, as one worker would."""
-    from payments.services import stripe_event_process
+    from payments.services.webhooks import stripe_event_process
 
     latencies, errors = [], []
     started = time.perf_counter()

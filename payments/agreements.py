@@ -2,8 +2,8 @@
 
 Each document is a template per version, `pages/agreements/<document>/<version>.html`, keyed
 by `AgreementAcceptance.Document` and the version an acceptance records (`AGREEMENT_VERSION`
-in payments/services.py). A new version is a new file beside the old ones, which stay readable
-at their own address, so what someone accepted can always be read as they read it.
+below). A new version is a new file beside the old ones, which stay readable at their own
+address, so what someone accepted can always be read as they read it.
 """
 
 from dataclasses import dataclass
@@ -15,6 +15,9 @@ from django.urls import reverse
 from accounts.models import AgreementAcceptance
 
 Document = AgreementAcceptance.Document
+
+# The version of every agreement a person accepts now (checkout_prepare records it).
+AGREEMENT_VERSION = "2026-11"
 
 # The address of each document (`/join/agreements/<slug>/`), in the order the form asks.
 SLUGS: dict[str, str] = {

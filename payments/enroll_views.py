@@ -16,11 +16,10 @@ from accounts.roles import is_client_role
 from accounts.session_policy import resume_after_sign_in
 from audit.access import deny
 
-from .agreements import SLUGS, Agreement, agreement_find
+from .agreements import AGREEMENT_VERSION, SLUGS, Agreement, agreement_find
 from .models import CheckoutSession, Plan
 from .selectors import unfinished_plan_for
-from .services import (
-    AGREEMENT_VERSION,
+from .services.checkout import (
     CheckoutError,
     checkout_cancel,
     checkout_confirm,

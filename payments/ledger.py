@@ -19,6 +19,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 
+from .models import StripeEvent
+
 # A field name with True keeps a scalar (an expanded object keeps only its id); a dict keeps
 # those fields of a nested object. `metadata` keeps only our opaque reference.
 _REFERENCE = {"reference": True}
@@ -104,8 +106,6 @@ def stripe_events_sweep(*, now: datetime, batch: int = 1000) -> int:
     `now`, in batches; failed and unprocessed rows stay for an operator. Returns how many went.
     Safe to run at any time and twice: an event Stripe retries later (it stops after three
     days, well inside the minimum retention) is stored and processed again, idempotently."""
-    from .models import StripeEvent
-
     done = (StripeEvent.Status.PROCESSED, StripeEvent.Status.IGNORED)
     old = StripeEvent.objects.filter(status__in=done, received_at__lt=now - retention())
     deleted = 0

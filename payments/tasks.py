@@ -3,6 +3,13 @@
 from celery import shared_task
 from django.utils import timezone
 
+from .ledger import stripe_events_sweep
+from .models import StripeEvent
+from .services.billing import billing_enforce_grace
+from .services.reconciliation import billing_reconcile
+from .services.subscriptions import subscriptions_end_pending
+from .services.webhooks import stripe_event_process
+
 # After this many failed attempts an event waits for an operator (it stays `failed`).
 MAX_ATTEMPTS = 10
 
@@ -18,16 +25,12 @@ MAX_ATTEMPTS = 10
 )
 def process_stripe_event(event_row_id: int) -> None:
     """Apply one stored Stripe event (idempotent; a no-op once processed)."""
-    from .services import stripe_event_process
-
     stripe_event_process(event_row_id=event_row_id, now=timezone.now())
 
 
 @shared_task(name="payments.tasks.process_pending_events", ignore_result=True)
 def process_pending_events() -> int:
     """Beat's safety net: events stored while the broker was down, or that failed, go again."""
-    from .models import StripeEvent
-
     ids = list(
         StripeEvent.objects.filter(
             status__in=[StripeEvent.Status.RECEIVED, StripeEvent.Status.FAILED],
@@ -42,16 +45,12 @@ def process_pending_events() -> int:
 @shared_task(name="payments.tasks.enforce_grace", ignore_result=True)
 def enforce_grace() -> int:
     """Pause new content for accounts past due beyond the grace period."""
-    from .services import billing_enforce_grace
-
     return billing_enforce_grace(now=timezone.now())
 
 
 @shared_task(name="payments.tasks.end_paid_subscriptions", ignore_result=True)
 def end_paid_subscriptions() -> int:
     """Retry ending subscriptions whose last installment is paid."""
-    from .services import subscriptions_end_pending
-
     return subscriptions_end_pending()
 
 
@@ -59,8 +58,6 @@ def end_paid_subscriptions() -> int:
              time_limit=900)  # fmt: skip
 def reconcile() -> dict:
     """Daily: compare local billing with Stripe and repair drift."""
-    from .services import billing_reconcile
-
     return billing_reconcile(now=timezone.now())
 
 
@@ -68,6 +65,4 @@ def reconcile() -> dict:
              time_limit=900)  # fmt: skip
 def sweep_stripe_events() -> int:
     """Daily: delete processed and ignored webhook events past the retention period."""
-    from .ledger import stripe_events_sweep
-
     return stripe_events_sweep(now=timezone.now())

@@ -102,7 +102,7 @@ def account_action(request, account_id: int, action: str):
     from django.shortcuts import redirect
 
     from .forms import ACTION_FORMS
-    from .services import (
+    from .services.staff import (
         BillingActionError,
         billing_record_offline_payment,
         billing_refund,
@@ -177,7 +177,7 @@ def stripe_webhook(request):
     and process it after commit through Celery. A bad, missing, stale or future-dated signature,
     or a signed body that is not a well-formed event (payments/webhook_envelope): 400, with
     nothing stored."""
-    from .services import stripe_event_store
+    from .services.webhooks import stripe_event_store
     from .stripe_client import InvalidWebhook, verify_webhook
     from .tasks import process_stripe_event
 

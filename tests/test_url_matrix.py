@@ -12,7 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from audit.models import Action
 from audit.selectors import audit_denials_counted
-from payments.services import AGREEMENT_VERSION
+from payments.agreements import AGREEMENT_VERSION
 
 ANON, CA, CB, CL, OC, BI, AD = (
     "anonymous",

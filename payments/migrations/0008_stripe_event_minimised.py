@@ -5,10 +5,10 @@
 
 from django.db import migrations, models
 
+from payments.ledger import event_minimised
+
 
 def minimise_stored_payloads(apps, schema_editor):
-    from payments.ledger import event_minimised
-
     StripeEvent = apps.get_model("payments", "StripeEvent")
     rows = StripeEvent.objects.only("pk", "payload").order_by("pk")
     for row in rows.iterator(chunk_size=500):

@@ -26,9 +26,9 @@ from playwright.sync_api import expect
 from accounts.models import AgreementAcceptance, User
 from courses.models import Enrollment, EnrollmentStatus, Module, Track
 from notifications.models import Kind, Notification
+from payments.agreements import AGREEMENT_VERSION
 from payments.enroll_views import AgreementsForm
 from payments.models import BillingAccount, BillingState, CheckoutSession, Payment, Plan
-from payments.services import AGREEMENT_VERSION
 from tests.notifications.outbox import deliver_account_mail
 from tests.payments.conftest import fake_stripe  # noqa: F401 - the fixture, shared by import
 

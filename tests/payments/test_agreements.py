@@ -8,9 +8,8 @@ from django.urls import reverse
 
 from accounts.models import AgreementAcceptance
 from payments import enroll_views
-from payments.agreements import SLUGS, agreement_find
+from payments.agreements import AGREEMENT_VERSION, SLUGS, agreement_find
 from payments.models import Plan
-from payments.services import AGREEMENT_VERSION
 from tests.conftest import sign_in
 from tests.factories import TrackFactory
 

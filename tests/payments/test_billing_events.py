@@ -16,7 +16,7 @@ from payments.models import (
     Plan,
     StripeEvent,
 )
-from payments.services import stripe_event_process, stripe_event_store
+from payments.services.webhooks import stripe_event_process, stripe_event_store
 from tests.factories import make_track
 
 from .stripe_events import LEGACY, load, with_reference

@@ -124,7 +124,7 @@ def test_an_offline_payment_smaller_than_an_installment_counts_none(
 
 
 def test_the_services_refuse_a_fraction_of_a_cent_too(account, billing_user):
-    from payments.services import (
+    from payments.services.staff import (
         BillingActionError,
         billing_record_offline_payment,
         billing_refund,

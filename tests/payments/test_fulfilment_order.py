@@ -12,13 +12,8 @@ from django.core.management import call_command
 from courses.services.enrollment import enrollment_create
 from notifications.models import Kind, Notification
 from payments.models import BillingAccount, BillingState, Plan
-from payments.services import (
-    checkout_confirm,
-    checkout_prepare,
-    checkout_start,
-    stripe_event_process,
-    stripe_event_store,
-)
+from payments.services.checkout import checkout_confirm, checkout_prepare, checkout_start
+from payments.services.webhooks import stripe_event_process, stripe_event_store
 from tests.factories import UserFactory, make_track
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # Tuesday, 10:00 in New York
@@ -109,7 +104,7 @@ def test_a_returning_client_keeps_one_stripe_customer(plan, stripe_on, client_a)
 
 
 def test_cancelling_closes_the_stripe_page_and_a_late_payment_grants_nothing(plan, stripe_on):
-    from payments.services import checkout_cancel, checkout_fulfil
+    from payments.services.checkout import checkout_cancel, checkout_fulfil
 
     session = start(UserFactory(role="client"), plan)
     checkout_cancel(session=session, now=NOW)

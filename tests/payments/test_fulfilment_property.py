@@ -18,15 +18,14 @@ from hypothesis import strategies as st
 from audit.models import AuditEvent
 from notifications.models import Kind, Notification
 from payments.models import BillingAccount, BillingState, CheckoutSession, Payment, Plan
-from payments.services import (
+from payments.services.checkout import (
     CheckoutError,
     checkout_cancel,
     checkout_confirm,
     checkout_prepare,
     checkout_start,
-    stripe_event_process,
-    stripe_event_store,
 )
+from payments.services.webhooks import stripe_event_process, stripe_event_store
 from tests.factories import UserFactory, make_track
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)

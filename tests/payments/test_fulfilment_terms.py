@@ -13,14 +13,13 @@ from django.core.management import call_command
 from audit.models import AuditEvent
 from notifications.models import Kind, Notification
 from payments.models import BillingAccount, BillingState, CheckoutSession, Payment, Plan
-from payments.services import (
+from payments.services.checkout import (
     checkout_confirm,
     checkout_fulfil,
     checkout_prepare,
     checkout_start,
-    stripe_event_process,
-    stripe_event_store,
 )
+from payments.services.webhooks import stripe_event_process, stripe_event_store
 from tests.factories import UserFactory, make_track
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # Tuesday, 10:00 in New York
@@ -292,7 +291,7 @@ def test_the_success_page_of_a_payment_that_granted_nothing_says_so_and_stops_wa
 ):
     from django.urls import reverse
 
-    from payments.services import checkout_cancel
+    from payments.services.checkout import checkout_cancel
 
     monthly, full = plans
     user = UserFactory(role="client")

@@ -12,7 +12,7 @@ from courses.models import LessonKind, ModuleRelease
 from courses.services.releases import enrollment_release_due_modules, release_sweep
 from notifications.models import Kind, Notification
 from payments.models import BillingAccount, BillingState
-from payments.services import billing_enforce_grace, billing_set_state
+from payments.services.billing import billing_enforce_grace, billing_set_state
 from tests.factories import CareAssignmentFactory, EnrollmentFactory, UserFactory, make_track
 
 START = datetime(2026, 11, 2, 12, tzinfo=UTC)

@@ -12,7 +12,7 @@ import time_machine
 from courses.services.enrollment import enrollment_create
 from payments.ledger import event_minimised, stripe_events_sweep
 from payments.models import BillingAccount, CheckoutSession, Plan, StripeEvent
-from payments.services import stripe_event_process
+from payments.services.webhooks import stripe_event_process
 from tests.factories import make_track
 
 from .stripe_events import EVENTS, VERSIONS, post, with_reference

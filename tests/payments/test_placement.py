@@ -9,7 +9,7 @@ import pytest
 from courses.models import Enrollment, EnrollmentStatus
 from courses.services.enrollment import enrollment_create
 from payments.models import BillingAccount, CheckoutSession, Plan
-from payments.services import checkout_fulfil
+from payments.services.checkout import checkout_fulfil
 from tests.conftest import run_at_once
 from tests.factories import CohortFactory, UserFactory, make_track
 

@@ -8,7 +8,7 @@ import pytest
 from courses.services.enrollment import enrollment_create
 from payments import stripe_client
 from payments.models import BillingAccount, BillingState, Payment, Plan, StripeEvent
-from payments.services import billing_reconcile
+from payments.services.reconciliation import billing_reconcile
 from tests.factories import make_track
 
 from .stripe_events import load
@@ -84,6 +84,28 @@ def test_an_event_stripe_failed_to_deliver_is_applied_once(account, stripe_side)
     assert account.state == BillingState.PAST_DUE
     assert StripeEvent.objects.count() == 1
     assert billing_reconcile(now=NOW)["events"] == 0
+
+
+def test_an_undelivered_event_that_is_malformed_is_skipped_and_logged_never_stored(
+    account, stripe_side, caplog
+):
+    """Events fetched from Stripe pass the same envelope check as the webhook's."""
+    stripe_side["invoices"] = []
+    stripe_side["subscription"]["status"] = "past_due"
+    failed = load("invoice.payment_failed.subscription_cycle")
+    no_object = {**load("invoice.paid.subscription_cycle"), "id": "evt_no_object"}
+    no_object["data"] = {"object": "in_only_an_id"}
+    nul = {**load("invoice.paid.subscription_cycle"), "id": "evt_nul"}
+    nul["data"] = {"object": {**nul["data"]["object"], "id": "in_\x00"}}
+    not_an_event = {**failed, "object": "invoice", "id": "evt_not_an_event"}
+    stripe_side["events"] = [no_object, nul, not_an_event, failed]
+    with caplog.at_level("WARNING", logger="payments.services.reconciliation"):
+        assert billing_reconcile(now=NOW)["events"] == 1
+    assert list(StripeEvent.objects.values_list("event_id", flat=True)) == [failed["id"]]
+    skipped = [r for r in caplog.records if "malformed" in r.getMessage()]
+    assert len(skipped) == 3
+    account.refresh_from_db()
+    assert account.state == BillingState.PAST_DUE
 
 
 def test_the_last_installment_found_by_reconciliation_ends_the_subscription(

@@ -16,7 +16,7 @@ from courses.models import EnrollmentStatus, Module
 from courses.services.enrollment import enrollment_create
 from payments import stripe_client
 from payments.models import BillingAccount, BillingState, CheckoutSession, Payment, Plan
-from payments.services import checkout_fulfil
+from payments.services.checkout import checkout_fulfil
 from tests.factories import UserFactory, make_track
 
 from .fake_stripe import FakeStripe, decode_params
@@ -491,7 +491,7 @@ def test_portal_session_create_returns_the_portal_url(fake_stripe):
 @pytest.mark.django_db(transaction=True)
 def test_a_failed_cancel_after_the_last_installment_is_tried_again(fake_stripe, client_a):
     from payments.models import StripeEvent
-    from payments.services import stripe_event_process
+    from payments.services.webhooks import stripe_event_process
 
     from .stripe_events import load
     from .test_billing_events import deliver, make_account
@@ -515,7 +515,7 @@ def test_a_failed_cancel_after_the_last_installment_is_tried_again(fake_stripe, 
     for row in StripeEvent.objects.exclude(status=StripeEvent.Status.PROCESSED):
         stripe_event_process(event_row_id=row.pk, now=NOW)  # the event's own retry
     assert BillingAccount.objects.get().subscription_end_pending is True
-    from payments.services import subscriptions_end_pending
+    from payments.services.subscriptions import subscriptions_end_pending
 
     assert subscriptions_end_pending() == 1  # beat's retry
     assert fake_stripe.subscriptions[sub_id]["status"] == "canceled"

@@ -13,7 +13,7 @@ from audit.models import AuditEvent
 from courses.services.enrollment import enrollment_create
 from payments import stripe_client
 from payments.models import BillingAccount, BillingState, Payment, Plan
-from payments.services import CheckoutError, checkout_start
+from payments.services.checkout import CheckoutError, checkout_start
 from payments.tasks import end_paid_subscriptions, reconcile
 from tests.factories import make_track
 

@@ -13,7 +13,7 @@ from courses.models import EnrollmentStatus
 from courses.services.enrollment import enrollment_create
 from notifications.models import Kind, Notification
 from payments.models import BillingAccount, BillingState, CheckoutSession, Plan, StripeEvent
-from payments.services import stripe_event_process
+from payments.services.webhooks import stripe_event_process
 from tests.conftest import run_at_once
 from tests.factories import make_track
 
@@ -204,7 +204,7 @@ def test_an_event_for_someone_elses_session_changes_nothing(client, checkout):
 def test_a_handler_error_rolls_everything_back_and_the_retry_succeeds(
     client, checkout, monkeypatch
 ):
-    from payments import services
+    from payments.services import checkout as services
 
     post(client, completed_for(checkout))
     row = StripeEvent.objects.get()
@@ -244,10 +244,8 @@ def test_a_failure_while_storing_answers_5xx_keeps_nothing_and_stripes_retry_suc
     and the redelivery is accepted and applied."""
     from django.db import DatabaseError
 
-    from payments import (
-        services,
-        views,  # noqa: F401 - the view imports the service at call time
-    )
+    from payments import views  # noqa: F401 - the view imports the service at call time
+    from payments.services import webhooks as services
 
     real = services.stripe_event_store
 

@@ -19,7 +19,7 @@ from payments.models import (
     Plan,
     StripeEvent,
 )
-from payments.services import stripe_event_process
+from payments.services.webhooks import stripe_event_process
 from payments.stripe_client import from_minor_units
 from tests.factories import make_track
 
