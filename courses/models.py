@@ -201,6 +201,13 @@ class Enrollment(models.Model):
         blank=True,
         help_text="When the next week is due (kept by the release services; the sweep's index).",
     )
+    new_weeks_held_for_billing = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="New weeks wait for a billing matter; weeks already open stay open. Set and "
+        "cleared only by courses' services (enrollment_hold_new_weeks and "
+        "enrollment_lift_new_weeks_hold), which billing calls.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -19,7 +19,6 @@ from .models import (
     WorksheetResponse,
 )
 from .schedule import module_due_at
-from .services.releases import billing_paused_ids
 
 
 @dataclass
@@ -106,7 +105,7 @@ WAITING_SWEEP = "opening"  # due this minute; the next sweep or visit opens it
 
 def weeks_waiting(*, enrollment: Enrollment, weeks: list[ModuleState], now: datetime) -> dict:
     """Module id → why it waits, for every week that is due at `now` but not open. No query
-    when no week is overdue (the usual visit); two when one is."""
+    when no week is overdue (the usual visit); one when one is."""
     overdue = [w.module.pk for w in weeks if not w.released and w.due_at <= now]
     if not overdue:
         return {}
@@ -117,7 +116,7 @@ def weeks_waiting(*, enrollment: Enrollment, weeks: list[ModuleState], now: date
             enrollment=enrollment, kind=PacingKind.HOLD, lifted_at__isnull=True
         ).values_list("module_id", flat=True)
     )
-    billing = enrollment.pk in billing_paused_ids([enrollment.pk])
+    billing = enrollment.new_weeks_held_for_billing
     reasons = {}
     for module_id in overdue:
         if module_id in held:

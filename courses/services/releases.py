@@ -56,13 +56,12 @@ def _plan(
     released: set[int],
     held: set[int],
     now: datetime,
-    billing_paused: bool = False,
 ) -> tuple[list[tuple[Module, datetime]], datetime | None]:
     """What to release now, and when the next week after that is due (None: nothing left)."""
     due: list[tuple[Module, datetime]] = []
     next_at = None
-    if enrollment.status != EnrollmentStatus.ACTIVE or billing_paused:
-        # Billing pauses only what is new; a resumption refreshes the schedule.
+    if enrollment.status != EnrollmentStatus.ACTIVE or enrollment.new_weeks_held_for_billing:
+        # A billing hold keeps back only what is new; lifting it releases what is due at once.
         return due, None
     blocked = False
     for module in modules:
@@ -85,13 +84,6 @@ def _plan(
     return due, next_at
 
 
-def billing_paused_ids(enrollment_ids) -> set[int]:
-    """Which of these enrollments may not receive new weeks for billing reasons (one query)."""
-    from payments.selectors import content_paused_enrollment_ids
-
-    return content_paused_enrollment_ids(enrollment_ids=enrollment_ids)
-
-
 def _released_and_held(enrollment: Enrollment) -> tuple[set[int], set[int]]:
     released = set(
         ModuleRelease.objects.filter(enrollment=enrollment).values_list("module_id", flat=True)
@@ -107,14 +99,13 @@ def _released_and_held(enrollment: Enrollment) -> tuple[set[int], set[int]]:
 def modules_due(*, enrollment: Enrollment, now: datetime) -> list[tuple[Module, datetime]]:
     """The modules of the track that are due and not yet released, with their due time.
 
-    Applies every release rule but writing: the enrollment is active, the module is due, no
-    clinician hold covers it, and the track's prerequisite (if any) is met. Billing and safety
-    holds join these rules when those capabilities land.
+    Applies every release rule but writing: the enrollment is active, its new weeks are not held
+    for billing, the module is due, no clinician hold covers it, and the track's prerequisite (if
+    any) is met.
     """
     released, held = _released_and_held(enrollment)
-    paused = enrollment.pk in billing_paused_ids([enrollment.pk])
     modules = track_structure(track=enrollment.track)
-    due, _ = _plan(enrollment, modules, released, held, now, paused)
+    due, _ = _plan(enrollment, modules, released, held, now)
     return due
 
 
@@ -176,10 +167,7 @@ def enrollment_release_due_modules(*, enrollment: Enrollment, now: datetime) -> 
     dashboard check, the sweep) both run, and only one row per module is ever written.
     """
     released, held = _released_and_held(enrollment)
-    paused = enrollment.pk in billing_paused_ids([enrollment.pk])
-    due, next_at = _plan(
-        enrollment, track_structure(track=enrollment.track), released, held, now, paused
-    )
+    due, next_at = _plan(enrollment, track_structure(track=enrollment.track), released, held, now)
     return _release([(enrollment, due, next_at)], reason=ReleaseReason.SCHEDULE, now=now)
 
 
@@ -188,6 +176,28 @@ def enrollment_refresh_schedule(*, enrollment: Enrollment, now: datetime) -> Non
     zone), releasing anything already due on the way."""
     fresh = Enrollment.objects.select_related("track", "cohort", "client").get(pk=enrollment.pk)
     enrollment_release_due_modules(enrollment=fresh, now=now)
+
+
+@transaction.atomic
+def enrollment_hold_new_weeks(*, enrollment: Enrollment, now: datetime) -> Enrollment:
+    """Hold back the enrollment's new weeks for a billing matter from `now`: nothing new opens
+    until the hold is lifted, while every week already open, the client's writing and their
+    safety plan stay open. Idempotent. Billing calls it when an account's new content pauses."""
+    Enrollment.objects.filter(pk=enrollment.pk).update(new_weeks_held_for_billing=True)
+    enrollment.new_weeks_held_for_billing = True
+    enrollment_refresh_schedule(enrollment=enrollment, now=now)
+    return enrollment
+
+
+@transaction.atomic
+def enrollment_lift_new_weeks_hold(*, enrollment: Enrollment, now: datetime) -> list[ModuleRelease]:
+    """Lift the billing hold on the enrollment's new weeks: whatever is due at `now` opens at
+    once, and the schedule goes on. Returns the releases this wrote. Idempotent. Billing calls
+    it when an account's new content is no longer paused."""
+    Enrollment.objects.filter(pk=enrollment.pk).update(new_weeks_held_for_billing=False)
+    enrollment.new_weeks_held_for_billing = False
+    fresh = Enrollment.objects.select_related("track", "cohort", "client").get(pk=enrollment.pk)
+    return enrollment_release_due_modules(enrollment=fresh, now=now)
 
 
 def release_sweep(*, now: datetime, batch_size: int = 1000) -> int:
@@ -219,7 +229,6 @@ def release_sweep(*, now: datetime, batch_size: int = 1000) -> int:
                 enrollment_id__in=ids, kind=PacingKind.HOLD, lifted_at__isnull=True
             ).values_list("enrollment_id", "module_id"):
                 held[enrollment_id].add(module_id)
-            paused = billing_paused_ids(ids)
             plans = []
             for enrollment in batch:
                 due, next_at = _plan(
@@ -228,7 +237,6 @@ def release_sweep(*, now: datetime, batch_size: int = 1000) -> int:
                     released[enrollment.pk],
                     held[enrollment.pk],
                     now,
-                    enrollment.pk in paused,
                 )
                 plans.append((enrollment, due, next_at))
             total += len(_release(plans, reason=ReleaseReason.SCHEDULE, now=now))

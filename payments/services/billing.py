@@ -10,7 +10,7 @@ from accounts.roles import Role
 from accounts.selectors import users_with_roles
 from audit.services import audit_record
 from care.models import CareAssignment
-from courses.services.releases import enrollment_refresh_schedule
+from courses.services.releases import enrollment_hold_new_weeks, enrollment_lift_new_weeks_hold
 from notifications.models import Kind
 from notifications.services import OutboxItem, outbox_enqueue
 from payments.models import BillingAccount, BillingState, BillingStateChange, CheckoutSession
@@ -60,10 +60,12 @@ def billing_set_state(
     account.save(update_fields=["state", "updated_at", "past_due_since"])
     if to == B.PAST_DUE:
         _alert_past_due(account, now=now)
-    if old == B.CONTENT_PAUSED or to == B.CONTENT_PAUSED:
-        # New weeks wait while paused; on resumption whatever is due opens at once.
-        enrollment = account.enrollment
-        transaction.on_commit(lambda: enrollment_refresh_schedule(enrollment=enrollment, now=now))
+    if to == B.CONTENT_PAUSED:
+        # New weeks wait while paused (courses keeps the hold); what is open stays open.
+        enrollment_hold_new_weeks(enrollment=account.enrollment, now=now)
+    elif old == B.CONTENT_PAUSED:
+        # On resumption whatever is due opens at once.
+        enrollment_lift_new_weeks_hold(enrollment=account.enrollment, now=now)
     audit_record(
         action="billing.state_changed",
         subject=account.enrollment.client,

@@ -104,20 +104,18 @@ def test_a_paused_program_or_billing_pause_says_why_new_weeks_wait(
     client, track, client_a, clinician, signed_in
 ):
     from courses.models import EnrollmentStatus
-    from payments.models import BillingAccount, BillingState, Plan
+    from courses.services.releases import enrollment_hold_new_weeks
 
     enrollment = EnrollmentFactory(client=client_a, track=track, start_date=date(2026, 11, 2))
     enrollment_release_due_modules(enrollment=enrollment, now=datetime(2026, 11, 10, tzinfo=UTC))
-    plan = Plan.objects.create(track=track, slug="w-full", kind="full", amount="10")
-    account = BillingAccount.objects.create(
-        enrollment=enrollment, plan=plan, state=BillingState.CONTENT_PAUSED
-    )
+    # Billing held new weeks back (payments calls this when an account's content pauses).
+    enrollment_hold_new_weeks(enrollment=enrollment, now=datetime(2026, 11, 12, tzinfo=UTC))
     signed_in(client_a)
     home = client.get(reverse("courses:dashboard")).content.decode()
     assert "Week 3 · Waiting on a billing matter. Everything already open stays open." in home
-    account.state = BillingState.PAID_IN_FULL
-    account.save()
-    type(enrollment).objects.filter(pk=enrollment.pk).update(status=EnrollmentStatus.PAUSED)
+    type(enrollment).objects.filter(pk=enrollment.pk).update(
+        new_weeks_held_for_billing=False, status=EnrollmentStatus.PAUSED
+    )
     week_map = client.get(reverse("courses:program_map")).content.decode()
     assert week_map.count("Waiting while your program is paused") == 2  # weeks 3 and 4
     assert "Opens Mon, Nov 30 at 6:00 AM" in week_map

@@ -121,5 +121,5 @@ def test_sweep_queries_do_not_grow_with_the_number_of_enrollments(
     for _ in range(30):
         enroll(track)
     release_sweep(now=MONDAY_NOON - timedelta(days=7))  # warm caches; releases weeks 2-3
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(13):
         assert release_sweep(now=MONDAY_NOON) == 30

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.roles import Role
-from courses.models import LessonKind, ModuleRelease
+from courses.models import Enrollment, LessonKind, ModuleRelease
 from courses.services.releases import enrollment_release_due_modules, release_sweep
 from notifications.models import Kind, Notification
 from payments.models import BillingAccount, BillingState
@@ -75,8 +75,26 @@ def test_after_the_grace_new_weeks_wait_and_resume_on_payment(
             reason="payment_resumed",
             now=START + timedelta(days=15),
         )
-    # On resumption whatever is due opens at once (the refresh runs after commit).
+    # On resumption whatever is due opens at once.
     assert ModuleRelease.objects.filter(enrollment=account.enrollment).count() == 3
+
+
+@pytest.mark.parametrize(
+    "way_out", [BillingState.INSTALLMENTS_CURRENT, BillingState.CANCELLED, BillingState.DISPUTED]
+)
+def test_paused_content_holds_new_weeks_in_courses_until_billing_leaves_the_pause(account, way_out):
+    """Billing tells courses, in the same transaction: entering the pause holds new weeks;
+    leaving it, whichever way, lifts the hold and opens what is due."""
+    fail_payment(account, START + timedelta(days=1))
+    billing_enforce_grace(now=START + timedelta(days=8, hours=1))
+    enrollment = Enrollment.objects.get(pk=account.enrollment_id)
+    assert enrollment.new_weeks_held_for_billing is True
+    assert enrollment.next_release_at is None
+    locked = BillingAccount.objects.select_related("enrollment__client").get(pk=account.pk)
+    billing_set_state(account=locked, to=way_out, reason="test", now=START + timedelta(days=15))
+    enrollment.refresh_from_db()
+    assert enrollment.new_weeks_held_for_billing is False
+    assert ModuleRelease.objects.filter(enrollment=enrollment).count() == 3
 
 
 def test_paused_billing_never_locks_released_weeks_writing_or_help(account, client, signed_in):

@@ -80,3 +80,31 @@ def test_ledger_rows_stored_in_full_before_are_minimised():
     assert (row.payload["id"], charge["payment_intent"], charge["amount_refunded"]) == (
         event["id"], event["data"]["object"]["payment_intent"], 45000,
     )  # fmt: skip
+
+
+@pytest.mark.django_db(transaction=True)
+def test_enrollments_whose_billing_pauses_new_content_keep_their_new_weeks_held(client_a, client_b):
+    """Courses now keeps the hold itself; an account paused before the change holds its
+    enrollment's new weeks, and no other account does."""
+    from courses.services.enrollment import enrollment_create
+    from tests.factories import make_track
+
+    track = make_track(weeks=2, lessons_per_module=1, trauma_weeks=())
+    paused, current = (
+        enrollment_create(client=who, track=track, start_date=date(2026, 11, 2), now=NOW)
+        for who in (client_a, client_b)
+    )
+    old = migrate([("payments", "0008_stripe_event_minimised")])
+    try:
+        Plan = old.get_model("payments", "Plan")
+        plan = Plan.objects.create(
+            track_id=track.pk, slug="h-monthly", kind="installments", installments=3,
+            amount=Decimal("150.00"), currency="usd",
+        )  # fmt: skip
+        Account = old.get_model("payments", "BillingAccount")
+        Account.objects.create(enrollment_id=paused.pk, plan=plan, state="content_paused")
+        Account.objects.create(enrollment_id=current.pk, plan=plan, state="past_due")
+    finally:
+        new = migrate([("payments", "0009_hold_new_weeks_of_paused_accounts")])
+    held = new.get_model("courses", "Enrollment").objects.filter(new_weeks_held_for_billing=True)
+    assert list(held.values_list("pk", flat=True)) == [paused.pk]
