@@ -10,6 +10,8 @@ from accounts.roles import Role
 from audit.services import audit_record
 from courses.models import Audience, Cohort, Enrollment, EnrollmentStatus, Track
 
+from .releases import enrollment_refresh_schedule, enrollment_release_due_modules
+
 S = EnrollmentStatus
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     S.PENDING_PAYMENT: frozenset({S.ACTIVE, S.CANCELLED}),
@@ -75,8 +77,6 @@ def enrollment_create(
             enrollment.save()
     except (IntegrityError, ValidationError):
         raise EnrollmentError("This client already has a live enrollment on this track.") from None
-    from .releases import enrollment_refresh_schedule
-
     enrollment_refresh_schedule(enrollment=enrollment, now=now)
     enrollment.refresh_from_db()
     audit_record(
@@ -89,22 +89,20 @@ def enrollment_create(
     return enrollment
 
 
-@transaction.atomic
-def enrollment_set_status(
-    *, enrollment: Enrollment, status: str, acting_user, now: datetime
+def _move(
+    *, enrollment: Enrollment, status: str, acting_user, only_from: str | None = None
 ) -> Enrollment:
-    """Move an enrollment along the allowed-transition map at `now` (an activation opens what is
-    due); audited. Raises EnrollmentError."""
+    """Lock the enrollment and move it along the allowed-transition map (and only from
+    `only_from`, when given); audited. Returns the locked row; raises EnrollmentError. The caller
+    decides what opens."""
     current = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
-    if status not in ALLOWED_TRANSITIONS.get(current.status, frozenset()):
+    allowed = status in ALLOWED_TRANSITIONS.get(current.status, frozenset())
+    if not allowed or only_from not in (None, current.status):
         raise EnrollmentError(f"An enrollment cannot go from {current.status} to {status}.")
     old = current.status
     current.status = status
     current.save(update_fields=["status"])
     enrollment.status = status
-    from .releases import enrollment_refresh_schedule
-
-    enrollment_refresh_schedule(enrollment=current, now=now)
     audit_record(
         action="enrollment.status_changed",
         actor=acting_user,
@@ -112,6 +110,34 @@ def enrollment_set_status(
         target=current,
         metadata={"from": old, "to": status},
     )
+    return current
+
+
+@transaction.atomic
+def enrollment_set_status(
+    *, enrollment: Enrollment, status: str, acting_user, now: datetime
+) -> Enrollment:
+    """Move an enrollment along the allowed-transition map at `now` and reschedule it (an
+    enrollment made active again opens what is due); audited. Raises EnrollmentError."""
+    current = _move(enrollment=enrollment, status=status, acting_user=acting_user)
+    enrollment_refresh_schedule(enrollment=current, now=now)
+    return current
+
+
+@transaction.atomic
+def enrollment_activate(*, enrollment: Enrollment, acting_user, now: datetime) -> Enrollment:
+    """Move a pending enrollment to active and open whatever is due at `now`, which is week 1
+    on its start day (a cohort that starts later opens its week 1 on its own start day, from
+    the sweep). What payment grants; audited. Raises EnrollmentError unless the enrollment is
+    waiting for payment."""
+    current = _move(
+        enrollment=enrollment,
+        status=S.ACTIVE,
+        acting_user=acting_user,
+        only_from=S.PENDING_PAYMENT,
+    )
+    fresh = Enrollment.objects.select_related("track", "cohort", "client").get(pk=current.pk)
+    enrollment_release_due_modules(enrollment=fresh, now=now)
     return current
 
 

@@ -16,6 +16,7 @@ from audit.services import audit_record
 from courses.models import Enrollment, EnrollmentStatus
 from courses.services.enrollment import (
     EnrollmentError,
+    enrollment_activate,
     enrollment_create,
     enrollment_place,
     enrollment_set_status,
@@ -210,9 +211,8 @@ def checkout_fulfil(
     enrollment = account.enrollment
     if enrollment.status == EnrollmentStatus.PENDING_PAYMENT:
         enrollment = enrollment_place(enrollment=enrollment, now=now)
-        enrollment_set_status(
-            enrollment=enrollment, status=EnrollmentStatus.ACTIVE, acting_user=None, now=now
-        )
+        # Paid: the enrollment starts, and week 1 opens if its start day has come.
+        enrollment_activate(enrollment=enrollment, acting_user=None, now=now)
     local.status = CheckoutSession.Status.COMPLETE
     local.fulfilled_at = now
     local.save(update_fields=["status", "fulfilled_at"])

@@ -208,12 +208,12 @@ def test_a_handler_error_rolls_everything_back_and_the_retry_succeeds(
 
     post(client, completed_for(checkout))
     row = StripeEvent.objects.get()
-    real = services.enrollment_set_status
+    real = services.enrollment_activate
 
     def broken(**kwargs):
         raise RuntimeError("database hiccup")
 
-    monkeypatch.setattr(services, "enrollment_set_status", broken)
+    monkeypatch.setattr(services, "enrollment_activate", broken)
     with pytest.raises(RuntimeError):
         stripe_event_process(event_row_id=row.pk, now=NOW)
     row.refresh_from_db()
@@ -222,7 +222,7 @@ def test_a_handler_error_rolls_everything_back_and_the_retry_succeeds(
     assert account.state == BillingState.AWAITING_PAYMENT  # the billing change rolled back
     assert not account.changes.exists()
     assert not Notification.objects.filter(kind=Kind.WELCOME).exists()
-    monkeypatch.setattr(services, "enrollment_set_status", real)
+    monkeypatch.setattr(services, "enrollment_activate", real)
     assert stripe_event_process(event_row_id=row.pk, now=NOW) == StripeEvent.Status.PROCESSED
     account.refresh_from_db()
     assert account.state == BillingState.PAID_IN_FULL
