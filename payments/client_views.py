@@ -13,17 +13,9 @@ from courses.models import EnrollmentStatus
 
 from . import stripe_client
 from .models import BillingAccount, BillingState, CheckoutSession
+from .permissions import own_billing_accounts
 
 own_program = capability_required(Capability.OWN_PROGRAM)
-
-
-def _accounts_of(user):
-    return (
-        BillingAccount.objects.filter(enrollment__client=user)
-        .select_related("plan__track", "enrollment__track")
-        .prefetch_related("payments")
-        .order_by("-enrollment__created_at")
-    )
 
 
 def _never_paid_and_cancelled(account: BillingAccount) -> bool:
@@ -45,7 +37,9 @@ def account(request):
     reached_stripe = CheckoutSession.objects.filter(
         account=OuterRef("pk"), stripe_session_id__isnull=False
     )
-    accounts = list(_accounts_of(request.user).annotate(nothing_charged=~Exists(reached_stripe)))
+    accounts = list(
+        own_billing_accounts(user=request.user).annotate(nothing_charged=~Exists(reached_stripe))
+    )
     unfinished = [a for a in accounts if a.enrollment.status == EnrollmentStatus.PENDING_PAYMENT]
     shown = [a for a in accounts if a not in unfinished and not _never_paid_and_cancelled(a)]
     return render(
@@ -61,7 +55,9 @@ def portal(request):
     refresh, a bookmark) goes back to that page."""
     if request.method != "POST":
         return redirect("billing:account")
-    billing = next((a for a in _accounts_of(request.user) if a.stripe_customer_id), None)
+    billing = next(
+        (a for a in own_billing_accounts(user=request.user) if a.stripe_customer_id), None
+    )
     if billing is None:
         messages.info(request, "There are no card details on file yet.")
         return redirect("billing:account")

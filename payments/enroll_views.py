@@ -2,7 +2,6 @@
 a success page that confirms, then welcomes. Cancel returns to the plans with nothing charged."""
 
 from csp.decorators import csp_update
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -12,12 +11,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.roles import is_client_role
 from accounts.session_policy import resume_after_sign_in
-from audit.access import deny
+from courses.models import Enrollment, EnrollmentStatus
+from courses.selectors import course_overview
 
-from .agreements import AGREEMENT_VERSION, SLUGS, Agreement, agreement_find
+from .agreements import AGREEMENT_VERSION, Agreement, agreement_find
+from .forms import AgreementsForm
 from .models import CheckoutSession, Plan
+from .permissions import access_enrolling, access_own_checkout
 from .selectors import unfinished_plan_for
 from .services.checkout import (
     CheckoutError,
@@ -26,25 +27,6 @@ from .services.checkout import (
     checkout_prepare,
     checkout_start,
 )
-
-
-class AgreementsForm(forms.Form):
-    # One checkbox per AgreementAcceptance.Document, named after it.
-    telehealth_consent = forms.BooleanField(
-        label="I agree to receive care through telehealth, as described in the consent."
-    )
-    privacy_notice = forms.BooleanField(label="I have read the privacy notice.")
-    crisis_disclaimer = forms.BooleanField(
-        label="I understand E-Hab is not an emergency service: in a crisis I will call or text "
-        "988, or call 911."
-    )
-
-    def agreements(self) -> list[tuple[forms.BoundField, Agreement]]:
-        """Each checkbox with the document it accepts, at the version the acceptance records."""
-        return [
-            (self[document], Agreement(document=document, version=AGREEMENT_VERSION))
-            for document in SLUGS
-        ]
 
 
 @require_GET
@@ -81,8 +63,7 @@ def choose_plan(request, plan_slug: str):
         # comes later instead (a link opened in another browser only confirms).
         resume_after_sign_in(request.session, request.path)
         return redirect_to_login(request.get_full_path())
-    if not is_client_role(request.user.role):
-        deny(user=request.user, target_type="payments.plan", target_id=plan.pk)
+    access_enrolling(user=request.user, plan=plan)
     form = AgreementsForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -106,8 +87,7 @@ def continue_enrolling(request):
     when that plan is no longer offered."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    if not is_client_role(request.user.role):
-        deny(user=request.user, target_type="payments.plan", target_id="unfinished")
+    access_enrolling(user=request.user)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
     plan = unfinished_plan_for(client=request.user)
@@ -123,15 +103,10 @@ def _welcome(session: CheckoutSession, granted: bool) -> dict:
     unmatched = not granted and session.status == CheckoutSession.Status.UNMATCHED
     context = {"session": session, "granted": granted, "unmatched": unmatched}
     if unmatched:
-        from courses.models import Enrollment, EnrollmentStatus
-
         context["enrolled"] = Enrollment.objects.filter(
             pk=session.account.enrollment_id, status=EnrollmentStatus.ACTIVE
         ).exists()
     if granted:
-        from courses.models import Enrollment
-        from courses.selectors import course_overview
-
         enrollment = Enrollment.objects.select_related("track", "cohort", "client").get(
             pk=session.account.enrollment_id
         )
@@ -141,20 +116,9 @@ def _welcome(session: CheckoutSession, granted: bool) -> dict:
     return context
 
 
-def _own_session(request, reference: str) -> CheckoutSession:
-    session = (
-        CheckoutSession.objects.select_related("account__enrollment", "account__plan")
-        .filter(reference=reference, account__enrollment__client_id=request.user.pk)
-        .first()
-    )
-    if session is None:
-        deny(user=request.user, target_type="payments.checkout", target_id="reference")
-    return session
-
-
 @login_required
 def done(request, reference: str):
-    session = _own_session(request, reference)
+    session = access_own_checkout(user=request.user, reference=reference)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
     granted = checkout_confirm(session=session, now=timezone.now())
@@ -164,7 +128,7 @@ def done(request, reference: str):
 @login_required
 def status(request, reference: str):
     """htmx: confirming… until fulfilment has run (here or by the webhook), then the welcome."""
-    session = _own_session(request, reference)
+    session = access_own_checkout(user=request.user, reference=reference)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
     granted = checkout_confirm(session=session, now=timezone.now())
@@ -173,7 +137,7 @@ def status(request, reference: str):
 
 @login_required
 def cancelled(request, reference: str):
-    session = _own_session(request, reference)
+    session = access_own_checkout(user=request.user, reference=reference)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
     checkout_cancel(session=session, now=timezone.now())

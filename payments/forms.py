@@ -1,12 +1,35 @@
-"""The billing staff's forms: a refund, an offline payment, a waived installment. Amounts are
-exact to the cent (payments/money.py); nothing is rounded."""
+"""The billing forms: the agreements a client accepts before paying, and the billing staff's
+actions (a refund, an offline payment, a waived installment). Amounts are exact to the cent
+(payments/money.py); nothing is rounded."""
 
 import secrets
 
 from django import forms
 
+from .agreements import AGREEMENT_VERSION, SLUGS, Agreement
 from .models import BillingStaffAction, Payment
 from .money import MoneyError, money_exact
+
+
+class AgreementsForm(forms.Form):
+    """The agreements accepted on choosing a plan: every box must be ticked."""
+
+    # One checkbox per AgreementAcceptance.Document, named after it.
+    telehealth_consent = forms.BooleanField(
+        label="I agree to receive care through telehealth, as described in the consent."
+    )
+    privacy_notice = forms.BooleanField(label="I have read the privacy notice.")
+    crisis_disclaimer = forms.BooleanField(
+        label="I understand E-Hab is not an emergency service: in a crisis I will call or text "
+        "988, or call 911."
+    )
+
+    def agreements(self) -> list[tuple[forms.BoundField, Agreement]]:
+        """Each checkbox with the document it accepts, at the version the acceptance records."""
+        return [
+            (self[document], Agreement(document=document, version=AGREEMENT_VERSION))
+            for document in SLUGS
+        ]
 
 
 class MoneyField(forms.CharField):

@@ -11,6 +11,8 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.permissions import capability_required
 from accounts.roles import Capability
 
+from .permissions import access_billing_account
+
 
 @capability_required(Capability.BILLING_CONSOLE)
 @require_GET
@@ -50,19 +52,6 @@ def console(request):
     )
 
 
-def _account(request, account_id):
-    from audit.access import gate
-
-    from .models import BillingAccount
-
-    return gate(
-        BillingAccount.objects.select_related("plan", "enrollment__client"),
-        user=request.user,
-        pk=account_id,
-        target_type="payments.billingaccount",
-    )
-
-
 def _account_page(request, account, *, bound: tuple[str, object] | None = None):
     """The account with an empty form per action, or with the one just refused and its errors."""
     from .forms import ACTION_FORMS
@@ -88,7 +77,7 @@ def _account_page(request, account, *, bound: tuple[str, object] | None = None):
 @capability_required(Capability.BILLING_CONSOLE)
 @require_GET
 def account_detail(request, account_id: int):
-    return _account_page(request, _account(request, account_id))
+    return _account_page(request, access_billing_account(user=request.user, account_id=account_id))
 
 
 @capability_required(Capability.BILLING_CONSOLE)
@@ -109,7 +98,7 @@ def account_action(request, account_id: int, action: str):
         billing_waive_installment,
     )
 
-    account = _account(request, account_id)
+    account = access_billing_account(user=request.user, account_id=account_id)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     if action not in ACTION_FORMS:

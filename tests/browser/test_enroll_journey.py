@@ -27,7 +27,7 @@ from accounts.models import AgreementAcceptance, User
 from courses.models import Enrollment, EnrollmentStatus, Module, Track
 from notifications.models import Kind, Notification
 from payments.agreements import AGREEMENT_VERSION
-from payments.enroll_views import AgreementsForm
+from payments.forms import AgreementsForm
 from payments.models import BillingAccount, BillingState, CheckoutSession, Payment, Plan
 from tests.notifications.outbox import deliver_account_mail
 from tests.payments.conftest import fake_stripe  # noqa: F401 - the fixture, shared by import
