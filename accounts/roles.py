@@ -41,7 +41,7 @@ _HOME_URL_NAME: dict[str, str] = {
     Role.PARTNER: "courses:dashboard",
     Role.CLINICIAN: "care:caseload",
     Role.SUPERVISOR: "care:caseload",
-    Role.BILLING: "payments:console",
+    Role.BILLING: "billing:console",
     Role.ADMIN: "accounts:console",
 }
 

@@ -197,7 +197,7 @@ def test_every_page_a_client_sees_is_valid_html(demo, pages):
     pages.get(lesson_url)
     pages.get(reverse("courses:my_work"))
 
-    pages.get(reverse("billing:account"))
+    pages.get(reverse("my_billing:account"))
     pages.get(reverse("join:program"))
     pages.get(reverse("join:plan", args=[plan.slug]))
     pages.get(reverse("join:done", args=[checkout.reference]))
@@ -273,9 +273,9 @@ def test_every_page_billing_staff_see_is_valid_html(demo, pages):
         past_due_since=timezone.now(),
     )
     sign_in(pages.client, demo["billing"])
-    pages.get(reverse("payments:console"))
-    pages.get(reverse("payments:console") + "?state=past_due")
-    pages.get(reverse("payments:account", args=[account.pk]))
+    pages.get(reverse("billing:console"))
+    pages.get(reverse("billing:console") + "?state=past_due")
+    pages.get(reverse("billing:account", args=[account.pk]))
     pages.get(reverse("accounts:profile"))
     pages.assert_valid("billing")
 
@@ -287,7 +287,7 @@ def test_every_page_an_administrator_sees_is_valid_html(demo, pages):
     sign_in(pages.client, demo["admin"])
     pages.get(reverse("accounts:console"))
     pages.get(reverse("notifications:operations"))
-    pages.get(reverse("payments:console"))
+    pages.get(reverse("billing:console"))
     pages.get(reverse("accounts:profile"))
     pages.assert_valid("administrator")
 

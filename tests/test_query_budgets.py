@@ -68,18 +68,18 @@ def test_the_billing_page_is_flat_from_one_to_many_payments(client, track, signe
         account = account_for(track, UserFactory(), payments=payments)
         client.logout()
         signed_in(account.enrollment.client)
-        counts.append(queries(client, reverse("billing:account")))
+        counts.append(queries(client, reverse("my_billing:account")))
     assert counts[0] == counts[1] <= BUDGET, counts
 
 
 def test_the_billing_console_and_an_account_are_flat(client, track, billing_user, signed_in):
     signed_in(billing_user)
     first = account_for(track, UserFactory(), payments=1)
-    console_small = queries(client, reverse("payments:console"))
-    account_small = queries(client, reverse("payments:account", args=[first.pk]))
+    console_small = queries(client, reverse("billing:console"))
+    account_small = queries(client, reverse("billing:account", args=[first.pk]))
     many = [account_for(make_track(weeks=1), UserFactory(), payments=8) for _ in range(15)]
-    console_large = queries(client, reverse("payments:console"))
-    account_large = queries(client, reverse("payments:account", args=[many[0].pk]))
+    console_large = queries(client, reverse("billing:console"))
+    account_large = queries(client, reverse("billing:account", args=[many[0].pk]))
     assert console_small == console_large <= BUDGET
     assert account_small == account_large <= BUDGET
 

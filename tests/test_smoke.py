@@ -11,7 +11,7 @@ def test_each_role_lands_on_its_home(signed_in, client_a, clinician, billing_use
     expected = {
         client_a: reverse("courses:dashboard"),
         clinician: reverse("care:caseload"),
-        billing_user: reverse("payments:console"),
+        billing_user: reverse("billing:console"),
         admin_user: reverse("accounts:console"),
     }
     for user, home in expected.items():

@@ -92,11 +92,22 @@ MATRIX = {
     "courses:worksheet_submit": (lambda p: {"lesson_id": p["lesson1"].pk}, post_only(CA), True),
     "care:caseload": (None, only(CL, OC), True),
     "care:client_detail": (lambda p: {"client_id": p[CA].pk}, only(CL), True),
-    "payments:console": (None, only(BI, AD), True),
-    # Stripe's webhook: POST only, for everyone (its signature is the credential).
-    "payments_public:stripe_webhook": (None, everyone(GONE), False),
-    # Enrolling: the program page is public; choosing a plan is for clients; a checkout's pages
-    # belong to the person who started it.
+    # The billing console (/billing/): billing staff and administrators.
+    "billing:console": (None, only(BI, AD), True),
+    "billing:account": (lambda p: {"account_id": p["checkout"].account_id}, only(BI, AD), True),
+    "billing:account_action": (
+        lambda p: {"account_id": p["checkout"].account_id, "action": "waive"},
+        post_only(BI, AD),
+        True,
+    ),
+    # A client's own billing page (/me/billing/).
+    "my_billing:account": (None, only(CA, CB), True),
+    # "Update card" is a button; opening its address goes back to the billing page.
+    "my_billing:portal": (None, only_redirect(CA, CB), True),
+    # Stripe's webhook (/payments/): POST only, for everyone (its signature is the credential).
+    "payments:stripe_webhook": (None, everyone(GONE), False),
+    # Enrolling (/join/): the program page is public; choosing a plan is for clients; a
+    # checkout's pages belong to the person who started it.
     "join:program": (None, everyone(OK), False),
     "join:plan": (lambda p: {"plan_slug": p["plan"].slug}, only(CA, CB), True),
     # Back to the plan of one's own unfinished enrollment, or to the plans.
@@ -115,15 +126,6 @@ MATRIX = {
         {ANON: LOGIN, CA: REDIRECT, **dict.fromkeys((CB, CL, OC, BI, AD), NOT_FOUND)},
         True,
     ),
-    "payments:account": (lambda p: {"account_id": p["checkout"].account_id}, only(BI, AD), True),
-    "payments:account_action": (
-        lambda p: {"account_id": p["checkout"].account_id, "action": "waive"},
-        post_only(BI, AD),
-        True,
-    ),
-    "billing:account": (None, only(CA, CB), True),
-    # "Update card" is a button; opening its address goes back to the billing page.
-    "billing:portal": (None, only_redirect(CA, CB), True),
     "notifications:preferences": (None, signed_in_only(), False),
     "notifications:operations": (None, only(AD), True),
     # A message link: only its recipient follows it; anyone else gets 404 (and an audit row).

@@ -98,7 +98,7 @@ def _alert_past_due(account: BillingAccount, *, now: datetime) -> None:
     outbox_enqueue(
         [
             OutboxItem(
-                client, Kind.BILLING_PAST_DUE, f"past_due:{account.pk}:{day}", "billing:account"
+                client, Kind.BILLING_PAST_DUE, f"past_due:{account.pk}:{day}", "my_billing:account"
             )
         ]
         + _staff_alerts(

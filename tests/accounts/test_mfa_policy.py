@@ -13,7 +13,7 @@ STAFF_ROLES = [Role.CLINICIAN, Role.SUPERVISOR, Role.BILLING, Role.ADMIN]
 STAFF_PAGES = [
     "home",
     "care:caseload",
-    "payments:console",
+    "billing:console",
     "accounts:console",
     "accounts:profile",
     "admin:index",
@@ -119,7 +119,7 @@ def test_a_new_staff_member_sets_up_mfa_right_after_signing_in_without_a_second_
 ):
     staff = UserFactory(role=Role.BILLING)
     client.post(reverse("account_login"), {"login": staff.email, "password": PASSWORD})
-    response = client.get(reverse("payments:console"))
+    response = client.get(reverse("billing:console"))
     assert response["Location"].startswith(reverse("mfa_activate_totp"))
     response = client.get(reverse("mfa_activate_totp"))
     assert response.status_code == 200  # not sent to confirm the password again

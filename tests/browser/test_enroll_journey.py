@@ -389,7 +389,7 @@ def test_a_payment_that_could_not_start_leaves_the_way_back_and_no_schedule(
         expect(page.get_by_role("link", name="Continue enrolling")).to_be_visible()
         expect(page.get_by_text(re.compile(r"opens (on|soon)|Week 1"))).to_have_count(0)
         assert_accessible(page)
-    page.goto(reverse("billing:account"))
+    page.goto(reverse("my_billing:account"))
     expect(page.get_by_role("heading", name="You haven't finished enrolling")).to_be_visible()
     expect(page.get_by_text("Nothing has been charged.", exact=False)).to_be_visible()
     expect(page.get_by_text(re.compile("Paid in one payment|Awaiting payment"))).to_have_count(0)

@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AgreementAcceptance
-from payments import enroll_views
 from payments.agreements import AGREEMENT_VERSION, SLUGS, agreement_find
 from payments.models import Plan
+from payments.views import join as join_views
 from tests.conftest import sign_in
 from tests.factories import TrackFactory
 
@@ -86,7 +86,7 @@ def test_the_practice_hours_come_from_its_settings(client, settings):
 
 
 def test_an_earlier_version_stays_readable_and_points_to_the_current_one(client, monkeypatch):
-    monkeypatch.setattr(enroll_views, "AGREEMENT_VERSION", "2027-05")
+    monkeypatch.setattr(join_views, "AGREEMENT_VERSION", "2027-05")
 
     page = client.get(reverse("join:agreement_version", args=["privacy-notice", "2026-11"]))
 

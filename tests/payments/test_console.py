@@ -49,10 +49,10 @@ def test_the_console_shows_states_and_the_past_due_queue_without_clinical_conten
     client, account, billing_user, signed_in
 ):
     signed_in(billing_user)
-    body = client.get(reverse("payments:console")).content.decode()
+    body = client.get(reverse("billing:console")).content.decode()
     assert account.enrollment.client.email in body
     assert "Past due" in body
-    detail = client.get(reverse("payments:account", args=[account.pk])).content.decode()
+    detail = client.get(reverse("billing:account", args=[account.pk])).content.decode()
     for text in (body, detail):
         assert CANARY not in text
         for module in account.enrollment.track.modules.all():
@@ -64,7 +64,7 @@ def test_waiving_an_installment_brings_a_past_due_account_back_and_is_audited(
 ):
     signed_in(billing_user)
     response = client.post(
-        reverse("payments:account_action", args=[account.pk, "waive"]),
+        reverse("billing:account_action", args=[account.pk, "waive"]),
         {"reason": "hardship", "note": "agreed on the phone"},
     )
     assert response.status_code == 302
@@ -86,7 +86,7 @@ def test_an_offline_payment_with_a_bad_amount_is_refused_and_stores_nothing(
     client, account, billing_user, signed_in, bad, message
 ):
     signed_in(billing_user)
-    url = reverse("payments:account_action", args=[account.pk, "offline"])
+    url = reverse("billing:account_action", args=[account.pk, "offline"])
     response = client.post(url, {"amount": bad, "reason": "check"})
     assert response.status_code == 200  # the form again, with what to type instead
     assert message in response.content.decode()
@@ -100,7 +100,7 @@ def test_an_offline_payment_is_stored_to_the_cent_and_audited_with_the_stored_am
     client, account, billing_user, signed_in
 ):
     signed_in(billing_user)
-    url = reverse("payments:account_action", args=[account.pk, "offline"])
+    url = reverse("billing:account_action", args=[account.pk, "offline"])
     response = client.post(url, {"amount": "10", "reason": "check", "note": "#1234"}, follow=True)
     assert "Payment of 10.00 USD recorded. It counts as 1 installment." in response.content.decode()
     payment = Payment.objects.latest("pk")
@@ -115,7 +115,7 @@ def test_an_offline_payment_smaller_than_an_installment_counts_none(
     client, account, billing_user, signed_in
 ):
     signed_in(billing_user)
-    url = reverse("payments:account_action", args=[account.pk, "offline"])
+    url = reverse("billing:account_action", args=[account.pk, "offline"])
     response = client.post(url, {"amount": "9.99", "reason": "check", "note": "part"}, follow=True)
     assert "less than one installment, so none was counted" in response.content.decode()
     account.refresh_from_db()
@@ -154,7 +154,7 @@ def test_a_refund_of_a_fraction_of_a_cent_is_refused_before_stripe(
     signed_in(billing_user)
     payment = Payment.objects.get()
     response = client.post(
-        reverse("payments:account_action", args=[account.pk, "refund"]),
+        reverse("billing:account_action", args=[account.pk, "refund"]),
         {"payment": payment.pk, "amount": "4.001", "reason": "goodwill", "form_key": "k1"},
     )
     assert "Enter whole cents" in response.content.decode()
@@ -174,7 +174,7 @@ def test_an_action_needs_a_reason_from_its_list(
     client, account, billing_user, signed_in, data, message
 ):
     signed_in(billing_user)
-    response = client.post(reverse("payments:account_action", args=[account.pk, "waive"]), data)
+    response = client.post(reverse("billing:account_action", args=[account.pk, "waive"]), data)
     assert message in response.content.decode()
     account.refresh_from_db()
     assert account.paid_installments == 0
@@ -192,7 +192,7 @@ def test_a_refund_goes_to_stripe_once_per_form_and_is_audited(
     signed_in(billing_user)
     payment = Payment.objects.get()
     Payment.objects.filter(pk=payment.pk).update(stripe_payment_intent_id=intent["id"])
-    url = reverse("payments:account_action", args=[account.pk, "refund"])
+    url = reverse("billing:account_action", args=[account.pk, "refund"])
     data = {"payment": payment.pk, "amount": "4.00", "reason": "goodwill", "form_key": "k1"}
     client.post(url, data)
     client.post(url, data)  # a double click: the same form key
@@ -206,7 +206,7 @@ def test_a_refund_beyond_what_is_left_is_refused(client, account, billing_user, 
     signed_in(billing_user)
     payment = Payment.objects.get()
     response = client.post(
-        reverse("payments:account_action", args=[account.pk, "refund"]),
+        reverse("billing:account_action", args=[account.pk, "refund"]),
         {"payment": payment.pk, "amount": "11.00", "reason": "goodwill", "form_key": "k"},
         follow=True,
     )
@@ -218,7 +218,7 @@ def test_sensitive_actions_need_a_recent_sign_in(client, account, billing_user, 
         signed_in(billing_user)
         clock.shift(6 * 60)
         response = client.post(
-            reverse("payments:account_action", args=[account.pk, "waive"]),
+            reverse("billing:account_action", args=[account.pk, "waive"]),
             {"reason": "hardship"},
         )
     assert response.status_code == 302
@@ -232,13 +232,13 @@ def test_the_account_page_and_its_refused_forms_are_valid_html(
     client, account, billing_user, signed_in, html_checker
 ):
     signed_in(billing_user)
-    pages = [("account", client.get(reverse("payments:account", args=[account.pk])))]
+    pages = [("account", client.get(reverse("billing:account", args=[account.pk])))]
     for action, data in [
         ("offline", {"amount": "0.001", "reason": ""}),
         ("refund", {"payment": "0", "amount": "x", "reason": "goodwill", "form_key": "k"}),
         ("waive", {"reason": "x" * 201}),
     ]:
-        response = client.post(reverse("payments:account_action", args=[account.pk, action]), data)
+        response = client.post(reverse("billing:account_action", args=[account.pk, action]), data)
         assert b'class="errorlist' in response.content
         pages.append((action, response))
     problems = [
@@ -271,7 +271,7 @@ def test_the_audit_row_has_the_reason_code_and_the_note_stays_on_the_billing_rec
     Payment.objects.filter(pk=payment.pk).update(stripe_payment_intent_id=intent["id"])
     signed_in(billing_user)
     response = client.post(
-        reverse("payments:account_action", args=[account.pk, action]),
+        reverse("billing:account_action", args=[account.pk, action]),
         {**data, "note": NOTE, "payment": payment.pk},
     )
     assert response.status_code == 302
@@ -285,5 +285,5 @@ def test_the_audit_row_has_the_reason_code_and_the_note_stays_on_the_billing_rec
         assert "CANARY-note" not in json.dumps(row.metadata)
         assert "partner" not in json.dumps(row.metadata)
     # Billing staff read the note on the account's page.
-    detail = client.get(reverse("payments:account", args=[account.pk])).content.decode()
+    detail = client.get(reverse("billing:account", args=[account.pk])).content.decode()
     assert "CANARY-note-7f3e" in detail

@@ -112,7 +112,7 @@ def test_paused_billing_never_locks_released_weeks_writing_or_help(account, clie
     assert response.status_code == 302
     assert client.get(reverse("courses:my_work")).status_code == 200
     assert client.get(reverse("crisis")).status_code == 200
-    body = client.get(reverse("billing:account")).content.decode()
+    body = client.get(reverse("my_billing:account")).content.decode()
     assert "stays open" in body
 
 
@@ -123,12 +123,12 @@ def test_the_billing_page_shows_payments_and_the_next_installment(account, clien
     account.paid_installments = 1
     account.save()
     signed_in(account.enrollment.client)
-    body = client.get(reverse("billing:account")).content.decode()
+    body = client.get(reverse("my_billing:account")).content.decode()
     assert "3 monthly payments of $10.00: 1 made" in body
     assert "$10.00" in body
 
 
 def test_no_card_on_file_means_no_portal_call(account, client, signed_in):
     signed_in(account.enrollment.client)
-    response = client.post(reverse("billing:portal"), follow=True)
+    response = client.post(reverse("my_billing:portal"), follow=True)
     assert "no card details on file" in response.content.decode()

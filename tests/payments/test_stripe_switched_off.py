@@ -101,7 +101,7 @@ def test_a_refund_while_stripe_is_switched_off_says_so_and_sends_nothing(
 ):
     signed_in(billing_user)
     response = client.post(
-        reverse("payments:account_action", args=[account.pk, "refund"]),
+        reverse("billing:account_action", args=[account.pk, "refund"]),
         {"payment": Payment.objects.get().pk, "amount": "4.00", "reason": "goodwill",
          "form_key": "k1"},
         follow=True,
@@ -116,8 +116,8 @@ def test_update_card_while_stripe_is_switched_off_says_so_and_sends_nothing(
     client, account, client_a, signed_in, stripe_off
 ):
     signed_in(client_a)
-    response = client.post(reverse("billing:portal"), follow=True)
-    assert response.redirect_chain[-1][0] == reverse("billing:account")
+    response = client.post(reverse("my_billing:portal"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("my_billing:account")
     assert SWITCHED_OFF in response.content.decode()
     assert stripe_off.calls == []
 

@@ -120,7 +120,7 @@ def test_the_weeks_of_an_unfinished_enrollment_stay_closed(client, client_a, pla
 def test_the_billing_page_does_not_call_an_unpaid_plan_paid(client, client_a, plan):
     start_a_payment_that_cannot_start(client, client_a, plan)
 
-    billing = page(client, "billing:account")
+    billing = page(client, "my_billing:account")
 
     for words in AS_IF_REAL:
         assert words not in billing, words
@@ -128,7 +128,7 @@ def test_the_billing_page_does_not_call_an_unpaid_plan_paid(client, client_a, pl
     assert f'href="{reverse("join:continue")}"' in billing
     assert "Nothing has been charged" in billing
     # Nothing to update or receipts to see yet.
-    assert reverse("billing:portal") not in billing
+    assert reverse("my_billing:portal") not in billing
 
 
 def test_after_cancelling_home_and_billing_offer_to_choose_a_plan_again(client, client_a, plan):
@@ -141,7 +141,7 @@ def test_after_cancelling_home_and_billing_offer_to_choose_a_plan_again(client, 
         BillingState.AWAITING_PAYMENT
     )
 
-    for name in ("courses:dashboard", "courses:program_map", "billing:account"):
+    for name in ("courses:dashboard", "courses:program_map", "my_billing:account"):
         text = page(client, name)
         for words in AS_IF_REAL:
             assert words not in text, (name, words)
@@ -159,7 +159,7 @@ def test_a_client_in_a_program_keeps_their_home_while_another_plan_is_unfinished
 
     home = page(client, "courses:dashboard")
     program = page(client, "courses:program_map")
-    billing = page(client, "billing:account")
+    billing = page(client, "my_billing:account")
 
     # The program they are in: its week 1 is open (released on this visit).
     assert "This week · Week 1" in home

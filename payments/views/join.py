@@ -1,5 +1,6 @@
-"""Enrolling: the public program page → a plan → sign up or in → agreements → Stripe Checkout →
-a success page that confirms, then welcomes. Cancel returns to the plans with nothing charged."""
+"""Enrolling (/join/), for the public and clients: the public program page → a plan → sign up
+or in → agreements → Stripe Checkout → a success page that confirms, then welcomes. Cancel
+returns to the plans with nothing charged."""
 
 from csp.decorators import csp_update
 from django.contrib import messages
@@ -14,13 +15,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.session_policy import resume_after_sign_in
 from courses.models import Enrollment, EnrollmentStatus
 from courses.selectors import course_overview
-
-from .agreements import AGREEMENT_VERSION, Agreement, agreement_find
-from .forms import AgreementsForm
-from .models import CheckoutSession, Plan
-from .permissions import access_enrolling, access_own_checkout
-from .selectors import unfinished_plan_for
-from .services.checkout import (
+from payments.agreements import AGREEMENT_VERSION, Agreement, agreement_find
+from payments.forms import AgreementsForm
+from payments.models import CheckoutSession, Plan
+from payments.permissions import access_enrolling, access_own_checkout
+from payments.selectors import unfinished_plan_for
+from payments.services.checkout import (
     CheckoutError,
     checkout_cancel,
     checkout_confirm,

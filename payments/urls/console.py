@@ -1,8 +1,10 @@
+"""/billing/: the billing console."""
+
 from django.urls import path
 
-from . import views
+from payments.views import console as views
 
-app_name = "payments"
+app_name = "billing"
 
 urlpatterns = [
     path("", views.console, name="console"),

@@ -1,5 +1,5 @@
-"""The client's billing page: plan, payments made, the next installment, and "update card"
-through a Stripe Customer Portal session (where receipts also live)."""
+"""The client's billing page (/me/billing/): plan, payments made, the next installment, and
+"update card" through a Stripe Customer Portal session (where receipts also live)."""
 
 from csp.decorators import csp_update
 from django.contrib import messages
@@ -10,10 +10,9 @@ from django.views.decorators.http import require_GET
 from accounts.permissions import capability_required
 from accounts.roles import Capability
 from courses.models import EnrollmentStatus
-
-from . import stripe_client
-from .models import BillingAccount, BillingState, CheckoutSession
-from .permissions import own_billing_accounts
+from payments import stripe_client
+from payments.models import BillingAccount, BillingState, CheckoutSession
+from payments.permissions import own_billing_accounts
 
 own_program = capability_required(Capability.OWN_PROGRAM)
 
@@ -54,13 +53,13 @@ def portal(request):
     """Open the Customer Portal. It is a button on the billing page; opening its address (a
     refresh, a bookmark) goes back to that page."""
     if request.method != "POST":
-        return redirect("billing:account")
+        return redirect("my_billing:account")
     billing = next(
         (a for a in own_billing_accounts(user=request.user) if a.stripe_customer_id), None
     )
     if billing is None:
         messages.info(request, "There are no card details on file yet.")
-        return redirect("billing:account")
+        return redirect("my_billing:account")
     try:
         url = stripe_client.portal_session_create(
             customer_id=billing.stripe_customer_id,
@@ -68,8 +67,8 @@ def portal(request):
         )
     except stripe_client.StripeDisabled as exc:
         messages.info(request, str(exc))
-        return redirect("billing:account")
+        return redirect("my_billing:account")
     except stripe_client.StripeUnavailable:
         messages.error(request, "We couldn't reach the payment service. Please try again.")
-        return redirect("billing:account")
+        return redirect("my_billing:account")
     return redirect(url)

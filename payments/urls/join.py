@@ -1,6 +1,8 @@
+"""/join/: enrolling, from the public program page to the welcome."""
+
 from django.urls import path
 
-from . import enroll_views as views
+from payments.views import join as views
 
 app_name = "join"
 

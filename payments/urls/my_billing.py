@@ -1,8 +1,10 @@
+"""/me/billing/: the client's own billing page."""
+
 from django.urls import path
 
-from . import client_views as views
+from payments.views import my_billing as views
 
-app_name = "billing"
+app_name = "my_billing"
 
 urlpatterns = [
     path("", views.account, name="account"),
