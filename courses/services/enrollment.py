@@ -10,6 +10,8 @@ from accounts.roles import Role
 from audit.services import audit_record
 from courses.models import Audience, Cohort, Enrollment, EnrollmentStatus, Track
 
+from .releases import enrollment_refresh_schedule
+
 S = EnrollmentStatus
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     S.PENDING_PAYMENT: frozenset({S.ACTIVE, S.CANCELLED}),
@@ -62,12 +64,13 @@ def enrollment_create(
     enrollment_check(
         client=client, track=track, cohort=cohort, start_date=start_date, status=status
     )
+    anchor = start_date if start_date is not None else cohort.start_date  # type: ignore[union-attr]  # enrollment_check: a cohort when no start date
     enrollment = Enrollment(
         client=client,
         track=track,
         cohort=cohort,
         status=status,
-        start_date=start_date or cohort.start_date,
+        start_date=anchor,
     )
     try:
         enrollment.full_clean(validate_constraints=False)
@@ -75,8 +78,6 @@ def enrollment_create(
             enrollment.save()
     except (IntegrityError, ValidationError):
         raise EnrollmentError("This client already has a live enrollment on this track.") from None
-    from .releases import enrollment_refresh_schedule
-
     enrollment_refresh_schedule(enrollment=enrollment, now=now)
     enrollment.refresh_from_db()
     audit_record(
@@ -102,8 +103,6 @@ def enrollment_set_status(
     current.status = status
     current.save(update_fields=["status"])
     enrollment.status = status
-    from .releases import enrollment_refresh_schedule
-
     enrollment_refresh_schedule(enrollment=current, now=now)
     audit_record(
         action="enrollment.status_changed",
