@@ -58,7 +58,7 @@ class AdminRefusal(Exception):
     """A service refused a save that the form had allowed (the record changed in between)."""
 
 
-class RefusalsAsMessages:
+class RefusalsAsMessages(admin.ModelAdmin):
     """For a ModelAdmin whose `save_model` raises AdminRefusal: the whole save is rolled back
     (the admin wraps it in one transaction) and the reason is shown above the same page.
 

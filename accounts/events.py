@@ -3,10 +3,12 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from .models import User
+
 
 @dataclass(frozen=True)
 class TimezoneChanged:
     """A person's time zone changed at `now`: whatever is scheduled in their local time moves."""
 
-    user: object
+    user: User
     now: datetime

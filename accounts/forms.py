@@ -2,6 +2,8 @@
 
 import unicodedata
 import zoneinfo
+from collections.abc import Callable
+from typing import cast
 
 from allauth.account import forms as allauth_forms
 from allauth.mfa import app_settings as mfa_settings
@@ -63,7 +65,7 @@ class ProfileForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["timezone"].choices = timezone_choices()
+        cast(forms.ChoiceField, self.fields["timezone"]).choices = timezone_choices()
 
     def clean_preferred_name(self) -> str:
         value = self.cleaned_data["preferred_name"].strip()
@@ -91,8 +93,12 @@ class _OneUsePerCode:
     fails open (Redis down or emptied); this refuses it a second time by the database as well
     (accounts.models.TotpCodeUse)."""
 
+    # Set by the allauth form this is mixed into.
+    authenticator: Authenticator
+    _emit_authentication_failed: Callable[[Authenticator], None]
+
     def clean_code(self) -> str:
-        code = super().clean_code()
+        code = super().clean_code()  # type: ignore[misc]  # the allauth form's own check
         authenticator = self.authenticator
         if (
             authenticator.type == Authenticator.Type.TOTP

@@ -1,5 +1,7 @@
 """Reads of accounts."""
 
+from allauth.mfa.models import Authenticator
+
 from .models import User
 
 
@@ -10,6 +12,4 @@ def users_with_roles(*roles: str):
 
 def user_has_totp(*, user: User) -> bool:
     """Whether the user has an authenticator app (TOTP) set up."""
-    from allauth.mfa.models import Authenticator
-
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

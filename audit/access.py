@@ -7,6 +7,7 @@ minute, see audit.services.audit_denied_access).
 
 from typing import NoReturn, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.http import Http404
 from django.utils import timezone
@@ -42,6 +43,6 @@ def gate(visible: models.QuerySet[M], *, user, pk, target_type: str, for_write: 
     """
     try:
         obj = visible.get(pk=pk)
-    except (visible.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):
         deny(user=user, target_type=target_type, target_id=str(pk)[:64], for_write=for_write)
     return obj

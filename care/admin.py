@@ -25,7 +25,8 @@ class CareAssignmentAddForm(forms.ModelForm):
         fields = ("clinician", "client")
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         clinician, client = data.get("clinician"), data.get("client")
         if (
             clinician is not None

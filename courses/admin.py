@@ -2,6 +2,7 @@
 worksheets) is not shown in the admin; the release ledger and pacing log are read-only."""
 
 from datetime import date, datetime
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -114,7 +115,7 @@ class CohortForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "clinicians" in self.fields:
-            field = self.fields["clinicians"]
+            field = cast(forms.ModelMultipleChoiceField, self.fields["clinicians"])
             leading = self.instance.clinicians.all() if self.instance.pk else User.objects.none()
             field.queryset = (users_with_roles(*CASELOAD_ROLES) | leading).distinct()
             field.error_messages["invalid_choice"] = NOT_A_CLINICIAN
@@ -169,7 +170,8 @@ class EnrollmentAddForm(forms.ModelForm):
         fields = ("client", "track", "cohort", "start_date", "status")
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.errors:
             return data
         try:
@@ -187,7 +189,7 @@ class EnrollmentAddForm(forms.ModelForm):
 
 # A pause and a resume are pacing actions: they keep `paused_since` and `paused_days`, so the
 # weeks move back by the length of the pause. Every other change is a plain status change.
-PACING_FOR_CHANGE = {
+PACING_FOR_CHANGE: dict[tuple[str, str], str] = {
     (EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED): PacingKind.PAUSE,
     (EnrollmentStatus.PAUSED, EnrollmentStatus.ACTIVE): PacingKind.RESUME,
 }
@@ -220,9 +222,9 @@ class EnrollmentChangeForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        current = self.instance.status
+        current = str(self.instance.status)
         reachable = {current, *ALLOWED_TRANSITIONS.get(current, ())}
-        field = self.fields["status"]
+        field = cast(forms.ChoiceField, self.fields["status"])
         field.choices = [(v, label) for v, label in EnrollmentStatus.choices if v in reachable]
         field.error_messages["invalid_choice"] = (
             f"An enrollment cannot go from {current} to %(value)s."
@@ -230,17 +232,19 @@ class EnrollmentChangeForm(forms.ModelForm):
 
     def clean_status(self):
         new = self.cleaned_data["status"]
-        old = self.initial.get("status")
+        old = str(self.initial.get("status"))
         if new != old and new not in ALLOWED_TRANSITIONS.get(old, frozenset()):
             raise forms.ValidationError(f"An enrollment cannot go from {old} to {new}.")
         return new
 
     def pacing_kind(self) -> str | None:
         """PAUSE or RESUME when the status change is one, else None."""
-        return PACING_FOR_CHANGE.get((self.initial.get("status"), self.cleaned_data.get("status")))
+        change = (str(self.initial.get("status")), str(self.cleaned_data.get("status")))
+        return PACING_FOR_CHANGE.get(change)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if "status" not in data:
             return data
         if self.pacing_kind():

@@ -1,6 +1,7 @@
 """Programs and their content; cohorts and enrollments; the release ledger; pacing; progress."""
 
 import uuid
+from datetime import date
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -87,6 +88,9 @@ class Module(models.Model):
     track = models.ForeignKey(Track, on_delete=models.PROTECT, related_name="modules")
     slug = models.SlugField(max_length=80)
     week = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    # The live lessons, titles and flags only, when loaded through courses.content (a prefetch
+    # `to_attr`, not a field).
+    active_lessons: list["Lesson"]
     order = models.PositiveSmallIntegerField(default=1)
     domain = models.CharField(max_length=24, choices=Domain.choices)
     title = models.CharField(max_length=200)
@@ -231,9 +235,10 @@ class Enrollment(models.Model):
         return f"Enrollment #{self.pk}"
 
     @property
-    def anchor_date(self):
+    def anchor_date(self) -> date:
         """The cohort's start date, or the enrollment's own start for rolling enrollment."""
-        return self.cohort.start_date if self.cohort_id else self.start_date
+        cohort = self.cohort if self.cohort_id else None
+        return cohort.start_date if cohort is not None else self.start_date
 
 
 class ReleaseReason(models.TextChoices):

@@ -76,7 +76,7 @@ def _fetch(sql: str, params: list, *models: type[Model]) -> list[tuple]:
     shapes = [(model, *_readers(model, connection.vendor)) for model in models]
     result = []
     for row in rows:
-        start, instances = 0, []
+        start, instances = 0, list[Model | None]()
         for model, attnames, pk_at, readers in shapes:
             values = list(row[start : start + len(attnames)])
             start += len(attnames)

@@ -7,9 +7,10 @@ Local times that do not exist (the spring-forward gap) move to the first valid i
 gap; repeated times (fall-back) take their first occurrence.
 """
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
+
+from core.localtime import local_instant
 
 if TYPE_CHECKING:
     from courses.models import Enrollment, Module
@@ -23,26 +24,6 @@ def due_date(*, anchor: date, week: int, release_weekday: int, paused_days: int 
     if week == 1:
         return base
     return base + timedelta(days=(release_weekday - base.weekday()) % 7)
-
-
-def local_instant(day: date, at: time, tz: str) -> datetime:
-    """The UTC instant of wall-clock `at` on `day` in `tz`, DST-safe."""
-    zone = ZoneInfo(tz)
-    naive = datetime.combine(day, at)
-    candidate = naive.replace(tzinfo=zone, fold=0)
-    as_utc = candidate.astimezone(UTC)
-    if as_utc.astimezone(zone).replace(tzinfo=None) != naive:
-        # In a spring-forward gap: the first valid instant after the gap.
-        later = naive.replace(tzinfo=zone, fold=1).astimezone(UTC)
-        earlier = as_utc
-        gap_end = min(later, earlier)
-        while gap_end.astimezone(zone).replace(tzinfo=None) < naive:
-            gap_end += timedelta(minutes=15)
-        # Round back to the exact transition minute.
-        while (gap_end - timedelta(minutes=1)).astimezone(zone).replace(tzinfo=None) >= naive:
-            gap_end -= timedelta(minutes=1)
-        return gap_end
-    return as_utc
 
 
 def due_at(

@@ -6,6 +6,8 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Q
 
+from accounts.models import User
+
 from . import queries
 from .content import track_structure
 from .models import (
@@ -161,8 +163,8 @@ def course_overview(*, enrollment: Enrollment) -> Overview:
             break
     next_locked = next((w for w in weeks if not w.released), None)
     total = sum(w.required_total for w in weeks)
-    done = sum(w.required_done for w in weeks)
-    return Overview(weeks, current, next_lesson, next_locked, done, total)
+    done_required = sum(w.required_done for w in weeks)
+    return Overview(weeks, current, next_lesson, next_locked, done_required, total)
 
 
 def lesson_progress_for(*, enrollment: Enrollment, lessons) -> dict[int, LessonProgress]:
@@ -187,7 +189,7 @@ def lesson_state(*, enrollment: Enrollment, lesson: Lesson) -> LessonState:
     rows = found.worksheets
     draft = next((r for r in rows if r.status == WorksheetResponse.Status.DRAFT), None)
     submitted = [r for r in rows if r.status == WorksheetResponse.Status.SUBMITTED]
-    latest = max(submitted, key=lambda r: r.version, default=None)
+    latest = max(submitted, key=lambda r: r.version or 0, default=None)
     return LessonState(found.progress, draft, latest, len(submitted))
 
 
@@ -212,7 +214,7 @@ INACTIVE_AFTER = timedelta(days=7)
 
 @dataclass(frozen=True)
 class InactiveClient:
-    client: object
+    client: User
     since: date  # the day of their last sign-in (or of enrolling, if they never signed in)
 
 

@@ -52,7 +52,7 @@ def dashboard(request):
     An enrollment still waiting for payment shows only the way back to paying."""
     enrollments = client_enrollments(client=request.user)
     enrollment = enrollments.current
-    context = {"enrollment": enrollment, "unfinished": enrollments.unfinished}
+    context: dict[str, object] = {"enrollment": enrollment, "unfinished": enrollments.unfinished}
     if enrollment is not None:
         now = timezone.now()
         overview = course_overview(enrollment=enrollment)

@@ -7,7 +7,7 @@ from accounts.roles import is_client_role, is_staff_role
 
 def ehab(request):
     user = getattr(request, "user", None)
-    signed_in = bool(user and user.is_authenticated)
+    role = user.role if user is not None and user.is_authenticated else None
     return {
         "practice": {
             "name": settings.EHAB_PRACTICE_NAME,
@@ -15,6 +15,6 @@ def ehab(request):
             "email": settings.EHAB_PRACTICE_EMAIL,
             "hours": settings.EHAB_PRACTICE_HOURS,
         },
-        "viewer_is_client": signed_in and is_client_role(user.role),
-        "viewer_is_staff": signed_in and is_staff_role(user.role),
+        "viewer_is_client": role is not None and is_client_role(role),
+        "viewer_is_staff": role is not None and is_staff_role(role),
     }

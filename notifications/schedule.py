@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from courses.schedule import local_instant
+from core.localtime import local_instant
 
 
 def in_quiet_hours(local_time: time, start: time, end: time) -> bool:

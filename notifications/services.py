@@ -22,6 +22,8 @@ from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 
+from accounts.models import User
+
 from .models import (
     ACCOUNT_KINDS,
     MANDATORY_KINDS,
@@ -76,7 +78,7 @@ class OutboxItem:
     """One intended message: to whom, what kind, the key that makes it at most once, and the
     named page its opaque link opens (a URL name, resolved when the link is followed)."""
 
-    user: object
+    user: User
     kind: str
     dedupe_key: str
     link_target: str = "home"
@@ -198,6 +200,8 @@ def render_message(notification: Notification) -> Message:
     if notification.kind in ACCOUNT_KINDS:
         return _unsealed_message(notification.sealed)
     user = notification.user
+    if user is None:  # only account emails may have no person (the constraint says so)
+        raise ValueError(f"Notification {notification.pk} has nobody to send to.")
     unsubscribe_url = ""
     if notification.kind not in MANDATORY_KINDS:
         pref, _ = Preference.objects.get_or_create(user=user, kind=notification.kind)

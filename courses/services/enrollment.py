@@ -64,12 +64,13 @@ def enrollment_create(
     enrollment_check(
         client=client, track=track, cohort=cohort, start_date=start_date, status=status
     )
+    anchor = start_date if start_date is not None else cohort.start_date  # type: ignore[union-attr]  # enrollment_check: a cohort when no start date
     enrollment = Enrollment(
         client=client,
         track=track,
         cohort=cohort,
         status=status,
-        start_date=start_date or cohort.start_date,
+        start_date=anchor,
     )
     try:
         enrollment.full_clean(validate_constraints=False)

@@ -152,7 +152,8 @@ def pacing_resume(
     if enrollment.status != EnrollmentStatus.PAUSED:
         raise PacingError("Only a paused program can be resumed.")
     client = enrollment.client
-    paused_for = (client.local_date(now) - client.local_date(enrollment.paused_since)).days
+    paused_since = enrollment.paused_since or now
+    paused_for = (client.local_date(now) - client.local_date(paused_since)).days
     enrollment.paused_days += max(0, paused_for)
     enrollment.paused_since = None
     enrollment.save(update_fields=["paused_days", "paused_since"])

@@ -3,7 +3,7 @@
 "something new is ready" message to the outbox in the same transaction."""
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -110,13 +110,14 @@ def modules_due(*, enrollment: Enrollment, now: datetime) -> list[tuple[Module, 
 
 
 def _release(
-    plans: Iterable[tuple[Enrollment, list[tuple[Module, datetime | None]], datetime | None]],
+    plans: Iterable[tuple[Enrollment, Sequence[tuple[Module, datetime | None]], datetime | None]],
     *,
     reason: str,
     now: datetime,
 ) -> list[ModuleRelease]:
     """Write ledger rows, outbox rows and next-due times for many enrollments in a few queries."""
-    rows, schedule_updates = [], []
+    rows: list[ModuleRelease] = []
+    schedule_updates: list[Enrollment] = []
     for enrollment, items, next_at in plans:
         rows.extend(
             ModuleRelease(

@@ -43,6 +43,10 @@ def worksheet_save_draft(
                 )
         except IntegrityError:  # a concurrent autosave created it first
             draft = _lock_draft(enrollment, lesson)
+            if draft is None:  # and it was submitted meanwhile: this autosave starts the next
+                draft = WorksheetResponse.objects.create(
+                    enrollment=enrollment, lesson=lesson, answers=cleaned, updated_at=now
+                )
     if draft.answers != cleaned:
         draft.answers = cleaned
         draft.updated_at = now

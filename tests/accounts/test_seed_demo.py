@@ -4,11 +4,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from accounts.management.commands.seed_demo import DEMO_PASSWORD
 from accounts.models import User
 from accounts.roles import Role
 from care.selectors import caseload_for
 from courses.models import Enrollment, ModuleRelease
+from ehab.management.commands.seed_demo import DEMO_PASSWORD
 
 
 def test_seed_demo_creates_the_four_demo_accounts_who_can_sign_in(client, db, capsys):
@@ -81,7 +81,7 @@ def test_the_readme_lists_every_demo_account_seed_demo_prints(db, capsys):
     import re
     from pathlib import Path
 
-    from accounts.management.commands.seed_demo import DEMO_USERS
+    from ehab.management.commands.seed_demo import DEMO_USERS
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     quick_start = readme[readme.index("## Quick start") : readme.index("## Configuration")]

@@ -17,10 +17,10 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 from playwright.sync_api import expect
 
-from accounts.management.commands.seed_demo import DEMO_PASSWORD
 from courses.models import Enrollment, Lesson, Module, ModuleRelease
 from courses.schedule import module_due_at
 from courses.worksheets import MAX_TEXTAREA
+from ehab.management.commands.seed_demo import DEMO_PASSWORD
 
 from .helpers import assert_accessible
 

@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from courses.schedule import due_at, due_date, due_weeks, local_instant
+from core.localtime import local_instant
+from courses.schedule import due_at, due_date, due_weeks
 
 SIX = time(6, 0)
 NY, CHI = "America/New_York", "America/Chicago"

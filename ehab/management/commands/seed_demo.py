@@ -1,6 +1,7 @@
 """Demo accounts and program for the one-command local run. Idempotent; refuses in production."""
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from allauth.account.models import EmailAddress
@@ -17,6 +18,7 @@ from courses.curriculum import curriculum_load, validate_curriculum
 from courses.models import Cohort, Enrollment, Track
 from courses.services.enrollment import enrollment_create
 from courses.services.releases import enrollment_release_due_modules
+from payments.models import Plan
 
 DEMO_PASSWORD = "calm-harbor-2026"  # noqa: S105 - printed on purpose; never used in production
 
@@ -78,10 +80,6 @@ class Command(BaseCommand):
 
     def _seed_plans(self) -> None:
         """Demo prices: pay in full, or monthly installments (stripe_sync_plans links them)."""
-        from decimal import Decimal
-
-        from payments.models import Plan
-
         for track_slug, full, monthly, months in (
             ("core-12", "3000.00", "1050.00", 3),
             ("extended-24", "5400.00", "950.00", 6),
