@@ -35,7 +35,8 @@ class PlanForm(forms.ModelForm):
         return code
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         amount = data.get("amount")
         if "amount" in self.fields and amount is not None and amount <= 0:
             self.add_error("amount", "Enter an amount above zero.")

@@ -3,6 +3,7 @@ actions (a refund, an offline payment, a waived installment). Amounts are exact 
 (payments/money.py); nothing is rounded."""
 
 import secrets
+from typing import cast
 
 from django import forms
 
@@ -54,7 +55,7 @@ class _ActionForm(forms.Form):
     optionally, a note in the staff member's words (kept on the billing record only); the
     account it acts on is given by the view."""
 
-    kind: str
+    kind: BillingStaffAction.Kind
     reason = forms.ChoiceField(
         error_messages={
             "required": "Choose a reason.",
@@ -75,10 +76,12 @@ class _ActionForm(forms.Form):
         self.account = account
         super().__init__(*args, **kwargs)
         codes = BillingStaffAction.REASONS[self.kind]
-        self.fields["reason"].choices = [("", "Choose…"), *((c.value, c.label) for c in codes)]
+        reason = cast(forms.ChoiceField, self.fields["reason"])
+        reason.choices = [("", "Choose…"), *((c.value, c.label) for c in codes)]
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("reason") == BillingStaffAction.Reason.OTHER and not data.get("note"):
             self.add_error("note", "Say what the reason is.")
         return data
@@ -106,7 +109,7 @@ class RefundForm(_ActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["payment"].queryset = self.account.payments.all()
+        cast(forms.ModelChoiceField, self.fields["payment"]).queryset = self.account.payments.all()
         self.fields["form_key"].initial = secrets.token_urlsafe(12)
 
     def clean(self):

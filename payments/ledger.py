@@ -90,7 +90,8 @@ def event_minimised(event: dict) -> dict:
     data = event.get("data")
     obj = data.get("object") if isinstance(data, dict) else None
     if isinstance(obj, dict):
-        spec = KEPT.get(obj.get("object") if isinstance(obj.get("object"), str) else "", OTHER)
+        kind = obj.get("object")
+        spec = KEPT.get(kind, OTHER) if isinstance(kind, str) else OTHER
         kept["data"] = {"object": _kept(obj, spec)}
     else:
         kept["data"] = {"object": None}

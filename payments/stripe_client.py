@@ -8,6 +8,7 @@ before the SDK is touched: nothing leaves the process, whatever keys are configu
 import contextlib
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import stripe
 from django.conf import settings
@@ -141,7 +142,10 @@ def _plan_sync(lookup_key: str, amount: Decimal, currency: str, interval: str | 
         same_interval = (price.recurring.interval if price.recurring else None) == interval
         if price.unit_amount == unit_amount and price.currency == currency and same_interval:
             return price.id
-    product_id = existing.data[0].product.id if existing.data else None
+    product_id = None
+    if existing.data:
+        product = existing.data[0].product  # expanded above; an id if it ever is not
+        product_id = product if isinstance(product, str) else product.id
     if product_id is None:
         product = stripe.Product.create(
             name=NEUTRAL_PRODUCT_NAME,
@@ -151,7 +155,7 @@ def _plan_sync(lookup_key: str, amount: Decimal, currency: str, interval: str | 
             **_opts(),
         )
         product_id = product.id
-    params = {
+    params: dict[str, Any] = {
         "product": product_id,
         "unit_amount": unit_amount,
         "currency": currency,
@@ -186,7 +190,7 @@ def checkout_session_create(
     Only opaque references travel: client_reference_id and metadata carry our checkout
     reference, nothing else (no names, no program or health words).
     """
-    params = {
+    params: dict[str, Any] = {
         "mode": mode,
         "line_items": [{"price": price_id, "quantity": 1}],
         "client_reference_id": reference,
@@ -211,6 +215,8 @@ def checkout_session_create(
         session = stripe.checkout.Session.create(
             idempotency_key=f"checkout-{reference}", **params, **_opts()
         )
+    if not session.url:  # a hosted Checkout Session always has one while it is open
+        raise StripeUnavailable("no checkout URL")
     return session.id, session.url
 
 

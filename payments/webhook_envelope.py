@@ -19,6 +19,8 @@ import json
 import math
 import re
 
+from django.db import models
+
 from .models import StripeEvent
 
 
@@ -28,9 +30,18 @@ class MalformedEvent(ValueError):
 
 MAX_DEPTH = 64
 
-_ID_LENGTH = StripeEvent._meta.get_field("event_id").max_length
-_TYPE_LENGTH = StripeEvent._meta.get_field("type").max_length
-_VERSION_LENGTH = StripeEvent._meta.get_field("api_version").max_length
+
+def _max_length(name: str) -> int:
+    """The length of one of the ledger's text columns, which the patterns below must fit."""
+    field = StripeEvent._meta.get_field(name)
+    if not isinstance(field, models.CharField) or field.max_length is None:
+        raise TypeError(f"StripeEvent.{name} is not a text column with a maximum length")
+    return field.max_length
+
+
+_ID_LENGTH = _max_length("event_id")
+_TYPE_LENGTH = _max_length("type")
+_VERSION_LENGTH = _max_length("api_version")
 
 EVENT_ID = re.compile(rf"evt_[A-Za-z0-9_]{{1,{_ID_LENGTH - len('evt_')}}}")
 EVENT_TYPE = re.compile(rf"[a-z0-9_.]{{1,{_TYPE_LENGTH}}}")

@@ -367,11 +367,11 @@ def _expire_open_checkouts(account: BillingAccount) -> None:
     Stripe call under a row lock). One that Stripe has already taken payment for stays paid;
     its own event then decides what it grants."""
     open_ones = account.checkout_sessions.filter(status=CheckoutSession.Status.OPEN)
-    stripe_ids = list(
-        open_ones.exclude(stripe_session_id__isnull=True).values_list(
-            "stripe_session_id", flat=True
-        )
-    )
+    stripe_ids = [
+        stripe_session_id
+        for stripe_session_id in open_ones.values_list("stripe_session_id", flat=True)
+        if stripe_session_id
+    ]
     open_ones.update(status=CheckoutSession.Status.EXPIRED)
     if stripe_ids:
         transaction.on_commit(lambda: _expire_at_stripe(stripe_ids))

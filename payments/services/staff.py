@@ -32,7 +32,7 @@ def _staff_money(amount) -> Decimal:
         raise BillingActionError(str(exc)) from None
 
 
-def _checked_reason(*, kind: str, reason: str, note: str) -> str:
+def _checked_reason(*, kind: BillingStaffAction.Kind, reason: str, note: str) -> str:
     """The note, once the reason is one of the action's codes and the note fits; raises
     BillingActionError (the forms check first)."""
     if reason not in BillingStaffAction.REASONS[kind]:

@@ -2,6 +2,7 @@
 state, the past-due queue, and per account the staff actions. No clinical content, ever."""
 
 from allauth.account.decorators import reauthentication_required
+from django import forms
 from django.contrib import messages
 from django.db.models import Count
 from django.http import Http404, HttpResponseNotAllowed
@@ -49,9 +50,9 @@ def console(request):
     )
 
 
-def _account_page(request, account, *, bound: tuple[str, object] | None = None):
+def _account_page(request, account, *, bound: tuple[str, forms.Form] | None = None):
     """The account with an empty form per action, or with the one just refused and its errors."""
-    action_forms = {
+    action_forms: dict[str, forms.Form] = {
         name: form(account=account, auto_id=f"{name}-%s") for name, form in ACTION_FORMS.items()
     }
     if bound is not None:

@@ -54,7 +54,8 @@ def program(request):
 
 
 @require_http_methods(["GET", "POST"])
-@csp_update({"form-action": ["https://checkout.stripe.com"]})
+# django-csp types its decorators for views that take no URL arguments; this one takes a slug.
+@csp_update({"form-action": ["https://checkout.stripe.com"]})  # type: ignore[arg-type]
 def choose_plan(request, plan_slug: str):
     plan = get_object_or_404(Plan.objects.select_related("track"), slug=plan_slug, is_active=True)
     if not request.user.is_authenticated:
