@@ -49,17 +49,23 @@ seed: migrate
 run: seed
 	$(PY) -m ehab.run_local
 
+# ruff (with imports at module top), the import layers of docs/architecture.md, and mypy.
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 
 format: install-test
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Coverage of the apps is measured on every run; below COVERAGE_FLOOR the run fails (93.4% when
+# the floor was set, on SQLite and on PostgreSQL alike: raise it as it grows).
+COVERAGE_FLOOR ?= 93
 test: lint $(CHECKER)
 	$(PY) manage.py makemigrations --check --dry-run --settings=ehab.settings.test
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR) $(PYTEST_ARGS)
 
 # The whole suite (browser journeys aside) from eight awkward instants, each in another time zone
 # (tests/clock_sweep.py). CLOCK_ARGS passes options, e.g. CLOCK_ARGS="--jobs 1 -- -x".
