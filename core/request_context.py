@@ -7,6 +7,7 @@ import logging
 import re
 
 from django.conf import settings
+from django.http import HttpRequest
 
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _client_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("client_ip", default=None)
@@ -61,7 +62,7 @@ def _address(text: str) -> str | None:
         return None
 
 
-def client_ip(request) -> str | None:
+def client_ip(request: HttpRequest) -> str | None:
     """The client's address, the one answer for everything that needs it: audit rows (bound per
     request below) and allauth's rate limits (accounts.adapters.AccountAdapter.get_client_ip).
 
@@ -80,7 +81,7 @@ def client_ip(request) -> str | None:
     return _address(request.META.get("REMOTE_ADDR", ""))
 
 
-def incoming_request_id(request) -> str | None:
+def incoming_request_id(request: HttpRequest) -> str | None:
     """The X-Request-ID our trusted proxy set, if there is a proxy and the id is plain.
 
     Without a trusted proxy (EHAB_TRUSTED_PROXY_COUNT = 0) the header can only have come from

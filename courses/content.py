@@ -3,12 +3,17 @@ process under each track's content token (load_curriculum gives a track a new to
 content changes). The cached objects are shared between requests and must be treated as
 read-only."""
 
+from collections.abc import Callable
+from typing import TypeVar, cast
+
 from django.db.models import Prefetch
 
-from .models import Lesson, Module
+from .models import Lesson, Module, Track
+
+T = TypeVar("T")
 
 
-def _active_lessons():
+def _active_lessons() -> Prefetch:
     # The map and home need titles and flags, never the bodies.
     return Prefetch(
         "lessons",
@@ -26,16 +31,16 @@ _CONTENT_CACHE: dict[tuple[str, int, str], object] = {}
 _CONTENT_CACHE_SIZE = 128
 
 
-def _track_content(track, what: str, build):
+def _track_content(track: Track, what: str, build: Callable[[], T]) -> T:
     key = (what, track.pk, track.content_token)
     if key not in _CONTENT_CACHE:
         if len(_CONTENT_CACHE) >= _CONTENT_CACHE_SIZE:
             _CONTENT_CACHE.clear()
         _CONTENT_CACHE[key] = build()
-    return _CONTENT_CACHE[key]
+    return cast(T, _CONTENT_CACHE[key])  # stored by the build for this same key
 
 
-def track_structure(*, track) -> list[Module]:
+def track_structure(*, track: Track) -> list[Module]:
     """The track's live modules in order, each with `active_lessons` (titles and flags only);
     2 queries on a cache miss, none after."""
     return _track_content(
@@ -52,7 +57,7 @@ def track_structure(*, track) -> list[Module]:
     )
 
 
-def track_lessons(*, track) -> dict[int, Lesson]:
+def track_lessons(*, track: Track) -> dict[int, Lesson]:
     """Every live lesson of the track by id, with bodies, each with its module and the program
     joined; cached like `track_structure`."""
     return _track_content(
@@ -67,7 +72,7 @@ def track_lessons(*, track) -> dict[int, Lesson]:
     )
 
 
-def track_modules(*, track) -> dict[int, Module]:
+def track_modules(*, track: Track) -> dict[int, Module]:
     """Every live module of the track by id, all fields, with its track and program joined;
     cached like `track_structure`."""
     return _track_content(

@@ -10,11 +10,15 @@ tests/courses/test_queries.py that must return the same thing: a schema change t
 misses fails there. Everything else stays on the ORM.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from django.db import connection
 from django.db.models import Model
+
+from accounts.models import User
 
 from .models import (
     LIVE_STATUSES,
@@ -54,7 +58,7 @@ def _c(model: type[Model], alias: str) -> str:
 
 
 @cache
-def _readers(model: type[Model], vendor: str):
+def _readers(model: type[Model], vendor: str) -> tuple[list[str], int, list[tuple[list[Any], Any]]]:
     """(attnames, the primary key's position, [(converters, column)] per field) for turning part
     of a row into `model`, as the ORM's compiler would."""
     fields = model._meta.concrete_fields
@@ -93,14 +97,14 @@ def _fetch(sql: str, params: list, *models: type[Model]) -> list[tuple]:
     return result
 
 
-def _in(values) -> str:
+def _in(values: Sequence[object]) -> str:
     return ", ".join(["%s"] * len(values))
 
 
 # --- The reads ----------------------------------------------------------------------------------
 
 
-def live_enrollments(*, client) -> list[Enrollment]:
+def live_enrollments(*, client: User) -> list[Enrollment]:
     """The client's live enrollments, newest first, each with its track and cohort attached and
     `client` set to the person given (1 query)."""
     found = _fetch(
@@ -152,7 +156,7 @@ class OpenRelease:
     track: Track
 
 
-def _open_release(user, found: list[tuple]) -> OpenRelease | None:
+def _open_release(user: User, found: list[tuple]) -> OpenRelease | None:
     if not found:
         return None
     release, enrollment, track = found[0]
@@ -161,7 +165,7 @@ def _open_release(user, found: list[tuple]) -> OpenRelease | None:
     return OpenRelease(release=release, track=track)
 
 
-def open_release_of_module(*, user, module_id: int) -> OpenRelease | None:
+def open_release_of_module(*, user: User, module_id: int) -> OpenRelease | None:
     """The newest of the user's enrollments holding a release of week `module_id` (1 query)."""
     found = _fetch(
         f"SELECT {_c(ModuleRelease, 'r')}, {_c(Enrollment, 'e')}, {_c(Track, 't')} "  # noqa: S608 - names from the models, values bound
@@ -176,7 +180,7 @@ def open_release_of_module(*, user, module_id: int) -> OpenRelease | None:
     return _open_release(user, found)
 
 
-def open_release_of_lesson(*, user, lesson_id: int) -> OpenRelease | None:
+def open_release_of_lesson(*, user: User, lesson_id: int) -> OpenRelease | None:
     """The newest of the user's enrollments holding a release of the week of the live lesson
     `lesson_id` (1 query)."""
     found = _fetch(

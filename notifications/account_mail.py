@@ -8,6 +8,7 @@ from allauth.account.utils import filter_users_by_email
 from allauth.core import context as allauth_context
 from django.contrib.sites.shortcuts import get_current_site
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.adapters import AccountAdapter
@@ -69,7 +70,7 @@ class ResetPasswordForm(allauth_forms.ResetPasswordForm):
     (account_mail_enqueue); an unknown one, which gets no email, wakes the relay too, so a slow
     or unreachable broker delays both answers alike."""
 
-    def save(self, request, **kwargs) -> str:
+    def save(self, request: HttpRequest, **kwargs: object) -> str:
         email = super().save(request, **kwargs)
         if not self.users:
             transaction.on_commit(relay_wake)

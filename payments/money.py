@@ -13,14 +13,14 @@ class MoneyError(ValueError):
     """Not an amount of money we take: the message says what to type instead."""
 
 
-def money_exact(value) -> Decimal:
+def money_exact(value: object) -> Decimal:
     """`value` (text or a number) as a Decimal quantized to cents, if it is exactly one: at
     least 0.01, at most 100,000.00, and no fraction of a cent (0.001 is refused, never rounded).
     Raises MoneyError."""
     if isinstance(value, float):
         raise MoneyError("Enter an amount like 150.00.")  # a float is never exact money
     try:
-        amount = Decimal(str(value).strip()) if isinstance(value, str) else Decimal(value)
+        amount = Decimal(str(value).strip()) if isinstance(value, str) else Decimal(value)  # type: ignore[arg-type]  # anything else is refused below
     except (InvalidOperation, TypeError, ValueError):
         raise MoneyError("Enter an amount like 150.00.") from None
     if not amount.is_finite():

@@ -3,19 +3,22 @@ for a missing one and a forbidden one (audit.access), so nobody learns that a re
 
 from django.db.models import QuerySet
 
+from accounts.models import User
 from accounts.roles import Capability, is_client_role, role_can
 from audit.access import deny, gate
 
 from .models import BillingAccount, CheckoutSession, Plan
 
 
-def billing_accounts_in_console(*, user) -> QuerySet[BillingAccount]:
+def billing_accounts_in_console(*, user: User) -> QuerySet[BillingAccount]:
     """Every billing account, for someone who runs billing; none for anyone else."""
     accounts = BillingAccount.objects.select_related("plan", "enrollment__client")
     return accounts if role_can(user.role, Capability.BILLING_CONSOLE) else accounts.none()
 
 
-def access_billing_account(*, user, account_id, for_write: bool = False) -> BillingAccount:
+def access_billing_account(
+    *, user: User, account_id: int | str, for_write: bool = False
+) -> BillingAccount:
     """The billing account the billing console opens, or a denied 404."""
     return gate(
         billing_accounts_in_console(user=user),
@@ -26,7 +29,7 @@ def access_billing_account(*, user, account_id, for_write: bool = False) -> Bill
     )
 
 
-def own_billing_accounts(*, user) -> QuerySet[BillingAccount]:
+def own_billing_accounts(*, user: User) -> QuerySet[BillingAccount]:
     """The billing accounts of the person's own enrollments (with plan, track and payments),
     newest first; none for anyone who has no enrollment."""
     return (
@@ -37,7 +40,7 @@ def own_billing_accounts(*, user) -> QuerySet[BillingAccount]:
     )
 
 
-def access_own_checkout(*, user, reference: str) -> CheckoutSession:
+def access_own_checkout(*, user: User, reference: str) -> CheckoutSession:
     """A checkout the person started, found by its opaque reference, or a denied 404 (someone
     else's and a made-up reference alike)."""
     session = (
@@ -50,7 +53,7 @@ def access_own_checkout(*, user, reference: str) -> CheckoutSession:
     return session
 
 
-def access_enrolling(*, user, plan: Plan | None = None) -> None:
+def access_enrolling(*, user: User, plan: Plan | None = None) -> None:
     """Choosing a plan and paying are for clients: anyone else gets a denied 404 (about the
     plan, or about the way back to an unfinished one)."""
     if not is_client_role(user.role):

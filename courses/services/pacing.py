@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.db import transaction
 
+from accounts.models import User
 from audit.services import audit_record
 from courses.models import (
     Enrollment,
@@ -53,7 +54,7 @@ def _record(
     kind: str,
     reason_code: str,
     note: str,
-    author,
+    author: User,
     now: datetime,
     module: Module | None = None,
     days: int | None = None,
@@ -82,7 +83,13 @@ def _record(
 
 @transaction.atomic
 def pacing_hold(
-    *, enrollment: Enrollment, module: Module, reason_code: str, author, now: datetime, note=""
+    *,
+    enrollment: Enrollment,
+    module: Module,
+    reason_code: str,
+    author: User,
+    now: datetime,
+    note: str = "",
 ) -> PacingAction:
     """Keep a week that has not opened yet closed until the hold is lifted."""
     enrollment = _locked(enrollment, reason_code=reason_code, note=note)
@@ -99,7 +106,13 @@ def pacing_hold(
 
 @transaction.atomic
 def pacing_lift_hold(
-    *, enrollment: Enrollment, module: Module, reason_code: str, author, now: datetime, note=""
+    *,
+    enrollment: Enrollment,
+    module: Module,
+    reason_code: str,
+    author: User,
+    now: datetime,
+    note: str = "",
 ) -> PacingAction:
     """Lift the hold on a week; if the week is due by now it opens at once."""
     enrollment = _locked(enrollment, reason_code=reason_code, note=note)
@@ -115,7 +128,13 @@ def pacing_lift_hold(
 
 @transaction.atomic
 def pacing_advance(
-    *, enrollment: Enrollment, module: Module, reason_code: str, author, now: datetime, note=""
+    *,
+    enrollment: Enrollment,
+    module: Module,
+    reason_code: str,
+    author: User,
+    now: datetime,
+    note: str = "",
 ) -> PacingAction:
     """Open a week now, before it is due (once: opening it again changes nothing)."""
     enrollment = _locked(enrollment, reason_code=reason_code, note=note)
@@ -127,7 +146,7 @@ def pacing_advance(
 
 @transaction.atomic
 def pacing_pause(
-    *, enrollment: Enrollment, reason_code: str, author, now: datetime, note=""
+    *, enrollment: Enrollment, reason_code: str, author: User, now: datetime, note: str = ""
 ) -> PacingAction:
     """Pause an active program: no new week opens until it resumes; what is open stays open."""
     enrollment = _locked(enrollment, reason_code=reason_code, note=note)
@@ -144,7 +163,7 @@ def pacing_pause(
 
 @transaction.atomic
 def pacing_resume(
-    *, enrollment: Enrollment, reason_code: str, author, now: datetime, note=""
+    *, enrollment: Enrollment, reason_code: str, author: User, now: datetime, note: str = ""
 ) -> PacingAction:
     """Resume a paused program: the schedule moves later by the whole days paused, counted in the
     client's own time zone."""
@@ -166,7 +185,13 @@ def pacing_resume(
 
 @transaction.atomic
 def pacing_shift(
-    *, enrollment: Enrollment, days: int, reason_code: str, author, now: datetime, note=""
+    *,
+    enrollment: Enrollment,
+    days: int,
+    reason_code: str,
+    author: User,
+    now: datetime,
+    note: str = "",
 ) -> PacingAction:
     """Move the rest of the schedule later (days > 0) or earlier (days < 0), by at most
     MAX_SHIFT_DAYS and never before its start."""

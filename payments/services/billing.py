@@ -1,11 +1,13 @@
 """An account's billing state: the allowed-transition map and its one writer, the alerts a
 transition or a stray payment sends, and the grace period that pauses new weeks."""
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
 
+from accounts.models import User
 from accounts.roles import Role
 from accounts.selectors import users_with_roles
 from audit.services import audit_record
@@ -78,7 +80,9 @@ def billing_set_state(
 # --- Alerts ---------------------------------------------------------------------------------
 
 
-def _staff_alerts(account: BillingAccount, *, reason: str, people) -> list[OutboxItem]:
+def _staff_alerts(
+    account: BillingAccount, *, reason: str, people: Iterable[User]
+) -> list[OutboxItem]:
     return [
         OutboxItem(person, Kind.BILLING_ALERT, f"billing_alert:{reason}:{person.pk}:{account.pk}")
         for person in people

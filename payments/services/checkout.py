@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from accounts.models import AgreementAcceptance
+from accounts.models import AgreementAcceptance, User
 from audit.services import audit_record
 from courses.models import Enrollment, EnrollmentStatus
 from courses.services.enrollment import (
@@ -45,7 +45,7 @@ class CheckoutError(ValueError):
 
 
 @transaction.atomic
-def checkout_prepare(*, user, plan: Plan, now: datetime) -> CheckoutSession:
+def checkout_prepare(*, user: User, plan: Plan, now: datetime) -> CheckoutSession:
     """Record the agreements, and create (or reuse) the pending enrollment, its billing account
     and a fresh local checkout session for `plan`, with the terms it is for; the account's other
     open checkouts close (here, and at Stripe after commit). The Stripe call happens after
@@ -232,7 +232,9 @@ def checkout_fulfil(
     return local
 
 
-def _record_checkout_payment(*, account: BillingAccount, local: CheckoutSession, session: dict):
+def _record_checkout_payment(
+    *, account: BillingAccount, local: CheckoutSession, session: dict
+) -> None:
     """The money a paid Checkout Session took, recorded whatever it grants, so billing staff
     can see and refund it: a one-time payment by its payment intent, or the subscription's first
     invoice (which its invoice.paid event then finds already recorded)."""

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from accounts.models import User
 from audit.services import audit_record
 from payments import stripe_client
 from payments.models import BillingAccount, BillingStaffAction, BillingState, Payment, Plan
@@ -23,7 +24,7 @@ class BillingActionError(ValueError):
     """A billing staff action that cannot be done (shown to the person as a message)."""
 
 
-def _staff_money(amount) -> Decimal:
+def _staff_money(amount: object) -> Decimal:
     """The billing staff's amount, exact to the cent, or BillingActionError (the forms check
     first; this is the second line)."""
     try:
@@ -46,7 +47,14 @@ def _checked_reason(*, kind: BillingStaffAction.Kind, reason: str, note: str) ->
 
 
 def billing_refund(
-    *, payment: Payment, amount, reason: str, note: str = "", key: str, acting_user, now: datetime
+    *,
+    payment: Payment,
+    amount: object,
+    reason: str,
+    note: str = "",
+    key: str,
+    acting_user: User,
+    now: datetime,
 ) -> str:
     """Ask Stripe to refund all or part of a payment, exactly `amount` (whole cents, never
     rounded), at most once per form (`key`). The reason code and the note are kept on the
@@ -94,7 +102,7 @@ def billing_refund(
 
 @transaction.atomic
 def billing_waive_installment(
-    *, account: BillingAccount, reason: str, note: str = "", acting_user, now: datetime
+    *, account: BillingAccount, reason: str, note: str = "", acting_user: User, now: datetime
 ) -> None:
     """Hardship: count one installment as paid without charging it; the reason code and note on
     the billing record, the code alone in the audit row. Raises BillingActionError."""
@@ -126,7 +134,13 @@ def billing_waive_installment(
 
 @transaction.atomic
 def billing_record_offline_payment(
-    *, account: BillingAccount, amount, reason: str, note: str = "", acting_user, now: datetime
+    *,
+    account: BillingAccount,
+    amount: object,
+    reason: str,
+    note: str = "",
+    acting_user: User,
+    now: datetime,
 ) -> tuple[Payment, int]:
     """A payment made outside Stripe (a check, a transfer), exactly `amount` (whole cents, never
     rounded); the reason code and note on the billing record, and the audit row with the amount

@@ -4,6 +4,7 @@ subscription's status, and ending a subscription once its last installment is pa
 commit, never under a row lock; retried by beat until Stripe confirms)."""
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import transaction
@@ -150,7 +151,7 @@ def _end_subscription(account: BillingAccount) -> None:
     transaction.on_commit(lambda: subscriptions_end_pending(account_ids=[account_id]))
 
 
-def subscriptions_end_pending(*, account_ids=None) -> int:
+def subscriptions_end_pending(*, account_ids: Iterable[int] | None = None) -> int:
     """End every subscription whose last installment is paid; returns how many ended. A Stripe
     failure leaves the mark in place for the next try (beat runs this every ten minutes); while
     Stripe is switched off nothing is tried and every mark stays."""
