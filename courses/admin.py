@@ -36,7 +36,7 @@ from .services.enrollment import (
     enrollment_set_status,
 )
 from .services.pacing import PacingError, pacing_pause, pacing_resume
-from .services.releases import enrollment_refresh_schedule
+from .services.releases import enrollment_reschedule_and_release
 
 CASELOAD_ROLES = tuple(role for role in Role.values if role_can(role, Capability.CASELOAD))
 ENROLLABLE_ROLES = tuple(role for role in Role.values if is_client_role(role))
@@ -161,7 +161,7 @@ class CohortAdmin(admin.ModelAdmin):
         if change and "start_date" in form.changed_data:
             now = timezone.now()
             for enrollment in obj.enrollments.filter(status__in=LIVE_STATUSES):
-                enrollment_refresh_schedule(enrollment=enrollment, now=now)
+                enrollment_reschedule_and_release(enrollment=enrollment, now=now)
 
 
 class EnrollmentAddForm(forms.ModelForm):

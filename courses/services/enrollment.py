@@ -10,7 +10,7 @@ from accounts.roles import Role
 from audit.services import audit_record
 from courses.models import Audience, Cohort, Enrollment, EnrollmentStatus, Track
 
-from .releases import enrollment_refresh_schedule, enrollment_release_due_modules
+from .releases import enrollment_release_due_modules, enrollment_reschedule_and_release
 
 S = EnrollmentStatus
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -78,7 +78,7 @@ def enrollment_create(
             enrollment.save()
     except (IntegrityError, ValidationError):
         raise EnrollmentError("This client already has a live enrollment on this track.") from None
-    enrollment_refresh_schedule(enrollment=enrollment, now=now)
+    enrollment_reschedule_and_release(enrollment=enrollment, now=now)
     enrollment.refresh_from_db()
     audit_record(
         action="enrollment.created",
@@ -121,7 +121,7 @@ def enrollment_set_status(
     """Move an enrollment along the allowed-transition map at `now` and reschedule it (an
     enrollment made active again opens what is due); audited. Raises EnrollmentError."""
     current = _move(enrollment=enrollment, status=status, acting_user=acting_user)
-    enrollment_refresh_schedule(enrollment=current, now=now)
+    enrollment_reschedule_and_release(enrollment=current, now=now)
     return current
 
 

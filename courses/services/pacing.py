@@ -19,7 +19,7 @@ from courses.models import (
 )
 
 from .enrollment import enrollment_set_status
-from .releases import enrollment_refresh_schedule, module_release_now
+from .releases import enrollment_reschedule_and_release, module_release_now
 
 MAX_SHIFT_DAYS = 90
 MAX_NOTE = 2000
@@ -70,7 +70,7 @@ def _record(
         days=days,
         created_at=now,
     )
-    enrollment_refresh_schedule(enrollment=enrollment, now=now)
+    enrollment_reschedule_and_release(enrollment=enrollment, now=now)
     audit_record(
         action=f"pacing.{kind}",
         actor=author,

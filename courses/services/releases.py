@@ -172,9 +172,10 @@ def enrollment_release_due_modules(*, enrollment: Enrollment, now: datetime) -> 
     return _release([(enrollment, due, next_at)], reason=ReleaseReason.SCHEDULE, now=now)
 
 
-def enrollment_refresh_schedule(*, enrollment: Enrollment, now: datetime) -> None:
-    """Recompute when the enrollment's next week is due (after pauses, shifts, holds, a new time
-    zone), releasing anything already due on the way."""
+def enrollment_reschedule_and_release(*, enrollment: Enrollment, now: datetime) -> None:
+    """Reload the enrollment and apply its schedule at `now` (after a pause, a shift, a hold, a
+    new time zone): release every week already due (ledger rows, and their message in the
+    outbox) and record when the next one is due."""
     fresh = Enrollment.objects.select_related("track", "cohort", "client").get(pk=enrollment.pk)
     enrollment_release_due_modules(enrollment=fresh, now=now)
 
@@ -186,7 +187,7 @@ def enrollment_hold_new_weeks(*, enrollment: Enrollment, now: datetime) -> Enrol
     safety plan stay open. Idempotent. Billing calls it when an account's new content pauses."""
     Enrollment.objects.filter(pk=enrollment.pk).update(new_weeks_held_for_billing=True)
     enrollment.new_weeks_held_for_billing = True
-    enrollment_refresh_schedule(enrollment=enrollment, now=now)
+    enrollment_reschedule_and_release(enrollment=enrollment, now=now)
     return enrollment
 
 
@@ -273,4 +274,4 @@ def enrollments_follow_timezone(event: TimezoneChanged) -> None:
     """A client's time zone changed: reschedule each live enrollment in the new zone, opening
     anything already due there (subscribed in courses/apps.py)."""
     for enrollment in Enrollment.objects.filter(client=event.user, status__in=LIVE_STATUSES):
-        enrollment_refresh_schedule(enrollment=enrollment, now=event.now)
+        enrollment_reschedule_and_release(enrollment=enrollment, now=event.now)

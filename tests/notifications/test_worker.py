@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from courses.models import Enrollment, LessonKind, ModuleRelease, WorksheetResponse
 from courses.schedule import due_weeks
-from courses.services.releases import enrollment_refresh_schedule, release_sweep
+from courses.services.releases import enrollment_reschedule_and_release, release_sweep
 from courses.tasks import sweep_releases
 from ehab.celery import app as celery_app
 from notifications.models import Channel, DeliverySettings, Kind, Notification, Preference, Status
@@ -229,7 +229,7 @@ def enrollment_due(track, *, days_ago: int, tz: str = NEW_YORK) -> Enrollment:
     zone = ZoneInfo(tz)
     start = timezone.now().astimezone(zone).date() - timedelta(days=days_ago)
     enrollment = EnrollmentFactory(client=user, track=track, start_date=start)
-    enrollment_refresh_schedule(
+    enrollment_reschedule_and_release(
         enrollment=enrollment, now=datetime.combine(start, dtime(0), tzinfo=zone)
     )
     enrollment.refresh_from_db()
@@ -636,7 +636,7 @@ def test_a_year_of_weekly_releases_across_both_dst_changes_is_never_skipped_earl
         enrollment = EnrollmentFactory(
             client=UserFactory(timezone=tz), track=track, start_date=first_monday
         )
-        enrollment_refresh_schedule(enrollment=enrollment, now=before_start)
+        enrollment_reschedule_and_release(enrollment=enrollment, now=before_start)
         enrollments[tz] = enrollment
     mondays = [first_monday + timedelta(weeks=n) for n in range(52)]
     assert mondays[-1] == date(2026, 12, 28)
