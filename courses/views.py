@@ -1,6 +1,7 @@
 """The client's course pages: home, program map, a week, a lesson, worksheets, "My work".
 
-Each view: one access check, one service or selector, render or redirect (HOUSE_STYLE 4).
+Each view: one access check, one service or selector, render or redirect (docs/architecture.md,
+"Inside every app").
 """
 
 from django.contrib import messages

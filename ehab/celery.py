@@ -2,7 +2,7 @@
 
 Broker and worker options live in settings (`CELERY_*`, see ehab/settings/base.py): Redis in CI
 and production, the `filesystem://` broker for the one-command local run. Tasks take ids only and
-are idempotent (HOUSE_STYLE 7-8).
+are idempotent (docs/invariants.md, I-3).
 """
 
 import os

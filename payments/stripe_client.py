@@ -1,4 +1,4 @@
-"""The only module that imports `stripe` (HOUSE_STYLE 10). Everything sent to Stripe is an
+"""The only module that imports `stripe` (docs/architecture.md). Everything sent to Stripe is an
 opaque reference or a neutral name (L-5).
 
 With STRIPE_ENABLED off, every function here that would talk to Stripe raises StripeDisabled

@@ -1,4 +1,4 @@
-"""Transports: the only code that talks to mail and SMS providers (HOUSE_STYLE 10).
+"""Transports: the only code that talks to mail and SMS providers (docs/architecture.md).
 
 A transport sends one rendered message and returns the provider's message id, or raises
 TransientError (worth retrying later) or PermanentError (never retry).

@@ -1,4 +1,4 @@
-"""On-screen messages name nobody (issue 10, item 8c): allauth's "Successfully signed in as
+"""On-screen messages name nobody: allauth's "Successfully signed in as
 <email>" travelled in a `messages` cookie, readable on the device and sent with every request.
 Messages are kept in the session (on the server) and say what happened in calm words only."""
 

@@ -1,4 +1,4 @@
-"""A code from an authenticator app is accepted once (issue 10, item 8e). allauth remembers used
+"""A code from an authenticator app is accepted once. allauth remembers used
 codes in the cache only, which fails open: with Redis down or emptied, a code seen over a
 shoulder or in a proxy log could be used again within its 30 seconds. The database remembers
 them too, one row per authenticator and time step."""

@@ -1,4 +1,4 @@
-"""A payment grants exactly what its own checkout was for (issue 10, item 1): the plan, mode
+"""A payment grants exactly what its own checkout was for: the plan, mode
 and amount a checkout recorded when it was created, checked against what Stripe says was paid.
 Choosing another plan closes the checkout left open; a payment that does not match, or a second
 one for an account already paid for, grants nothing and goes to billing staff."""

@@ -1,4 +1,4 @@
-"""The webhook ledger keeps only what processing reads (issue 10, item 8a): no name, email,
+"""The webhook ledger keeps only what processing reads: no name, email,
 phone or address of the payer is stored for any event, processed or ignored, and processed and
 ignored rows are deleted after the retention period, while failed ones stay for an operator."""
 
