@@ -1,10 +1,10 @@
 from django.urls import path
 
-from . import views
+from .views import caseload, record
 
 app_name = "care"
 
 urlpatterns = [
-    path("caseload/", views.caseload, name="caseload"),
-    path("clients/<id:client_id>/", views.client_detail, name="client_detail"),
+    path("caseload/", caseload.caseload, name="caseload"),
+    path("clients/<id:client_id>/", record.client_record, name="client_detail"),
 ]

@@ -405,3 +405,54 @@ class WorksheetResponse(models.Model):
         if self.status == self.Status.SUBMITTED:
             raise WorksheetImmutableError("A submitted worksheet is never deleted.")
         return super().delete(*args, **kwargs)
+
+
+class WorksheetFeedback(models.Model):
+    """A member of the care team's reply to one submitted version of a client's worksheet.
+    Written once and never edited or deleted; the client reads it under that version in My
+    work. Stored with the worksheet (courses) and written by care's pages through
+    courses.services.worksheets."""
+
+    response = models.ForeignKey(
+        WorksheetResponse, on_delete=models.PROTECT, related_name="feedback"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Feedback #{self.pk}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise WorksheetImmutableError("Feedback is never edited; write a new reply.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise WorksheetImmutableError("Feedback is never deleted.")
+
+
+class WorksheetReview(models.Model):
+    """A member of the care team has read a submitted version (a reply counts as reading it).
+    A version no one on the client's care team has reviewed is "waiting for review"."""
+
+    response = models.ForeignKey(
+        WorksheetResponse, on_delete=models.PROTECT, related_name="reviews"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "reviewer"], name="courses_one_review_per_reviewer"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Review #{self.pk}"

@@ -96,6 +96,9 @@ class Notification(models.Model):
     last_error = models.CharField(max_length=300, blank=True)
     link_token = models.CharField(max_length=64, unique=True, default=new_token)
     link_target = models.CharField(max_length=100, default="home")
+    # An element id on that page to land on (e.g. the caseload row a clinician's alert is
+    # about): a fragment, so it never reaches the server or the logs.
+    link_anchor = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -82,6 +82,7 @@ class OutboxItem:
     kind: str
     dedupe_key: str
     link_target: str = "home"
+    link_anchor: str = ""  # an element id on that page to land on, e.g. "client-12"
 
 
 def outbox_enqueue(items: list[OutboxItem], *, now: datetime) -> int:
@@ -115,6 +116,7 @@ def outbox_enqueue(items: list[OutboxItem], *, now: datetime) -> int:
                 channel=channel,
                 dedupe_key=item.dedupe_key,
                 link_target=item.link_target,
+                link_anchor=item.link_anchor,
                 status=Status.SKIPPED if channel == Channel.NONE else Status.PENDING,
                 scheduled_for=after_quiet_hours(
                     now, tz=user.timezone, start=hours.quiet_start, end=hours.quiet_end

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
@@ -23,6 +24,7 @@ from .services import default_channel, delivery_settings_for, preference_set, pr
 # What new_token makes (token_urlsafe), with room to spare; anything else is no token of ours and
 # never reaches the database (a NUL there is an error on PostgreSQL, 10,000 characters a waste).
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+ANCHOR_SHAPE = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 
 
 def follow_link(request, token: str):
@@ -39,7 +41,14 @@ def follow_link(request, token: str):
         deny(user=request.user, target_type="notifications.link", target_id="token")
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
-    return redirect(notification.link_target)
+    try:
+        page = reverse(notification.link_target)
+    except NoReverseMatch:  # a page renamed since the message went out: home, not an error
+        page = reverse("home")
+    anchor = (
+        f"#{notification.link_anchor}" if ANCHOR_SHAPE.fullmatch(notification.link_anchor) else ""
+    )
+    return redirect(page + anchor)
 
 
 # RFC 8058: the body a mail provider POSTs for a one-click unsubscribe, in either form encoding.

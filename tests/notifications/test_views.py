@@ -241,3 +241,24 @@ def test_bad_preferences_input_is_refused_with_a_message(client, client_a, signe
     assert response.status_code == 200
     assert response.context["form"].errors
     assert not Preference.objects.filter(user=client_a).exists()
+
+
+def test_a_message_link_lands_on_the_element_it_is_about(client, client_a, signed_in):
+    n = Notification.objects.create(
+        user=client_a, kind=Kind.MODULE_RELEASED, link_target="courses:my_work",
+        link_anchor="client-12",
+    )  # fmt: skip
+    signed_in(client_a)
+    response = client.get(reverse("notifications:link", args=[n.link_token]))
+    assert response["Location"] == reverse("courses:my_work") + "#client-12"
+
+
+def test_a_message_link_whose_page_was_renamed_lands_on_home_not_an_error(
+    client, client_a, signed_in
+):
+    n = Notification.objects.create(
+        user=client_a, kind=Kind.MODULE_RELEASED, link_target="gone:page", link_anchor="x y"
+    )
+    signed_in(client_a)
+    response = client.get(reverse("notifications:link", args=[n.link_token]))
+    assert response.status_code == 302 and response["Location"] == reverse("home")
