@@ -30,9 +30,13 @@ class Domain(models.TextChoices):
 
 
 class LessonKind(models.TextChoices):
+    """What kind of lesson it is, as the client reads it. There is no media player yet: audio
+    and video lessons are given as their written-out transcripts, and their labels say only
+    what the client will find (docs/invariants.md: no promise without the feature)."""
+
     READING = "reading", "Reading"
-    VIDEO = "video", "Video"
-    AUDIO = "audio", "Audio"
+    VIDEO = "video", "Guided walk-through"
+    AUDIO = "audio", "Guided practice"
     EXERCISE = "exercise", "Exercise"
     WORKSHEET = "worksheet", "Worksheet"
     PRACTICE = "practice", "Practice"

@@ -18,7 +18,7 @@ class Kind(models.TextChoices):
     MODULE_RELEASED = "module_released", "Something new is ready"
     MODULE_NOT_STARTED = "module_not_started", "Not started yet"
     MODULE_NOT_FINISHED = "module_not_finished", "Not finished yet"
-    CHECKIN_REMINDER = "checkin_reminder", "Daily check-in"
+    CHECKIN_REMINDER = "checkin_reminder", "Daily reminder"
     INACTIVITY_NUDGE = "inactivity_nudge", "We're here when you're ready"
     INACTIVITY_ALERT = "inactivity_alert", "A client has been away (clinicians)"
     BILLING_PAST_DUE = "billing_past_due", "A payment didn't go through"
