@@ -19,6 +19,11 @@ def test_seed_demo_creates_the_four_demo_accounts_who_can_sign_in(client, db, ca
     assert roles == {
         "client@example.com": Role.CLIENT,
         "client2@example.com": Role.CLIENT,
+        "client3@example.com": Role.CLIENT,
+        "client4@example.com": Role.CLIENT,
+        "client5@example.com": Role.CLIENT,
+        "client6@example.com": Role.CLIENT,
+        "client7@example.com": Role.CLIENT,
         "clinician@example.com": Role.CLINICIAN,
         "admin@example.com": Role.ADMIN,
         "billing@example.com": Role.BILLING,
@@ -30,18 +35,17 @@ def test_seed_demo_creates_the_four_demo_accounts_who_can_sign_in(client, db, ca
     assert client.get(reverse("courses:dashboard")).status_code == 200
     clinician = User.objects.get(email="clinician@example.com")
     assert sorted(c.email for c in caseload_for(clinician=clinician)) == [
-        "client2@example.com",
-        "client@example.com",
+        f"client{n}@example.com" for n in ("2", "3", "4", "5", "6", "7", "")
     ]
 
 
 def test_seed_demo_run_twice_changes_nothing_more(db):
     call_command("seed_demo")
     call_command("seed_demo")
-    assert User.objects.count() == 5
+    assert User.objects.count() == 10
     clinician = User.objects.get(email="clinician@example.com")
-    assert caseload_for(clinician=clinician).count() == 2
-    assert Enrollment.objects.count() == 2
+    assert caseload_for(clinician=clinician).count() == 7
+    assert Enrollment.objects.count() == 7
 
 
 def test_seed_demo_refuses_under_production_settings(db, settings):
@@ -93,3 +97,42 @@ def test_the_readme_lists_every_demo_account_seed_demo_prints(db, capsys):
     printed = capsys.readouterr().out.splitlines()
     for email, about in listed:
         assert f"  {email:<23} {about}" in printed, email
+
+
+def test_the_demo_caseload_holds_a_realistic_morning(db):
+    """Besides the two demo clients, five in the states a caseload really holds, each with a
+    history played forward through the site's services."""
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from courses.models import EnrollmentStatus, PacingKind, WorksheetResponse
+
+    with time_machine.travel("2026-12-01 13:30:00Z", tick=False):
+        call_command("seed_demo")
+        now = timezone.now()
+    enrollments = {e.client.email: e for e in Enrollment.objects.select_related("client").all()}
+    away = enrollments["client3@example.com"]
+    assert away.status == EnrollmentStatus.ACTIVE
+    assert away.client.last_login == now - timedelta(days=9)
+    done = away.progress.exclude(completed_at=None)
+    assert done.exists()
+    assert not done.filter(completed_at__gte=now - timedelta(days=9)).exists()
+    held = enrollments["client4@example.com"]
+    hold = held.pacing_actions.get(kind=PacingKind.HOLD, lifted_at__isnull=True)
+    assert not held.releases.filter(module=hold.module).exists()
+    assert hold.module.week == held.releases.count() + 1
+    waiting = WorksheetResponse.objects.filter(
+        enrollment=enrollments["client5@example.com"], status="submitted", reviews__isnull=True
+    )
+    assert waiting.count() >= 3
+    assert waiting.values("lesson").distinct().count() < waiting.count()  # one resubmitted
+    paused = enrollments["client6@example.com"]
+    assert paused.status == EnrollmentStatus.PAUSED
+    assert paused.progress.exclude(deferred_at=None).exists()  # a "not today"
+    finished = enrollments["client7@example.com"]
+    assert finished.status == EnrollmentStatus.COMPLETED
+    assert finished.releases.count() == finished.track.modules.count() == 12
+    # SUDS readings come with the lessons that ask for them.
+    assert finished.progress.exclude(suds_before=None).exclude(suds_after=None).exists()

@@ -18,6 +18,7 @@ from courses.curriculum import curriculum_load, validate_curriculum
 from courses.models import Cohort, Enrollment, Track
 from courses.services.enrollment import enrollment_create
 from courses.services.releases import enrollment_release_due_modules
+from ehab.demo_caseload import DemoCaseload
 from payments.models import Plan
 
 DEMO_PASSWORD = "calm-harbor-2026"  # noqa: S105 - printed on purpose; never used in production
@@ -29,6 +30,16 @@ DEMO_USERS = [
      "client in the demo cohort, which began three weeks ago; assigned to the demo clinician"),
     ("client2@example.com", Role.CLIENT, "Jordan",
      "client on rolling enrollment from the day of the seed; assigned to the demo clinician"),
+    ("client3@example.com", Role.CLIENT, "Alex",
+     "client away for nine days; assigned to the demo clinician"),
+    ("client4@example.com", Role.CLIENT, "Casey",
+     "client whose next week the clinician is holding; assigned to the demo clinician"),
+    ("client5@example.com", Role.CLIENT, "Morgan",
+     "client with worksheets waiting for review; assigned to the demo clinician"),
+    ("client6@example.com", Role.CLIENT, "Riley",
+     "client whose program is paused; assigned to the demo clinician"),
+    ("client7@example.com", Role.CLIENT, "Taylor",
+     "client who finished the twelve weeks; assigned to the demo clinician"),
     ("clinician@example.com", Role.CLINICIAN, "Dr. Rivera", "clinician"),
     ("admin@example.com", Role.ADMIN, "Admin", "administrator"),
     ("billing@example.com", Role.BILLING, "Billing", "billing staff"),
@@ -63,14 +74,20 @@ class Command(BaseCommand):
                     EmailAddress.objects.filter(user=user).update(verified=True)
                 users[role] = user
             clients = [
-                User.objects.get(email="client@example.com"),
-                User.objects.get(email="client2@example.com"),
+                User.objects.get(email=email)
+                for email, role, _name, _about in DEMO_USERS
+                if role == Role.CLIENT
             ]
             for client in clients:
                 care_assignment_create(
                     clinician=users[Role.CLINICIAN], client=client, acting_user=None
                 )
-            self._seed_program(clients, users[Role.CLINICIAN], now=timezone.now())
+            now = timezone.now()
+            self._seed_program(clients[:2], users[Role.CLINICIAN], now=now)
+            caseload = DemoCaseload(
+                track=Track.objects.get(slug="core-12"), clinician=users[Role.CLINICIAN], now=now
+            )
+            caseload.seed({client.email: client for client in clients})
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD})")
         for email, _role, _name, about in DEMO_USERS:
             self.stdout.write(f"  {email:<23} {about}")
@@ -101,7 +118,8 @@ class Command(BaseCommand):
 
     def _seed_program(self, clients, clinician, *, now: datetime) -> None:
         """The curriculum, a cohort that began three weeks ago (weeks 1-4 open) with the first
-        demo client, and the second demo client on rolling enrollment from today."""
+        demo client, and the second demo client on rolling enrollment from today. (The rest of
+        the demo caseload, each client in another state, is DemoCaseload's.)"""
         spec = validate_curriculum(settings.BASE_DIR / "curriculum" / "e-hab-iop")
         curriculum_load(spec)
         track = Track.objects.get(slug="core-12")
