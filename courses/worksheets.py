@@ -90,6 +90,7 @@ def version_anchor(response_id: int) -> str:
 EQUAL, INSERTED, DELETED = "equal", "inserted", "deleted"
 # Words, runs of spaces and single punctuation marks: a change reads as the words that changed.
 _TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
+_WORDY = re.compile(r"\w")
 # Past this many token pairs a word diff gets slow; very long answers are compared by line.
 _WORD_DIFF_LIMIT = 4_000_000
 
@@ -111,11 +112,15 @@ def _tokens(text: str) -> list[str]:
 
 def text_diff(old: str, new: str) -> tuple[tuple[str, str], ...]:
     """`new` compared with `old` (difflib), as merged segments: unchanged text, inserted text and
-    deleted text, with each deletion placed before the insertion that replaced it."""
+    deleted text. Changes read as phrases: spaces or punctuation alone between two changes join
+    them (so "sleep late" -> "stay up" is one removal and one addition, not four), and each
+    removal comes before the addition that replaced it."""
     a, b = _tokens(old), _tokens(new)
     if len(a) * len(b) > _WORD_DIFF_LIMIT:
         a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
     segments: list[tuple[str, str]] = []
+    removed: list[str] = []
+    added: list[str] = []
 
     def add(kind: str, text: str) -> None:
         if not text:
@@ -125,13 +130,28 @@ def text_diff(old: str, new: str) -> tuple[tuple[str, str], ...]:
         else:
             segments.append((kind, text))
 
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+    def flush() -> None:
+        add(DELETED, "".join(removed))
+        add(INSERTED, "".join(added))
+        removed.clear()
+        added.clear()
+
+    opcodes = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    for index, (op, i1, i2, j1, j2) in enumerate(opcodes):
         if op == "equal":
-            add(EQUAL, "".join(a[i1:i2]))
+            text = "".join(a[i1:i2])
+            # Opcodes alternate, so an equal run that is neither first nor last sits between
+            # two changes.
+            if 0 < index < len(opcodes) - 1 and not _WORDY.search(text):
+                removed.append(text)
+                added.append(text)
+                continue
+            flush()
+            add(EQUAL, text)
             continue
-        add(DELETED, "".join(a[i1:i2]))
-        add(INSERTED, "".join(b[j1:j2]))
+        removed.append("".join(a[i1:i2]))
+        added.append("".join(b[j1:j2]))
+    flush()
     return tuple(segments)
 
 

@@ -11,6 +11,7 @@ team can reach those pages, so any review is the care team's).
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
@@ -81,13 +82,14 @@ def worksheet_groups(*, client: User) -> list[WorksheetGroup]:
         .prefetch_related(_replies())
         .order_by("enrollment_id", "lesson_id", "version")
     )
-    chains: dict[tuple[int, int], list[WorksheetResponse]] = {}
+    # Annotated rows carrying `reviewed` and the prefetched `replies`.
+    chains: dict[tuple[int, int], list[Any]] = {}
     for response in responses:
         chains.setdefault((response.enrollment_id, response.lesson_id), []).append(response)
     groups = []
     for (enrollment_id, lesson_id), chain in chains.items():
         rows = []
-        previous: WorksheetResponse | None = None
+        previous: Any = None
         for response in chain:
             rows.append(
                 VersionRow(

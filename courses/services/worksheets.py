@@ -139,7 +139,9 @@ def _review_mark(*, response: WorksheetResponse, reviewer, now: datetime) -> Wor
 
 
 @transaction.atomic
-def worksheet_review_record(*, response: WorksheetResponse, reviewer, now: datetime) -> WorksheetReview:
+def worksheet_review_record(
+    *, response: WorksheetResponse, reviewer, now: datetime
+) -> WorksheetReview:
     """`reviewer` (a member of the client's care team, checked by the caller's gate) has read
     this submitted version: marks it reviewed by them (the first reading counts; later ones
     keep that time) and audits the read, every time (U-1). Raises WorksheetNotSubmittedError

@@ -247,6 +247,15 @@ def test_a_changed_word_reads_as_removed_then_added():
     )
 
 
+def test_a_changed_phrase_reads_as_one_removal_and_one_addition():
+    assert text_diff("I skip meals and sleep late.", "I skip meals and stay up, again.") == (
+        (EQUAL, "I skip meals and "),
+        (DELETED, "sleep late"),
+        (INSERTED, "stay up, again"),
+        (EQUAL, "."),
+    )
+
+
 def test_unchanged_text_is_one_equal_segment_and_empty_text_none():
     assert text_diff("same words", "same words") == ((EQUAL, "same words"),)
     assert text_diff("", "") == ()
