@@ -39,6 +39,7 @@ from courses.worksheets import (
 from notifications.models import Channel, Kind, Notification, Status
 from notifications.services import preference_set
 from notifications.views import ANCHOR_SHAPE
+from tests.conftest import run_at_once
 from tests.factories import EnrollmentFactory, make_track
 
 # 18:00 UTC: 13:00 in New York, the same calendar day in every zone the tests use.
@@ -139,6 +140,20 @@ def test_the_same_reply_sent_twice_in_a_row_is_kept_once(worksheet, clinician):
     assert AuditEvent.objects.filter(action=Action.WORKSHEET_REPLIED).count() == 1
     reply(version, clinician, "Something more.")
     assert WorksheetFeedback.objects.count() == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_sends_of_one_reply_keep_it_once_with_one_message(client_a, clinician):
+    track = make_track(weeks=1, lessons_per_module=3, trauma_weeks=())
+    enrollment = EnrollmentFactory(client=client_a, track=track, start_date=date(2026, 11, 2))
+    lesson = track.modules.get().lessons.get(kind=LessonKind.WORKSHEET)
+    version = submit(enrollment, lesson, **{"one-word": "steady"})
+    errors = run_at_once(lambda: reply(version, clinician, "Sent twice at once."))
+    assert not errors
+    assert WorksheetFeedback.objects.count() == 1
+    assert WorksheetReview.objects.count() == 1
+    assert Notification.objects.filter(kind=Kind.FEEDBACK_READY).count() == 1
 
 
 def test_the_audit_row_names_the_reply_but_never_its_text(worksheet, clinician, client_a):
