@@ -1,7 +1,7 @@
 """A client's worksheets: autosaved drafts and immutable submitted versions (I-1), and the care
 team's side of a submitted version: reading it (a review) and replying to it (feedback)."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 
@@ -158,6 +158,10 @@ def worksheet_review_record(
     return review
 
 
+# A second identical reply this soon after the first is the same click sent twice.
+DOUBLE_SEND_WINDOW = timedelta(minutes=10)
+
+
 def feedback_ready_key(*, client, now: datetime) -> str:
     """The outbox key of the "something new is waiting" message: one a day (the client's day)
     however many replies the care team writes that day, so a sitting of replies is one quiet
@@ -175,15 +179,21 @@ def worksheet_feedback_create(
     queues a discreet message to the client (Kind.FEEDBACK_READY, at most one a day, landing on
     the version in My work). Raises ValidationError for an empty, oversized or unstorable text
     and WorksheetNotSubmittedError for a draft, storing nothing either way. Idempotent for a
-    double send: the same text from the same author on the same version, twice in a row, is
-    kept once. The caller's gate has already checked that `author` is on the care team.
+    double send: the same text from the same author on the same version, twice in a row within
+    DOUBLE_SEND_WINDOW, is kept once. The caller's gate has already checked that `author` is
+    on the care team.
     """
     cleaned = clean_feedback_text(text)
     locked = _lock_submitted(response)
     latest = (
         WorksheetFeedback.objects.filter(response=locked).order_by("-created_at", "-id").first()
     )
-    if latest is not None and latest.author_id == author.pk and latest.text == cleaned:
+    if (
+        latest is not None
+        and latest.author_id == author.pk
+        and latest.text == cleaned
+        and latest.created_at >= now - DOUBLE_SEND_WINDOW
+    ):
         return latest  # the second of two identical posts
     feedback = WorksheetFeedback.objects.create(
         response=locked, author=author, text=cleaned, created_at=now

@@ -140,6 +140,9 @@ def test_the_same_reply_sent_twice_in_a_row_is_kept_once(worksheet, clinician):
     assert AuditEvent.objects.filter(action=Action.WORKSHEET_REPLIED).count() == 1
     reply(version, clinician, "Something more.")
     assert WorksheetFeedback.objects.count() == 2
+    # The same words again later are a new reply, not a double send.
+    reply(version, clinician, "Something more.", now=NOW + timedelta(days=2))
+    assert WorksheetFeedback.objects.count() == 3
 
 
 @pytest.mark.postgres
