@@ -28,6 +28,9 @@ class Action:
     PROFILE_UPDATED = "account.profile_updated"
     ACCESS_DENIED = "access.denied"
     RECORD_VIEWED = "record.viewed"
+    # Worksheet review (issue 12): a care-team member opened a submitted version, or replied.
+    WORKSHEET_VIEWED = "worksheet.viewed"
+    WORKSHEET_REPLIED = "worksheet.replied"
 
 
 class Outcome(models.TextChoices):

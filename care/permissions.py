@@ -3,6 +3,7 @@
 from audit.access import gate
 from audit.models import Action
 from audit.services import audit_record
+from courses.models import WorksheetResponse
 
 from .selectors import clients_visible_to
 
@@ -22,3 +23,19 @@ def access_client(*, user, client_id, for_write: bool = False):
     if client.pk != user.pk:
         audit_record(action=Action.RECORD_VIEWED, actor=user, subject=client, target=client)
     return client
+
+
+# --- worksheets ---
+def access_worksheet_version(*, user, client, version_id, for_write: bool = False):
+    """A submitted version of `client`'s worksheets (the client already passed access_client),
+    with its lesson and module, or a denied 404: a draft (the client's alone), another
+    client's version and a missing one look the same (A-1)."""
+    return gate(
+        WorksheetResponse.objects.submitted()
+        .filter(enrollment__client=client)
+        .select_related("lesson__module", "enrollment"),
+        user=user,
+        pk=version_id,
+        target_type="courses.worksheetresponse",
+        for_write=for_write,
+    )

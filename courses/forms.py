@@ -1,8 +1,11 @@
 """Forms for the client's course pages."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+
+from .worksheets import MAX_FEEDBACK, clean_feedback_text
 
 # Strings, not ints: a template renders a string without a trip through number localization.
 SUDS_VALUES = tuple(str(n) for n in range(11))
@@ -111,3 +114,26 @@ class WorksheetForm:
             mark_safe("".join(notes)),  # noqa: S308 - each note built by format_html
             control,
         )
+
+
+class WorksheetReplyForm(forms.Form):
+    """A care-team reply to a submitted worksheet version. Validated by
+    courses.worksheets.clean_feedback_text, the rule the service applies too."""
+
+    text = forms.CharField(
+        label="Your reply",
+        help_text=(
+            "The client reads it under this version in My work, marked as from their care team "
+            "(not by name). Unless they have switched these off, they also get a short message "
+            "that something new is waiting, never its words, at most once a day."
+        ),
+        required=False,  # an empty reply gets clean_feedback_text's own message
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 5, "maxlength": MAX_FEEDBACK}),
+    )
+
+    def clean_text(self) -> str:
+        try:
+            return clean_feedback_text(self.cleaned_data.get("text", ""))
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from exc

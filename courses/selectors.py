@@ -4,7 +4,7 @@ queries, however many weeks or lessons the track has and however much progress e
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 
 from accounts.models import User
 
@@ -18,9 +18,11 @@ from .models import (
     Module,
     PacingAction,
     PacingKind,
+    WorksheetFeedback,
     WorksheetResponse,
 )
 from .schedule import module_due_at
+from .worksheets import version_anchor
 
 
 @dataclass
@@ -193,13 +195,33 @@ def lesson_state(*, enrollment: Enrollment, lesson: Lesson) -> LessonState:
     return LessonState(found.progress, draft, latest, len(submitted))
 
 
-def submitted_work_for(*, client):
+@dataclass(frozen=True)
+class SubmittedWork:
+    """One submitted version on the client's My work page, with the element id a message link
+    lands on, and the care team's replies to it (their words and when; never who wrote them,
+    nor whether or when anyone read the version)."""
+
+    response: WorksheetResponse
+    anchor: str
+    replies: list[WorksheetFeedback]
+
+
+def submitted_work_for(*, client) -> list[SubmittedWork]:
     """The client's own submitted worksheets, newest version first within each lesson, ordered
-    by track, week and lesson, with lesson and module joined (1 query)."""
-    return (
+    by track, week and lesson, with lesson and module joined and the care team's replies (2
+    queries, however many versions and replies)."""
+    replies = Prefetch(
+        "feedback",
+        queryset=WorksheetFeedback.objects.only("id", "response_id", "text", "created_at").order_by(
+            "created_at", "id"
+        ),
+        to_attr="replies",
+    )
+    responses = (
         WorksheetResponse.objects.submitted()
         .filter(enrollment__client=client)
         .select_related("lesson__module__track", "enrollment")
+        .prefetch_related(replies)
         .order_by(
             "lesson__module__track__title",
             "lesson__module__week",
@@ -207,6 +229,9 @@ def submitted_work_for(*, client):
             "-version",
         )
     )
+    return [
+        SubmittedWork(response=r, anchor=version_anchor(r.pk), replies=r.replies) for r in responses
+    ]
 
 
 INACTIVE_AFTER = timedelta(days=7)

@@ -303,8 +303,8 @@ def worksheet_send(request, lesson_id: int):
         return render(request, "courses/lesson.html", context, status=400)
     messages.success(
         request,
-        f"Saved as version {version.version}. You'll find it under My work, and your clinician "
-        "can see it too.",
+        f"Saved as version {version.version}. You'll find it under My work. Your care team can "
+        "read the versions you submit, not your drafts.",
     )
     return redirect("courses:lesson", lesson_id=lesson.pk)
 

@@ -6,6 +6,7 @@ from .models import MANDATORY_KINDS, Channel, Kind
 
 CLIENT_KINDS = [
     Kind.MODULE_RELEASED,
+    Kind.FEEDBACK_READY,
     Kind.MODULE_NOT_STARTED,
     Kind.MODULE_NOT_FINISHED,
     Kind.CHECKIN_REMINDER,

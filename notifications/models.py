@@ -16,6 +16,8 @@ def new_token() -> str:
 class Kind(models.TextChoices):
     WELCOME = "welcome", "Welcome"
     MODULE_RELEASED = "module_released", "Something new is ready"
+    # A member of the care team replied to something the client submitted.
+    FEEDBACK_READY = "feedback_ready", "A reply to your work is waiting"
     MODULE_NOT_STARTED = "module_not_started", "Not started yet"
     MODULE_NOT_FINISHED = "module_not_finished", "Not finished yet"
     CHECKIN_REMINDER = "checkin_reminder", "Daily reminder"

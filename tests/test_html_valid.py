@@ -24,6 +24,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import Role
 from courses.models import Enrollment, Lesson, ModuleRelease, Track, WorksheetResponse
+from courses.services.worksheets import worksheet_feedback_create
 from ehab import errors
 from notifications.models import Kind, Notification, Preference
 from payments.models import BillingAccount, BillingState, CheckoutSession, Plan
@@ -195,6 +196,13 @@ def test_every_page_a_client_sees_is_valid_html(demo, pages):
     pages.client.post(reverse("courses:worksheet_submit", args=[lesson.pk]), answers)
     assert WorksheetResponse.objects.filter(submitted_at__isnull=False).exists()
     pages.get(lesson_url)
+    # My work with a reply from the care team under the version.
+    worksheet_feedback_create(
+        response=WorksheetResponse.objects.filter(submitted_at__isnull=False).latest("id"),
+        author=demo["clinician"],
+        text="Thank you <for> this.\nTake your time.",
+        now=NOW,
+    )
     pages.get(reverse("courses:my_work"))
 
     pages.get(reverse("my_billing:account"))
@@ -250,12 +258,25 @@ def test_every_page_a_clinician_sees_is_valid_html(demo, pages):
     sign_in(pages.client, client)
     answers = {f"answer_{prompt['key']}": "Calmer <than> before." for prompt in lesson.prompts}
     pages.client.post(reverse("courses:worksheet_submit", args=[lesson.pk]), answers)
+    # A second version, so the record and the version's page show the changes between them.
+    answers = {key: "Calmer & <steadier> now.\nStill here." for key in answers}
+    pages.client.post(reverse("courses:worksheet_submit", args=[lesson.pk]), answers)
     pages.client.logout()
+    submitted = WorksheetResponse.objects.submitted().filter(enrollment__client=client)
+    assert submitted.count() == 2
 
     sign_in(pages.client, demo["clinician"])
     pages.get(reverse("care:caseload"))
     pages.get(reverse("care:client_detail", args=[client.pk]))
     pages.get(reverse("care:client_detail", args=[999_999]), status=404)
+    # A submitted version: its page, a refused reply, a reply, and the record showing it.
+    version = submitted.latest("version")
+    version_url = reverse("care:worksheet_version", args=[client.pk, version.pk])
+    reply_url = reverse("care:worksheet_reply", args=[client.pk, version.pk])
+    pages.get(version_url)
+    pages.post(reply_url, {"text": ""}, status=400)
+    pages.post(reply_url, {"text": "Thank you <for> this."}, follow=True)
+    pages.get(reverse("care:client_detail", args=[client.pk]))
     pages.get(reverse("accounts:profile"))
     pages.get(reverse("notifications:preferences"))
     pages.get(reverse("mfa_index"))

@@ -92,6 +92,17 @@ MATRIX = {
     "courses:worksheet_submit": (lambda p: {"lesson_id": p["lesson1"].pk}, post_only(CA), True),
     "care:caseload": (None, only(CL, OC), True),
     "care:client_detail": (lambda p: {"client_id": p[CA].pk}, only(CL), True),
+    # --- worksheets: a submitted version of A's, and the reply to it (POST only) ---
+    "care:worksheet_version": (
+        lambda p: {"client_id": p[CA].pk, "version_id": p["worksheet_version"].pk},
+        only(CL),
+        True,
+    ),
+    "care:worksheet_reply": (
+        lambda p: {"client_id": p[CA].pk, "version_id": p["worksheet_version"].pk},
+        post_only(CL),
+        True,
+    ),
     # The billing console (/billing/): billing staff and administrators.
     "billing:console": (None, only(BI, AD), True),
     "billing:account": (lambda p: {"account_id": p["checkout"].account_id}, only(BI, AD), True),
@@ -244,7 +255,13 @@ def people(client_a, client_b, clinician, other_clinician, billing_user, admin_u
     plan = Plan.objects.create(track=track, slug="matrix-full", kind="full", amount=Decimal("9"))
     account = BillingAccount.objects.create(enrollment=enrollment, plan=plan)
     checkout = CheckoutSession.objects.create(account=account)
+    from courses.models import WorksheetResponse
+
+    worksheet_version = WorksheetResponse.objects.create(
+        enrollment=enrollment, lesson=week1.lessons.first(), status="submitted", version=1
+    )
     return {
+        "worksheet_version": worksheet_version,
         "plan": plan,
         "checkout": checkout,
         "notification": notification,

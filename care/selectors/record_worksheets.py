@@ -1,15 +1,165 @@
-"""The record's worksheets section. Worksheets: every submitted version, newest first, with the
-changes between versions and the care team's replies. Drafts are the client's own and never
-shown."""
+"""The record's worksheets section, and the page of one submitted version.
 
+Worksheets: every submitted version, newest first, grouped by worksheet, with the changes from
+the version before and the care team's replies. Drafts are the client's own and are never read
+here: every query starts from `WorksheetResponse.objects.submitted()`.
+
+A version is "waiting for review" while no one has reviewed it (courses.WorksheetReview, written
+when a member of the care team opens the version's page or replies to it; only the client's care
+team can reach those pages, so any review is the care team's).
+"""
+
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from accounts.models import User
-from courses.models import Enrollment
+from courses.models import (
+    Enrollment,
+    Lesson,
+    Module,
+    WorksheetFeedback,
+    WorksheetResponse,
+    WorksheetReview,
+)
+from courses.worksheets import FieldDiff, answers_diff
+
+# The lesson's Markdown and its HTML are not needed to show answers: never loaded here.
+_LESSON_TEXT = ("lesson__body", "lesson__body_html")
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    """One submitted version as the care team sees it."""
+
+    response: WorksheetResponse
+    previous_version: int | None  # the version it is compared with (None: the first)
+    fields: list[FieldDiff]
+    replies: list[WorksheetFeedback]
+    waiting: bool  # no one on the care team has reviewed it yet
+
+
+@dataclass(frozen=True)
+class WorksheetGroup:
+    """One worksheet (a lesson, in one enrollment) and its versions, newest first."""
+
+    anchor: str
+    lesson: Lesson
+    module: Module
+    versions: list[VersionRow]
+
+    @property
+    def waiting(self) -> int:
+        return sum(1 for row in self.versions if row.waiting)
+
+
+def _replies() -> Prefetch:
+    return Prefetch(
+        "feedback",
+        queryset=WorksheetFeedback.objects.select_related("author").order_by("created_at", "id"),
+        to_attr="replies",
+    )
+
+
+def _submitted_of(client: User) -> QuerySet[WorksheetResponse]:
+    return (
+        WorksheetResponse.objects.submitted()
+        .filter(enrollment__client=client)
+        .select_related("lesson__module")
+        .defer(*_LESSON_TEXT)
+    )
+
+
+def worksheet_groups(*, client: User) -> list[WorksheetGroup]:
+    """Every submitted version of every worksheet of `client` (across their enrollments),
+    grouped by worksheet: the most recently submitted worksheet first, versions newest first.
+    Two queries however long the history (the versions with their review mark, their replies)."""
+    responses = list(
+        _submitted_of(client)
+        .annotate(reviewed=Exists(WorksheetReview.objects.filter(response=OuterRef("pk"))))
+        .prefetch_related(_replies())
+        .order_by("enrollment_id", "lesson_id", "version")
+    )
+    # Annotated rows carrying `reviewed` and the prefetched `replies`.
+    chains: dict[tuple[int, int], list[Any]] = {}
+    for response in responses:
+        chains.setdefault((response.enrollment_id, response.lesson_id), []).append(response)
+    groups = []
+    for (enrollment_id, lesson_id), chain in chains.items():
+        rows = []
+        previous: Any = None
+        for response in chain:
+            rows.append(
+                VersionRow(
+                    response=response,
+                    previous_version=previous.version if previous else None,
+                    fields=answers_diff(
+                        response.lesson.prompts,
+                        previous.answers if previous else None,
+                        response.answers,
+                    ),
+                    replies=response.replies,
+                    waiting=not response.reviewed,
+                )
+            )
+            previous = response
+        rows.reverse()
+        lesson = chain[0].lesson
+        groups.append(
+            WorksheetGroup(
+                anchor=f"worksheet-{enrollment_id}-{lesson_id}",
+                lesson=lesson,
+                module=lesson.module,
+                versions=rows,
+            )
+        )
+    groups.sort(key=lambda g: (g.versions[0].response.submitted_at, g.anchor), reverse=True)
+    return groups
 
 
 def worksheets_section(
     *, client: User, enrollment: Enrollment | None, viewer: User, now: datetime
 ) -> dict[str, object]:
-    """The context of templates/care/record/worksheets.html."""
-    return {}
+    """The context of templates/care/record/worksheets.html: the groups, and how many versions
+    there are and how many wait for review. Every enrollment's worksheets are shown (a finished
+    client's work stays readable), so `enrollment` is not used to narrow them."""
+    groups = worksheet_groups(client=client)
+    return {
+        "groups": groups,
+        "versions": sum(len(g.versions) for g in groups),
+        "waiting": sum(g.waiting for g in groups),
+    }
+
+
+def worksheet_version_context(*, version: WorksheetResponse) -> dict[str, object]:
+    """The context of templates/care/worksheet_version.html for one submitted version (from
+    care.permissions.access_worksheet_version): its answers, the changes from the version before,
+    a newer version if there is one, and the replies (three queries)."""
+    siblings = WorksheetResponse.objects.submitted().filter(
+        enrollment_id=version.enrollment_id, lesson_id=version.lesson_id
+    )
+    previous = siblings.filter(version__lt=version.version).order_by("-version").first()
+    newest = (
+        siblings.filter(version__gt=version.version)
+        .order_by("-version")
+        .values("pk", "version")
+        .first()
+    )
+    replies = list(
+        WorksheetFeedback.objects.filter(response=version)
+        .select_related("author")
+        .order_by("created_at", "id")
+    )
+    prompts = version.lesson.prompts
+    return {
+        "version": version,
+        "lesson": version.lesson,
+        "module": version.lesson.module,
+        "answers": answers_diff(prompts, None, version.answers),
+        "previous": previous,
+        "changes": answers_diff(prompts, previous.answers, version.answers) if previous else [],
+        "newest": newest,
+        "replies": replies,
+    }

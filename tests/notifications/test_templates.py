@@ -33,6 +33,7 @@ EXPECTED_KINDS = {
     "inactivity_nudge",
     "inactivity_alert",
     "welcome",
+    "feedback_ready",
 }
 
 # 43 characters: what secrets.token_urlsafe(32) produces.

@@ -217,12 +217,14 @@ def test_the_preferences_page_saves_channels_and_quiet_hours(client, client_a, s
         "kind_module_not_finished": "none",
         "kind_checkin_reminder": "email",
         "kind_inactivity_nudge": "email",
+        "kind_feedback_ready": "none",
     }
     response = client.post(reverse("notifications:preferences"), data)
     assert response.status_code == 302
     prefs = dict(Preference.objects.filter(user=client_a).values_list("kind", "channel"))
     assert prefs[Kind.MODULE_NOT_STARTED] == Channel.NONE
     assert prefs[Kind.CHECKIN_REMINDER] == Channel.EMAIL
+    assert prefs[Kind.FEEDBACK_READY] == Channel.NONE  # a reply's message can be switched off
     settings_row = client_a.delivery_settings
     assert settings_row.quiet_start.strftime("%H:%M") == "22:00"
 
