@@ -26,7 +26,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 VNU_JAR = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
-START_TIMEOUT_S = 180
+# Quiet, the checker is ready in a few seconds; on a machine busy with other builds the JVM has
+# been seen to need more than three minutes to read its schemas.
+START_TIMEOUT_S = 600
 CHECK_TIMEOUT_S = 60
 FRAGMENT_HEAD = '<!DOCTYPE html><html lang="en"><head><title>fragment</title></head><body>'
 FAILING_TYPES = frozenset({"error", "non-document-error"})
