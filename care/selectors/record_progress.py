@@ -69,6 +69,7 @@ LANE_HEIGHT = 36
 AXIS_HEIGHT = 28
 MARKER = 5  # half the size of a marker
 MAX_WEEKS_SHOWN = 104  # two years; a later event sits at the right edge
+STACK_OFFSETS = (0, -4, 4)  # the markers of one day: centred, then above, then below
 
 
 @dataclass(frozen=True)
@@ -99,8 +100,13 @@ class Lane:
 
 @dataclass(frozen=True)
 class Tick:
-    x: float
+    x: float  # where the week starts
     label: str
+
+    @property
+    def label_x(self) -> float:
+        """The middle of the week, under which its number sits."""
+        return self.x + WEEK_WIDTH / 2
 
 
 @dataclass(frozen=True)
@@ -309,7 +315,7 @@ def _timeline(
         markers = []
         for instant, title in sorted(events):
             day = instant.astimezone(zone).date()
-            offset = (same_day[day] % 3) * 4 - 4 if same_day[day] else 0
+            offset = STACK_OFFSETS[same_day[day] % len(STACK_OFFSETS)]
             same_day[day] += 1
             markers.append(Marker(x=round(x_of(instant), 1), y=y + offset, label=title))
         lanes.append(Lane(key=key, label=label, y=y, markers=markers))

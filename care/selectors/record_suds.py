@@ -46,10 +46,10 @@ class Reading:
 
 # --- The chart's geometry (SVG user units; the picture scales with its container) -------------
 LEFT = 40
-STEP = 44
+STEP = 56
 RIGHT_PAD = 24
 TOP = 12
-PLOT_HEIGHT = 160
+PLOT_HEIGHT = 180
 BOTTOM = 28
 MIN_POINTS = 6  # a chart of one or two readings keeps a sensible width
 
