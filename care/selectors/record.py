@@ -53,7 +53,7 @@ def record_enrollment(*, client: User) -> Enrollment | None:
 
 
 # The three states the header names; the enrollment's own status is finer (completed, withdrawn).
-HEADER_STATUS = {
+HEADER_STATUS: dict[str, tuple[str, str]] = {
     EnrollmentStatus.ACTIVE: ("active", "Active"),
     EnrollmentStatus.PAUSED: ("paused", "Paused"),
     EnrollmentStatus.COMPLETED: ("finished", "Finished: completed the program"),
@@ -91,13 +91,10 @@ def record_header(
     """The record's header for `viewer` (no query without an enrollment, 1 with one: the weeks
     open and the newest of them, counted in the database)."""
     zone = _zone(viewer)
-    base = {
-        "name": client.preferred_name or client.email,
-        "viewer_zone": viewer.timezone,
-        "today": now.astimezone(zone).date(),
-    }
+    name = client.preferred_name or client.email
+    today = now.astimezone(zone).date()
     if enrollment is None:
-        return RecordHeader(**base)
+        return RecordHeader(name=name, viewer_zone=viewer.timezone, today=today)
     opened = ModuleRelease.objects.filter(enrollment=enrollment).aggregate(
         weeks_open=Count("id"), current_week=Max("module__week")
     )
@@ -109,7 +106,9 @@ def record_header(
         paused_since = enrollment.paused_since.astimezone(zone).date()
     cohort = enrollment.cohort if enrollment.cohort_id else None
     return RecordHeader(
-        **base,
+        name=name,
+        viewer_zone=viewer.timezone,
+        today=today,
         enrollment=enrollment,
         track_title=enrollment.track.title,
         cohort_name=cohort.name if cohort is not None else "",
