@@ -69,6 +69,7 @@ LANE_HEIGHT = 36
 AXIS_HEIGHT = 28
 MARKER = 5  # half the size of a marker
 MAX_WEEKS_SHOWN = 104  # two years; a later event sits at the right edge
+WIDE_AFTER_WEEKS = 16
 STACK_OFFSETS = (0, -4, 4)  # the markers of one day: centred, then above, then below
 
 
@@ -126,6 +127,11 @@ class Timeline:
     @property
     def plot_top(self) -> int:
         return TOP
+
+    @property
+    def wide(self) -> bool:
+        """Too many weeks to shrink into the page legibly: drawn at its own size, scrolling."""
+        return self.plot_right - self.plot_left > WIDE_AFTER_WEEKS * WEEK_WIDTH
 
     @property
     def label_y(self) -> float:

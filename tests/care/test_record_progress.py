@@ -210,3 +210,14 @@ def test_a_lesson_of_another_client_never_counts(six_weeks, client_a, client_b, 
     )
     weeks = section(client_a, clinician)["weeks"]
     assert (weeks[1].lessons_done, weeks[1].minutes_spent) == (1, 12)
+
+
+@pytest.mark.parametrize(("weeks", "wide", "labels"), [(12, False, 12), (24, True, 12)])
+def test_a_long_track_draws_a_wider_timeline_with_every_other_week_numbered(
+    weeks, wide, labels, client_a, clinician
+):
+    EnrollmentFactory(client=client_a, track=record_track(weeks=weeks))
+    timeline = section(client_a, clinician)["timeline"]
+    assert timeline.wide is wide
+    assert len(timeline.ticks) == labels
+    assert timeline.ticks[-1].label == str(weeks - (0 if weeks <= 16 else 1))
