@@ -46,7 +46,7 @@ class WeekRow:
     title: str
     state: str
     released_on: date | None  # when it opened
-    due_on: date | None  # when it is due, for a week not open yet
+    due_on: date | None  # when it is due, for a week not open yet (None while paused or ended)
     lessons_done: int
     lessons_total: int
     minutes_spent: int | None  # None: no completed lesson with a start time
@@ -212,6 +212,8 @@ def progress_section(
         per_week[module_id].worksheets += 1
         per_week[module_id].worksheet_events.append(submitted_at)
 
+    # A paused program's dates move on every day of the pause, and an ended one has none.
+    scheduled = enrollment.status == EnrollmentStatus.ACTIVE
     rows = []
     for state in states:
         module = state.module
@@ -232,7 +234,7 @@ def progress_section(
                 title=module.title,
                 state=kind,
                 released_on=_day(released_at, zone),
-                due_on=None if state.released else _day(state.due_at, zone),
+                due_on=None if state.released or not scheduled else _day(state.due_at, zone),
                 lessons_done=week.done,
                 lessons_total=len(state.lessons),
                 minutes_spent=round(week.seconds / 60) if week.timed else None,

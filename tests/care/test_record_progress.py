@@ -221,3 +221,17 @@ def test_a_long_track_draws_a_wider_timeline_with_every_other_week_numbered(
     assert timeline.wide is wide
     assert len(timeline.ticks) == labels
     assert timeline.ticks[-1].label == str(weeks - (0 if weeks <= 16 else 1))
+
+
+@pytest.mark.parametrize(
+    ("status", "shown"), [("paused", "After the pause"), ("withdrawn", "Not opened")]
+)
+def test_a_paused_or_ended_program_gives_no_due_day_for_weeks_not_opened(
+    status, shown, six_weeks, client, clinician, client_a, signed_in
+):
+    six_weeks.status = status
+    six_weeks.save(update_fields=["status"])
+    assert [w.due_on for w in section(client_a, clinician)["weeks"][3:]] == [None] * 3
+    html = record_page(client, clinician, client_a, signed_in)
+    progress = html[html.index('id="progress"') : html.index('id="suds"')]
+    assert progress.count(shown) == 3 and "Due " not in progress
