@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
 from accounts.models import User
 from core.localtime import local_instant
 from courses.models import (
@@ -70,7 +73,12 @@ AXIS_HEIGHT = 28
 MARKER = 5  # half the size of a marker
 MAX_WEEKS_SHOWN = 104  # two years; a later event sits at the right edge
 WIDE_AFTER_WEEKS = 16
-STACK_OFFSETS = (0, -4, 4)  # the markers of one day: centred, then above, then below
+STACK_OFFSETS = (0, -4, 4)
+LANE_SHAPES = {
+    "releases": "circle",
+    "lessons": "square",
+    "worksheets": "diamond",
+}  # the markers of one day: centred, then above, then below
 
 
 @dataclass(frozen=True)
@@ -78,25 +86,43 @@ class Marker:
     x: float
     y: float
     label: str  # the marker's own <title>: what happened and when
+    shape: str  # circle (a week opened), square (a lesson done), diamond (a worksheet sent)
 
-    @property
-    def corner(self) -> tuple[float, float]:
-        """The top left corner of a square around (x, y), for a <rect>."""
-        return round(self.x - MARKER, 1), round(self.y - MARKER, 1)
-
-    @property
-    def diamond(self) -> str:
-        """The points of a diamond around (x, y), for a <polygon>."""
-        x, y, m = self.x, self.y, MARKER + 1
-        return f"{x:.1f},{y - m:.1f} {x + m:.1f},{y:.1f} {x:.1f},{y + m:.1f} {x - m:.1f},{y:.1f}"
+    def svg(self) -> SafeString:
+        """The marker's element, escaped (the picture is built here, not in a template loop:
+        a long history is hundreds of markers, and the template engine made the page slow)."""
+        x, y, m = self.x, self.y, MARKER
+        if self.shape == "circle":
+            return format_html(
+                '<circle class="record-timeline__marker" cx="{}" cy="{}" r="{}">'
+                "<title>{}</title></circle>",
+                f"{x:.1f}", f"{y:.1f}", m + 1, self.label,
+            )  # fmt: skip
+        if self.shape == "square":
+            return format_html(
+                '<rect class="record-timeline__marker" x="{}" y="{}" width="{}" height="{}">'
+                "<title>{}</title></rect>",
+                f"{x - m:.1f}", f"{y - m:.1f}", 2 * m, 2 * m, self.label,
+            )  # fmt: skip
+        d = m + 1
+        points = f"{x:.1f},{y - d:.1f} {x + d:.1f},{y:.1f} {x:.1f},{y + d:.1f} {x - d:.1f},{y:.1f}"
+        return format_html(
+            '<polygon class="record-timeline__marker" points="{}"><title>{}</title></polygon>',
+            points, self.label,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Lane:
-    key: str  # releases, lessons, worksheets: the CSS modifier and the marker's shape
+    key: str  # releases, lessons, worksheets: the CSS modifier
     label: str
     y: float
     markers: list[Marker]
+
+    @property
+    def markup(self) -> SafeString:
+        """Every marker of the lane, escaped, as one piece of SVG."""
+        return format_html_join("", "{}", ((marker.svg(),) for marker in self.markers))
 
 
 @dataclass(frozen=True)
@@ -121,7 +147,6 @@ class Timeline:
     lanes: list[Lane]
     today_x: float | None
     summary: str  # the <desc>: counts, and where the same is in words
-    marker_size: int = 2 * MARKER
     lane_label_x: int = 8
 
     @property
@@ -137,6 +162,19 @@ class Timeline:
     def label_y(self) -> float:
         """The baseline of the week numbers under the axis."""
         return self.axis_y + 18
+
+    @property
+    def grid(self) -> SafeString:
+        """A line at the start of each numbered week, its number in the middle of the week."""
+        return format_html_join(
+            "",
+            '<line class="record-timeline__grid" x1="{0}" x2="{0}" y1="{1}" y2="{2}"/>'
+            '<text class="record-timeline__tick" x="{3}" y="{4}" text-anchor="middle">{5}</text>',
+            (
+                (f"{t.x:.1f}", TOP, self.axis_y, f"{t.label_x:.1f}", self.label_y, t.label)
+                for t in self.ticks
+            ),
+        )
 
     @property
     def today_label_y(self) -> int:
@@ -317,6 +355,7 @@ def _timeline(
     ]
     lanes = []
     for index, (key, label, events) in enumerate(lanes_spec):
+        shape = LANE_SHAPES[key]
         y = TOP + LANE_HEIGHT * index + LANE_HEIGHT / 2
         # Markers on the same local day stack a little, so a busy day shows as more than one.
         same_day: Counter[date] = Counter()
@@ -325,7 +364,7 @@ def _timeline(
             day = instant.astimezone(zone).date()
             offset = STACK_OFFSETS[same_day[day] % len(STACK_OFFSETS)]
             same_day[day] += 1
-            markers.append(Marker(x=round(x_of(instant), 1), y=y + offset, label=title))
+            markers.append(Marker(x=x_of(instant), y=y + offset, label=title, shape=shape))
         lanes.append(Lane(key=key, label=label, y=y, markers=markers))
     axis_y = TOP + LANE_HEIGHT * len(lanes_spec)
     every = 1 if weeks_shown <= 16 else 2 if weeks_shown <= 32 else 4

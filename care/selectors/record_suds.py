@@ -7,6 +7,8 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.db.models import F, Q
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from accounts.models import User
 from courses.models import Enrollment, LessonProgress
@@ -73,6 +75,29 @@ class Series:
     points: list[Point]
     lines: list[str]  # <polyline> points, one per unbroken run of readings
 
+    @property
+    def markup(self) -> SafeString:
+        """The series' lines and markers (circles before, squares after), escaped; built here
+        rather than in a template loop, which made a long history slow to render."""
+        lines = format_html_join(
+            "",
+            '<polyline class="record-suds__line" points="{}" fill="none"/>',
+            ((line,) for line in self.lines),
+        )
+        if self.key == "before":
+            shape = (
+                '<circle class="record-suds__point" cx="{}" cy="{}" r="5">'
+                "<title>{}</title></circle>"
+            )
+            rows = ((f"{p.x:.1f}", f"{p.y:.1f}", p.label) for p in self.points)
+        else:
+            shape = (
+                '<rect class="record-suds__point" x="{}" y="{}" width="9" height="9">'
+                "<title>{}</title></rect>"
+            )
+            rows = ((f"{p.corner[0]:.1f}", f"{p.corner[1]:.1f}", p.label) for p in self.points)
+        return format_html("{}{}", lines, format_html_join("", shape, rows))
+
 
 @dataclass(frozen=True)
 class Chart:
@@ -88,6 +113,24 @@ class Chart:
     xlabels: list[tuple[float, int]]  # (x, reading number)
     series: list[Series]
     summary: str
+
+    @property
+    def axes(self) -> SafeString:
+        """A gridline and its value every 2 points of the scale, and each reading's number under
+        the plot, escaped."""
+        grid = format_html_join(
+            "",
+            '<line class="record-suds__grid" x1="{0}" x2="{1}" y1="{2}" y2="{2}"/>'
+            '<text class="record-suds__axis-label" x="{3}" y="{2}" text-anchor="end" '
+            'dominant-baseline="middle">{4}</text>',
+            ((self.left, self.right, f"{y:.1f}", self.label_x, v) for y, v in self.gridlines),
+        )
+        numbers = format_html_join(
+            "",
+            '<text class="record-suds__axis-label" x="{}" y="{}" text-anchor="middle">{}</text>',
+            ((f"{x:.1f}", self.label_y, n) for x, n in self.xlabels),
+        )
+        return format_html("{}{}", grid, numbers)
 
 
 def _y(value: int) -> float:

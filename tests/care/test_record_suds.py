@@ -158,3 +158,15 @@ def test_another_clients_ratings_never_show(ratings, client_a, client_b, clinici
         completed_at=at(5, 9), suds_before=10, suds_after=10,
     )  # fmt: skip
     assert len(section(client_a, clinician)["readings"]) == 4
+
+
+def test_a_lesson_title_is_escaped_inside_the_chart(
+    ratings, client, clinician, client_a, signed_in
+):
+    lesson = ratings["practice"][1]
+    lesson.title = '<b onmouseover="x()">Calm & steady</b>'
+    lesson.save(update_fields=["title"])
+    html = page(client, clinician, client_a, signed_in)
+    svg = re.search(r"<svg[^>]*>.*?</svg>", html, re.S).group(0)
+    assert "&lt;b onmouseover=&quot;x()&quot;&gt;Calm &amp; steady&lt;/b&gt;" in svg
+    assert "<b " not in html
