@@ -235,3 +235,14 @@ def test_a_paused_or_ended_program_gives_no_due_day_for_weeks_not_opened(
     html = record_page(client, clinician, client_a, signed_in)
     progress = html[html.index('id="progress"') : html.index('id="suds"')]
     assert progress.count(shown) == 3 and "Due " not in progress
+
+
+def test_a_draft_is_the_clients_own_and_never_counts_as_sent(six_weeks, client_a, clinician):
+    worksheet = six_weeks.track.modules.get(week=2).lessons.exclude(prompts=[]).get()
+    WorksheetResponse.objects.create(
+        enrollment=six_weeks, lesson=worksheet, status="draft", answers={"one-word": "private"}
+    )
+    progress = section(client_a, clinician)
+    assert progress["weeks"][1].worksheets_sent == 0
+    worksheets = next(lane for lane in progress["timeline"].lanes if lane.key == "worksheets")
+    assert len(worksheets.markers) == 1  # week 1's submitted version only
