@@ -239,9 +239,12 @@ def test_a_paused_or_ended_program_gives_no_due_day_for_weeks_not_opened(
 
 def test_a_draft_is_the_clients_own_and_never_counts_as_sent(six_weeks, client_a, clinician):
     worksheet = six_weeks.track.modules.get(week=2).lessons.exclude(prompts=[]).get()
+    # Even a draft carrying a time (as if once sent and reopened) is not counted: only the
+    # status decides.
     WorksheetResponse.objects.create(
-        enrollment=six_weeks, lesson=worksheet, status="draft", answers={"one-word": "private"}
-    )
+        enrollment=six_weeks, lesson=worksheet, status="draft", answers={"one-word": "private"},
+        submitted_at=at(12, 9),
+    )  # fmt: skip
     progress = section(client_a, clinician)
     assert progress["weeks"][1].worksheets_sent == 0
     worksheets = next(lane for lane in progress["timeline"].lanes if lane.key == "worksheets")
