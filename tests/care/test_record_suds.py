@@ -54,11 +54,12 @@ def ratings(client_a):
     LessonProgress.objects.create(
         enrollment=enrollment, lesson=extra, started_at=at(18, 9), suds_before=8
     )
-    # A lesson that does not ask for SUDS and a rating-less start are not readings.
+    # A lesson that does not ask for SUDS is not a reading, whatever its row holds.
     reading = track.modules.get(week=1).lessons.get(kind=LessonKind.READING)
     LessonProgress.objects.create(
-        enrollment=enrollment, lesson=reading, started_at=at(3, 9), completed_at=at(3, 10)
-    )
+        enrollment=enrollment, lesson=reading, started_at=at(3, 9), completed_at=at(3, 10),
+        suds_before=3, suds_after=2,
+    )  # fmt: skip
     return {"enrollment": enrollment, "practice": practice, "extra": extra}
 
 
