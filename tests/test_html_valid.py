@@ -9,7 +9,7 @@ error of every page of that role at once: URL, line, message and the markup arou
 
 import io
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,14 +23,24 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
-from courses.models import Enrollment, Lesson, ModuleRelease, Track, WorksheetResponse
+from courses.models import (
+    Enrollment,
+    Lesson,
+    LessonProgress,
+    ModuleRelease,
+    PacingAction,
+    PacingKind,
+    PacingReason,
+    Track,
+    WorksheetResponse,
+)
 from courses.services.worksheets import worksheet_feedback_create
 from ehab import errors
 from notifications.models import Kind, Notification, Preference
 from payments.models import BillingAccount, BillingState, CheckoutSession, Plan
 
 from .conftest import sign_in
-from .factories import EnrollmentFactory, UserFactory
+from .factories import CareAssignmentFactory, EnrollmentFactory, UserFactory
 from .html_checker import Problem, report
 
 pytestmark = pytest.mark.html
@@ -282,6 +292,41 @@ def test_every_page_a_clinician_sees_is_valid_html(demo, pages):
     pages.get(reverse("mfa_index"))
     pages.get(reverse("mfa_generate_recovery_codes"))
     pages.assert_valid("clinician")
+
+
+def test_the_clients_record_full_of_history_is_valid_html(demo, pages):
+    """The record page with every part of its frame, progress and SUDS filled from real rows
+    (weeks done, open, held and locked; ratings; a worksheet sent; a content note), and the
+    records of a finished client and of a client with no program yet."""
+    client, clinician = demo["client"], demo["clinician"]
+    enrollment = _client_enrollment(client)
+    released = ModuleRelease.objects.filter(enrollment=enrollment).select_related("module")
+    for release in released:
+        release.content_note_seen_at = NOW if release.module.trauma_intense else None
+        release.save(update_fields=["content_note_seen_at"])
+        for lesson in release.module.lessons.filter(retired_at__isnull=True)[:2]:
+            LessonProgress.objects.create(
+                enrollment=enrollment, lesson=lesson, started_at=release.released_at,
+                completed_at=release.released_at + timedelta(minutes=20),
+                suds_before=6 if lesson.suds else None, suds_after=3 if lesson.suds else None,
+            )  # fmt: skip
+    ahead = enrollment.track.modules.exclude(pk__in=released.values("module")).order_by("week")
+    PacingAction.objects.create(
+        enrollment=enrollment, kind=PacingKind.HOLD, module=ahead.first(), author=clinician,
+        reason_code=PacingReason.STABILIZATION, created_at=NOW,
+    )  # fmt: skip
+    finished = UserFactory(role=Role.CLIENT, preferred_name="Robin")
+    EnrollmentFactory(client=finished, track=enrollment.track, status="completed")
+    newcomer = UserFactory(role=Role.CLIENT, preferred_name="Casey")
+    for person in (finished, newcomer):
+        CareAssignmentFactory(clinician=clinician, client=person)
+    sign_in(pages.client, clinician)
+    html = pages.get(reverse("care:client_detail", args=[client.pk])).content.decode()
+    assert "record-timeline__svg" in html and "record-suds__svg" in html
+    assert 'record-week--held"' in html and 'record-week--locked"' in html
+    pages.get(reverse("care:client_detail", args=[finished.pk]))
+    pages.get(reverse("care:client_detail", args=[newcomer.pk]))
+    pages.assert_valid("client record")
 
 
 def test_every_page_billing_staff_see_is_valid_html(demo, pages):

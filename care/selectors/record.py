@@ -3,10 +3,14 @@ module (care/selectors/record_<section>.py) returning the context its template
 (templates/care/record/<section>.html) needs, in a number of queries that does not grow with the
 client's history."""
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, Max
 
 from accounts.models import User
-from courses.models import Enrollment
+from courses.models import Enrollment, EnrollmentStatus, ModuleRelease
 from courses.selectors import client_enrollments
 
 from .record_notes import notes_section
@@ -25,19 +29,107 @@ SECTIONS = (
     ("notes", "Notes", notes_section),
 )
 
+# A program that has ended, one way or the other: the record still shows it when nothing is live.
+# (A cancelled enrollment never started: it was a checkout left unpaid.)
+FINISHED_STATUSES = (EnrollmentStatus.COMPLETED, EnrollmentStatus.WITHDRAWN)
+
 
 def record_enrollment(*, client: User) -> Enrollment | None:
-    """The enrollment the record is about: the client's current (active or paused) one."""
-    return client_enrollments(client=client).current
+    """The enrollment the record is about: the client's current (active or paused) one, else
+    their most recently started finished one (completed or withdrawn), else None. Its track and
+    cohort are attached and its `client` is `client` (1 query, 2 when nothing is live)."""
+    current = client_enrollments(client=client).current
+    if current is not None:
+        return current
+    finished = (
+        Enrollment.objects.filter(client=client, status__in=FINISHED_STATUSES)
+        .select_related("track", "cohort")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if finished is not None:
+        finished.client = client
+    return finished
+
+
+# The three states the header names; the enrollment's own status is finer (completed, withdrawn).
+HEADER_STATUS: dict[str, tuple[str, str]] = {
+    EnrollmentStatus.ACTIVE: ("active", "Active"),
+    EnrollmentStatus.PAUSED: ("paused", "Paused"),
+    EnrollmentStatus.COMPLETED: ("finished", "Finished: completed the program"),
+    EnrollmentStatus.WITHDRAWN: ("finished", "Finished: left before the end"),
+}
+
+
+@dataclass(frozen=True)
+class RecordHeader:
+    """The top of the record: who, which program, where they are in it. Dates are days in the
+    viewer's own time zone (`viewer_zone`)."""
+
+    name: str
+    viewer_zone: str
+    today: date
+    enrollment: Enrollment | None = None
+    track_title: str = ""
+    cohort_name: str = ""
+    status: str = ""  # active, paused or finished
+    status_label: str = ""
+    paused_since: date | None = None
+    start_date: date | None = None
+    current_week: int | None = None  # the newest week open to the client
+    weeks_open: int = 0
+    weeks_total: int = 0
+
+
+def _zone(user: User) -> ZoneInfo:
+    return ZoneInfo(user.timezone)
+
+
+def record_header(
+    *, client: User, enrollment: Enrollment | None, viewer: User, now: datetime
+) -> RecordHeader:
+    """The record's header for `viewer` (no query without an enrollment, 1 with one: the weeks
+    open and the newest of them, counted in the database)."""
+    zone = _zone(viewer)
+    name = client.preferred_name or client.email
+    today = now.astimezone(zone).date()
+    if enrollment is None:
+        return RecordHeader(name=name, viewer_zone=viewer.timezone, today=today)
+    opened = ModuleRelease.objects.filter(enrollment=enrollment).aggregate(
+        weeks_open=Count("id"), current_week=Max("module__week")
+    )
+    status, status_label = HEADER_STATUS.get(
+        enrollment.status, (enrollment.status, enrollment.get_status_display())
+    )
+    paused_since = None
+    if enrollment.status == EnrollmentStatus.PAUSED and enrollment.paused_since is not None:
+        paused_since = enrollment.paused_since.astimezone(zone).date()
+    cohort = enrollment.cohort if enrollment.cohort_id else None
+    return RecordHeader(
+        name=name,
+        viewer_zone=viewer.timezone,
+        today=today,
+        enrollment=enrollment,
+        track_title=enrollment.track.title,
+        cohort_name=cohort.name if cohort is not None else "",
+        status=status,
+        status_label=status_label,
+        paused_since=paused_since,
+        start_date=enrollment.anchor_date,
+        current_week=opened["current_week"],
+        weeks_open=opened["weeks_open"],
+        weeks_total=enrollment.track.weeks,
+    )
 
 
 def record_context(*, client: User, viewer: User, now: datetime) -> dict[str, object]:
     """Everything the record page renders, for `viewer` (a member of the client's care team):
-    the client, the enrollment, and each section's own context under its anchor."""
+    the client, the enrollment, the header, and each section's own context under its anchor."""
     enrollment = record_enrollment(client=client)
     context: dict[str, object] = {
         "client": client,
         "enrollment": enrollment,
+        "header": record_header(client=client, enrollment=enrollment, viewer=viewer, now=now),
         "now": now,
         "sections": [(anchor, heading) for anchor, heading, _ in SECTIONS],
     }
