@@ -28,6 +28,7 @@ class Action:
     PROFILE_UPDATED = "account.profile_updated"
     ACCESS_DENIED = "access.denied"
     RECORD_VIEWED = "record.viewed"
+    CASELOAD_VIEWED = "care.caseload_viewed"
 
 
 class Outcome(models.TextChoices):
