@@ -9,7 +9,7 @@ error of every page of that role at once: URL, line, message and the markup arou
 
 import io
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,7 +23,15 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
-from courses.models import Enrollment, Lesson, ModuleRelease, Track, WorksheetResponse
+from care.models import Supervision
+from courses.models import (
+    Enrollment,
+    Lesson,
+    LessonProgress,
+    ModuleRelease,
+    Track,
+    WorksheetResponse,
+)
 from ehab import errors
 from notifications.models import Kind, Notification, Preference
 from payments.models import BillingAccount, BillingState, CheckoutSession, Plan
@@ -261,6 +269,32 @@ def test_every_page_a_clinician_sees_is_valid_html(demo, pages):
     pages.get(reverse("mfa_index"))
     pages.get(reverse("mfa_generate_recovery_codes"))
     pages.assert_valid("clinician")
+
+
+def test_the_caseload_in_each_of_its_states_is_valid_html(demo, pages):
+    """Ranked rows with reason chips and a SUDS sparkline, filters with a form error, nobody
+    matching, and a supervisor's view with the Clinician column."""
+    enrollment = _client_enrollment(demo["client"])
+    released = ModuleRelease.objects.filter(enrollment=enrollment).values("module")
+    lessons = Lesson.objects.filter(module__in=released).order_by("module__week", "order")[:5]
+    for n, lesson in enumerate(lessons):
+        LessonProgress.objects.update_or_create(
+            enrollment=enrollment,
+            lesson=lesson,
+            defaults={"completed_at": NOW - timedelta(days=9 - n), "suds_after": 2 + n},
+        )
+    sign_in(pages.client, demo["clinician"])
+    caseload = reverse("care:caseload")
+    pages.get(caseload)
+    pages.get(caseload, data={"q": "x" * 101, "on_hold": "on", "sort": "name"})
+    pages.get(caseload, data={"q": "nobody by this name", "needs_review": "on"})
+    pages.client.logout()
+
+    supervisor = UserFactory(role=Role.SUPERVISOR)
+    Supervision.objects.create(supervisor=supervisor, clinician=demo["clinician"])
+    sign_in(pages.client, supervisor)
+    pages.get(caseload, data={"sort": "activity"})
+    pages.assert_valid("caseload")
 
 
 def test_every_page_billing_staff_see_is_valid_html(demo, pages):
