@@ -37,7 +37,6 @@ most SUDS_WINDOW readings per client through a window function). Filters, search
 work on those rows in memory: a caseload is tens of rows.
 """
 
-import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -105,11 +104,6 @@ def caseload_row_slug(*, client_id: int) -> str:
 def caseload_row_anchor(*, client_id: int) -> str:
     """The element id of a client's caseload row, for a message's link_anchor."""
     return f"row-{caseload_row_slug(client_id=client_id)}"
-
-
-def is_row_slug_of(*, slug: str, client_id: int) -> bool:
-    """Whether `slug` is the row slug of `client_id` (constant-time)."""
-    return hmac.compare_digest(slug, caseload_row_slug(client_id=client_id))
 
 
 class Sort(models.TextChoices):
