@@ -21,6 +21,7 @@ class Capability(models.TextChoices):
     CASELOAD = "caseload", "Follow assigned clients"
     BILLING_CONSOLE = "billing_console", "Run billing"
     ADMIN_CONSOLE = "admin_console", "Run programs, cohorts and accounts"
+    SUPERVISE = "supervise", "Follow the clients of the clinicians one supervises"
 
 
 CLIENT_ROLES = frozenset({Role.CLIENT, Role.PARTNER})
@@ -30,7 +31,7 @@ _CAPABILITIES: dict[str, frozenset[str]] = {
     Role.CLIENT: frozenset({Capability.OWN_PROGRAM}),
     Role.PARTNER: frozenset({Capability.OWN_PROGRAM}),
     Role.CLINICIAN: frozenset({Capability.CASELOAD}),
-    Role.SUPERVISOR: frozenset({Capability.CASELOAD}),
+    Role.SUPERVISOR: frozenset({Capability.CASELOAD, Capability.SUPERVISE}),
     Role.BILLING: frozenset({Capability.BILLING_CONSOLE}),
     Role.ADMIN: frozenset({Capability.ADMIN_CONSOLE, Capability.BILLING_CONSOLE}),
 }

@@ -31,6 +31,7 @@ class Action:
     # Worksheet review (issue 12): a care-team member opened a submitted version, or replied.
     WORKSHEET_VIEWED = "worksheet.viewed"
     WORKSHEET_REPLIED = "worksheet.replied"
+    CASELOAD_VIEWED = "care.caseload_viewed"
 
 
 class Outcome(models.TextChoices):

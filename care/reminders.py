@@ -8,11 +8,13 @@ from notifications.models import Kind
 from notifications.services import OutboxItem, outbox_enqueue
 
 from .models import CareAssignment
+from .selectors.caseload import caseload_row_anchor
 
 
 def inactivity_alert_items(now: datetime) -> list[OutboxItem]:
     """A client has not signed in for seven days: an alert to each of their clinicians, once per
-    absence."""
+    absence. Its link opens the caseload at that client's row (an opaque anchor, never an id:
+    L-2), where the row is highlighted."""
     away = {a.client.pk: a for a in inactive_clients(now=now)}
     return [
         OutboxItem(
@@ -20,7 +22,8 @@ def inactivity_alert_items(now: datetime) -> list[OutboxItem]:
             Kind.INACTIVITY_ALERT,
             f"inactive_alert:{assignment.clinician_id}:{assignment.client_id}:"
             f"{away[assignment.client_id].since}",
-            "care:caseload",
+            link_target="care:caseload",
+            link_anchor=caseload_row_anchor(client_id=assignment.client_id),
         )
         for assignment in CareAssignment.objects.filter(
             client_id__in=away, is_active=True

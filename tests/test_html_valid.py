@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
+from care.models import Supervision
 from courses.models import (
     Enrollment,
     Lesson,
@@ -327,6 +328,32 @@ def test_the_clients_record_full_of_history_is_valid_html(demo, pages):
     pages.get(reverse("care:client_detail", args=[finished.pk]))
     pages.get(reverse("care:client_detail", args=[newcomer.pk]))
     pages.assert_valid("client record")
+
+
+def test_the_caseload_in_each_of_its_states_is_valid_html(demo, pages):
+    """Ranked rows with reason chips and a SUDS sparkline, filters with a form error, nobody
+    matching, and a supervisor's view with the Clinician column."""
+    enrollment = _client_enrollment(demo["client"])
+    released = ModuleRelease.objects.filter(enrollment=enrollment).values("module")
+    lessons = Lesson.objects.filter(module__in=released).order_by("module__week", "order")[:5]
+    for n, lesson in enumerate(lessons):
+        LessonProgress.objects.update_or_create(
+            enrollment=enrollment,
+            lesson=lesson,
+            defaults={"completed_at": NOW - timedelta(days=9 - n), "suds_after": 2 + n},
+        )
+    sign_in(pages.client, demo["clinician"])
+    caseload = reverse("care:caseload")
+    pages.get(caseload)
+    pages.get(caseload, data={"q": "x" * 101, "on_hold": "on", "sort": "name"})
+    pages.get(caseload, data={"q": "nobody by this name", "needs_review": "on"})
+    pages.client.logout()
+
+    supervisor = UserFactory(role=Role.SUPERVISOR)
+    Supervision.objects.create(supervisor=supervisor, clinician=demo["clinician"])
+    sign_in(pages.client, supervisor)
+    pages.get(caseload, data={"sort": "activity"})
+    pages.assert_valid("caseload")
 
 
 def test_every_page_billing_staff_see_is_valid_html(demo, pages):

@@ -12,6 +12,7 @@ from accounts.roles import Role
 from accounts.selectors import users_with_roles
 from audit.services import audit_record
 from care.models import CareAssignment
+from care.selectors.caseload import caseload_row_anchor
 from courses.services.releases import enrollment_hold_new_weeks, enrollment_lift_new_weeks_hold
 from notifications.models import Kind
 from notifications.services import OutboxItem, outbox_enqueue
@@ -81,11 +82,32 @@ def billing_set_state(
 
 
 def _staff_alerts(
-    account: BillingAccount, *, reason: str, people: Iterable[User]
+    account: BillingAccount,
+    *,
+    reason: str,
+    people: Iterable[User],
+    clinicians: Iterable[User] = (),
 ) -> list[OutboxItem]:
+    """Billing staff (and administrators) land on the billing console; the client's clinicians
+    on their caseload, at the client's row (an opaque anchor: L-2)."""
+    row = caseload_row_anchor(client_id=account.enrollment.client_id)
     return [
-        OutboxItem(person, Kind.BILLING_ALERT, f"billing_alert:{reason}:{person.pk}:{account.pk}")
+        OutboxItem(
+            person,
+            Kind.BILLING_ALERT,
+            f"billing_alert:{reason}:{person.pk}:{account.pk}",
+            link_target="billing:console",
+        )
         for person in people
+    ] + [
+        OutboxItem(
+            person,
+            Kind.BILLING_ALERT,
+            f"billing_alert:{reason}:{person.pk}:{account.pk}",
+            link_target="care:caseload",
+            link_anchor=row,
+        )
+        for person in clinicians
     ]
 
 
@@ -108,7 +130,8 @@ def _alert_past_due(account: BillingAccount, *, now: datetime) -> None:
         + _staff_alerts(
             account,
             reason=f"past_due:{day}",
-            people=[*users_with_roles(Role.BILLING), *clinicians],
+            people=users_with_roles(Role.BILLING),
+            clinicians=clinicians,
         ),
         now=now,
     )
