@@ -28,6 +28,11 @@ class Action:
     PROFILE_UPDATED = "account.profile_updated"
     ACCESS_DENIED = "access.denied"
     RECORD_VIEWED = "record.viewed"
+    # Progress notes (care): never the note's text (U-1).
+    NOTE_CREATED = "care.note_created"
+    NOTE_UPDATED = "care.note_updated"
+    NOTE_SIGNED = "care.note_signed"
+    NOTE_AMENDED = "care.note_amended"
 
 
 class Outcome(models.TextChoices):

@@ -1,10 +1,24 @@
 from django.urls import path
 
-from .views import caseload, record
+from .views import caseload, notes, pacing, record
 
 app_name = "care"
 
 urlpatterns = [
     path("caseload/", caseload.caseload, name="caseload"),
     path("clients/<id:client_id>/", record.client_record, name="client_detail"),
+    # --- pacing and notes (the record's pacing and notes sections) ---
+    path("clients/<id:client_id>/pacing/", pacing.pacing, name="pacing"),
+    path("clients/<id:client_id>/notes/", notes.note_new, name="note_new"),
+    path("clients/<id:client_id>/notes/<id:note_id>/", notes.note_edit, name="note_edit"),
+    path(
+        "clients/<id:client_id>/notes/<id:note_id>/sign/",
+        notes.note_sign_view,
+        name="note_sign",
+    ),
+    path(
+        "clients/<id:client_id>/notes/<id:note_id>/amend/",
+        notes.note_amend_view,
+        name="note_amend",
+    ),
 ]
