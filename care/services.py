@@ -59,6 +59,7 @@ def care_assignment_end(
 # the note's text (U-1).
 
 MAX_NOTE_TEXT = 20_000
+SIGNED_NOTE = "A signed note is never changed. Amend it instead."
 
 
 class NoteError(ValueError):
@@ -87,7 +88,7 @@ def _own_draft(note: ProgressNote, *, author: User) -> ProgressNote:
     """Lock the note and check that it is `author`'s own draft."""
     locked = ProgressNote.objects.select_for_update().select_related("client").get(pk=note.pk)
     if locked.status == ProgressNote.Status.SIGNED:
-        raise NoteError("A signed note is never changed. Amend it instead.")
+        raise NoteError(SIGNED_NOTE)
     if locked.author_id != author.pk:
         raise NoteError("Only the author of a draft can change or sign it.")
     return locked

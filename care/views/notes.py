@@ -20,7 +20,14 @@ from ..models import ProgressNote
 from ..permissions import access_client, access_note
 from ..selectors.record import record_context
 from ..selectors.record_notes import notes_section
-from ..services import NoteError, note_amend, note_create, note_sign, note_update_draft
+from ..services import (
+    SIGNED_NOTE,
+    NoteError,
+    note_amend,
+    note_create,
+    note_sign,
+    note_update_draft,
+)
 
 
 def _to_note(client: User, note: ProgressNote):
@@ -85,6 +92,9 @@ def note_edit(request, client_id: int, note_id: int):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     now = timezone.now()
+    if note.status == ProgressNote.Status.SIGNED:
+        # Said before the form's own errors: no form could change it (the service refuses too).
+        return _refused(request, client, now=now, error=SIGNED_NOTE)
     form = NoteForm(request.POST, today=request.user.local_date(now), auto_id=f"note-{note.pk}-%s")
     if not form.is_valid():
         return _refused(request, client, now=now, bound=(note.pk, form))
