@@ -12,7 +12,7 @@ from audit.models import AuditEvent
 from courses.models import EnrollmentStatus, ModuleRelease, PacingAction, PacingKind
 from courses.services.pacing import pacing_hold, pacing_pause, pacing_shift
 from courses.services.releases import enrollment_release_due_modules
-from tests.factories import EnrollmentFactory, make_track
+from tests.factories import PASSWORD, EnrollmentFactory, make_track
 
 # Monday November 23, 2026: a November 2 start has weeks 1 to 4 open; week 5 opens Monday
 # November 30 at 06:00 in New York (11:00 UTC).
@@ -414,3 +414,20 @@ def test_the_record_page_is_flat_however_long_the_pacing_history(
     assert few == many, (few, many)
     with django_assert_max_num_queries(20):
         record(client, client_a)
+
+
+def test_after_confirming_the_sign_in_the_kept_pause_goes_through(
+    client, enrollment, client_a, clinician, signed_in, clock
+):
+    signed_in(clinician)
+    clock.shift(6 * 60)
+    asked = post(client, client_a, "pause", reason="life_event")
+    assert asked["Location"].startswith(reverse("account_reauthenticate"))
+    enrollment.refresh_from_db()
+    assert enrollment.status == EnrollmentStatus.ACTIVE
+    # allauth kept the POST; confirming the password replays it as it was sent.
+    done = client.post(asked["Location"], {"password": PASSWORD})
+    assert_back_to_pacing(done, client_a)
+    enrollment.refresh_from_db()
+    assert enrollment.status == EnrollmentStatus.PAUSED
+    assert PacingAction.objects.get().reason_code == "life_event"
