@@ -5,7 +5,7 @@ offer only the weeks their verb fits (a week not open yet to hold or open early,
 lift), taken from the schedule the page already read, so they cost no query."""
 
 from datetime import date
-from typing import ClassVar, cast
+from typing import Any, ClassVar, cast
 
 from django import forms
 
@@ -46,7 +46,7 @@ class PacingForm(forms.Form):
         error_messages={"max_length": f"Keep the note under {MAX_NOTE:,} characters.", **NUL},
     )
 
-    def __init__(self, *args, weeks: list[ModuleState], **kwargs):
+    def __init__(self, *args: Any, weeks: list[ModuleState], **kwargs: Any) -> None:
         # Six forms share the record page: each field's id carries its verb.
         kwargs.setdefault("auto_id", f"pacing-{self.verb}-%s")
         super().__init__(*args, **kwargs)
@@ -60,7 +60,7 @@ class _WeekForm(PacingForm):
     week_error: ClassVar[str]
     week = forms.ChoiceField(label="Week")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.choosable = {str(w.module.pk): w for w in self.weeks if self.fits(w)}
         field = cast(forms.ChoiceField, self.fields["week"])
@@ -169,7 +169,7 @@ class NoteForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, today: date, **kwargs):
+    def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.today = today
         self.fields["note_date"].widget.attrs["max"] = today.isoformat()

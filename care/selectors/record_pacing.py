@@ -47,7 +47,7 @@ def pacing_forms(
     return forms
 
 
-def pacing_history(*, enrollment: Enrollment):
+def pacing_history(*, enrollment: Enrollment) -> list[PacingAction]:
     """The enrollment's pacing actions, newest first, with their author and week (1 query)."""
     return list(
         PacingAction.objects.filter(enrollment=enrollment)

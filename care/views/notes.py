@@ -6,7 +6,7 @@ record page with its messages and nothing stored (B-1); a done action redirects 
 from datetime import datetime
 
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -30,12 +30,18 @@ from ..services import (
 )
 
 
-def _to_note(client: User, note: ProgressNote):
+class SignedInRequest(HttpRequest):
+    """A request that capability_required let through: its user is signed in (for the types)."""
+
+    user: User
+
+
+def _to_note(client: User, note: ProgressNote) -> HttpResponse:
     return redirect(reverse("care:client_detail", args=[client.pk]) + f"#note-{note.pk}")
 
 
 def _refused(
-    request,
+    request: SignedInRequest,
     client: User,
     *,
     now: datetime,
@@ -58,18 +64,10 @@ def _refused(
     return render(request, "care/record.html", context, status=400)
 
 
-def _client_and_note(request, client_id: int, note_id: int | None = None):
-    """The gates, in order: the client's record, then the note (both 404 alike, audited)."""
-    client = access_client(user=request.user, client_id=client_id, for_write=True)
-    if note_id is None:
-        return client, None
-    return client, access_note(user=request.user, client=client, note_id=note_id, for_write=True)
-
-
 @capability_required(Capability.CASELOAD)
-def note_new(request, client_id: int):
+def note_new(request: SignedInRequest, client_id: int) -> HttpResponse:
     """Start a progress note as a draft."""
-    client, _ = _client_and_note(request, client_id)
+    client = access_client(user=request.user, client_id=client_id, for_write=True)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     now = timezone.now()
@@ -86,9 +84,10 @@ def note_new(request, client_id: int):
 
 
 @capability_required(Capability.CASELOAD)
-def note_edit(request, client_id: int, note_id: int):
+def note_edit(request: SignedInRequest, client_id: int, note_id: int) -> HttpResponse:
     """Save changes to your own draft."""
-    client, note = _client_and_note(request, client_id, note_id)
+    client = access_client(user=request.user, client_id=client_id, for_write=True)
+    note = access_note(user=request.user, client=client, note_id=note_id, for_write=True)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     now = timezone.now()
@@ -107,9 +106,10 @@ def note_edit(request, client_id: int, note_id: int):
 
 
 @capability_required(Capability.CASELOAD)
-def note_sign_view(request, client_id: int, note_id: int):
+def note_sign_view(request: SignedInRequest, client_id: int, note_id: int) -> HttpResponse:
     """Sign your own draft: from then on it never changes."""
-    client, note = _client_and_note(request, client_id, note_id)
+    client = access_client(user=request.user, client_id=client_id, for_write=True)
+    note = access_note(user=request.user, client=client, note_id=note_id, for_write=True)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     now = timezone.now()
@@ -122,9 +122,10 @@ def note_sign_view(request, client_id: int, note_id: int):
 
 
 @capability_required(Capability.CASELOAD)
-def note_amend_view(request, client_id: int, note_id: int):
+def note_amend_view(request: SignedInRequest, client_id: int, note_id: int) -> HttpResponse:
     """Start an amendment of a signed note: a new draft linked to it, to correct and sign."""
-    client, note = _client_and_note(request, client_id, note_id)
+    client = access_client(user=request.user, client_id=client_id, for_write=True)
+    note = access_note(user=request.user, client=client, note_id=note_id, for_write=True)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     now = timezone.now()

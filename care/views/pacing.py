@@ -8,7 +8,7 @@ from datetime import datetime
 
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -34,6 +34,12 @@ from ..selectors.record_pacing import pacing_section, pacing_weeks
 
 NO_VERB = "Choose one of the pacing actions."
 NO_PROGRAM = "This client has no current program to pace."
+
+
+class SignedInRequest(HttpRequest):
+    """A request that capability_required let through: its user is signed in (for the types)."""
+
+    user: User
 
 
 def _days(days: int) -> str:
@@ -97,7 +103,12 @@ FRESH_SIGN_IN = frozenset(verb for verb, form in PACING_FORMS.items() if form.fr
 
 
 def _refused(
-    request, client: User, *, now: datetime, bound: PacingForm | None = None, error: str = ""
+    request: SignedInRequest,
+    client: User,
+    *,
+    now: datetime,
+    bound: PacingForm | None = None,
+    error: str = "",
 ) -> HttpResponse:
     """The record page again, with the refused form and its errors in the pacing section."""
     context = record_context(client=client, viewer=request.user, now=now)
@@ -112,7 +123,7 @@ def _refused(
     return render(request, "care/record.html", context, status=400)
 
 
-def _act(request, client: User, verb: str) -> HttpResponse:
+def _act(request: SignedInRequest, client: User, verb: str) -> HttpResponse:
     now = timezone.now()
     enrollment = record_enrollment(client=client)
     if enrollment is None:
@@ -135,7 +146,7 @@ _act_after_fresh_sign_in = reauthentication_required(_act)
 
 
 @capability_required(Capability.CASELOAD)
-def pacing(request, client_id: int):
+def pacing(request: SignedInRequest, client_id: int) -> HttpResponse:
     """One pacing action on the client's current program. The gate comes first, so an outsider
     gets 404 for every method (A-1), before any fresh sign-in is asked for; the service audits
     the action (U-1)."""
