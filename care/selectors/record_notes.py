@@ -91,7 +91,6 @@ def notes_section(
                 entry.form = bound[1]
     return {
         "entries": entries,
-        "count": len(notes),
         "new_form": new_form
         or NoteForm(initial={"note_date": today}, today=today, auto_id="note-new-%s"),
     }

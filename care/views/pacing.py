@@ -58,7 +58,10 @@ def _hold(enrollment: Enrollment, data: dict, author: User, now: datetime) -> st
 def _lift(enrollment: Enrollment, data: dict, author: User, now: datetime) -> str:
     pacing_lift_hold(enrollment=enrollment, module=data["week"], reason_code=data["reason"],
                      note=data["note"], author=author, now=now)  # fmt: skip
-    return f"The hold on week {data['week'].week} is lifted; it opens when it is due."
+    week = data["week"]
+    if enrollment.releases.filter(module=week).exists():
+        return f"The hold on week {week.week} is lifted, and the week is open now."
+    return f"The hold on week {week.week} is lifted; the week opens on its date."
 
 
 def _advance(enrollment: Enrollment, data: dict, author: User, now: datetime) -> str:

@@ -98,8 +98,11 @@ def test_lifting_a_hold_on_a_week_already_due_opens_it(
     signed_in(clinician)
     enrollment_release_due_modules(enrollment=enrollment, now=datetime(2026, 12, 1, 12, tzinfo=UTC))
     assert open_weeks(enrollment) == [1, 2, 3, 4]
-    assert_back_to_pacing(post(client, client_a, "lift", week=week(enrollment, 5).pk), client_a)
+    response = post(client, client_a, "lift", week=week(enrollment, 5).pk)
+    assert_back_to_pacing(response, client_a)
     assert open_weeks(enrollment) == [1, 2, 3, 4, 5]
+    page = client.get(response["Location"]).content.decode()
+    assert "The hold on week 5 is lifted, and the week is open now." in page
     assert PacingAction.objects.get(kind=PacingKind.HOLD).lifted_at is not None
     assert PacingAction.objects.filter(kind=PacingKind.RELEASE_HOLD, module__week=5).exists()
 
@@ -286,6 +289,18 @@ def test_pause_shift_and_resume_ask_for_a_fresh_sign_in(
     assert PacingAction.objects.filter(kind=verb).count() == 0
 
 
+def test_lifting_a_hold_on_a_week_not_due_yet_leaves_it_to_open_on_its_date(
+    client, enrollment, client_a, clinician, signed_in
+):
+    pacing_hold(enrollment=enrollment, module=week(enrollment, 8), reason_code="stabilization",
+                author=clinician, now=NOW)  # fmt: skip
+    signed_in(clinician)
+    response = post(client, client_a, "lift", week=week(enrollment, 8).pk)
+    page = client.get(response["Location"]).content.decode()
+    assert "The hold on week 8 is lifted; the week opens on its date." in page
+    assert open_weeks(enrollment) == [1, 2, 3, 4]
+
+
 @pytest.mark.parametrize("verb", ["hold", "advance"])
 def test_holding_or_opening_a_week_needs_no_fresh_sign_in(
     client, enrollment, client_a, clinician, signed_in, clock, verb
@@ -314,9 +329,10 @@ def test_a_fresh_sign_in_lets_the_pause_through(
 )
 @pytest.mark.parametrize("verb", ["hold", "pause", "shift"])
 def test_outsiders_get_404_and_change_nothing(
-    client, enrollment, client_a, signed_in, request, who, verb
+    client, enrollment, client_a, signed_in, request, clock, who, verb
 ):
     signed_in(request.getfixturevalue(who))
+    clock.shift(6 * 60)  # a stale sign-in: the gate answers before any fresh sign-in is asked
     response = post(client, client_a, verb, week=week(enrollment, 6).pk, days="7")
     assert response.status_code == 404
     assert client.get(url(client_a)).status_code == 404
