@@ -32,6 +32,11 @@ class Action:
     WORKSHEET_VIEWED = "worksheet.viewed"
     WORKSHEET_REPLIED = "worksheet.replied"
     CASELOAD_VIEWED = "care.caseload_viewed"
+    # Progress notes (care): never the note's text (U-1).
+    NOTE_CREATED = "care.note_created"
+    NOTE_UPDATED = "care.note_updated"
+    NOTE_SIGNED = "care.note_signed"
+    NOTE_AMENDED = "care.note_amended"
 
 
 class Outcome(models.TextChoices):

@@ -6,6 +6,7 @@ from audit.services import audit_record
 from courses.models import WorksheetResponse
 
 from .selectors import clients_visible_to
+from .selectors.record_notes import notes_visible_to
 
 
 def access_client(*, user, client_id, for_write: bool = False):
@@ -40,5 +41,18 @@ def access_worksheet_version(*, user, client, version_id, for_write: bool = Fals
         user=user,
         pk=version_id,
         target_type="courses.worksheetresponse",
+        for_write=for_write,
+    )
+
+
+def access_note(*, user, client, note_id, for_write: bool = False):
+    """A progress note about `client` that `user` may see (every signed note, and their own
+    drafts), or 404, audited. Call it after `access_client` has let `user` in: the care team
+    alone reaches notes (S-6)."""
+    return gate(
+        notes_visible_to(user=user, client=client),
+        user=user,
+        pk=note_id,
+        target_type="care.progressnote",
         for_write=for_write,
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import caseload, record, worksheets
+from .views import caseload, notes, pacing, record, worksheets
 
 app_name = "care"
 
@@ -17,5 +17,19 @@ urlpatterns = [
         "clients/<id:client_id>/worksheets/<id:version_id>/reply/",
         worksheets.worksheet_reply,
         name="worksheet_reply",
+    ),
+    # --- pacing and notes (the record's pacing and notes sections) ---
+    path("clients/<id:client_id>/pacing/", pacing.pacing, name="pacing"),
+    path("clients/<id:client_id>/notes/", notes.note_new, name="note_new"),
+    path("clients/<id:client_id>/notes/<id:note_id>/", notes.note_edit, name="note_edit"),
+    path(
+        "clients/<id:client_id>/notes/<id:note_id>/sign/",
+        notes.note_sign_view,
+        name="note_sign",
+    ),
+    path(
+        "clients/<id:client_id>/notes/<id:note_id>/amend/",
+        notes.note_amend_view,
+        name="note_amend",
     ),
 ]

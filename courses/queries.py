@@ -27,6 +27,8 @@ from .models import (
     Lesson,
     LessonProgress,
     ModuleRelease,
+    PacingAction,
+    PacingKind,
     Track,
     WorksheetResponse,
 )
@@ -129,21 +131,31 @@ def live_enrollments(*, client: User) -> list[Enrollment]:
 class ReleasedAndDone:
     module_ids: frozenset[int]  # weeks released to the enrollment
     lesson_ids: frozenset[int]  # lessons it has completed
+    held_module_ids: frozenset[int]  # weeks a clinician holds (holds not lifted)
+
+
+# The row kinds of released_and_done's one statement.
+_RELEASED, _DONE, _HELD = 1, 0, 2
 
 
 def released_and_done(*, enrollment_id: int) -> ReleasedAndDone:
-    """The enrollment's released module ids and completed lesson ids (1 query)."""
+    """The enrollment's released module ids, completed lesson ids and held module ids (1
+    query: the client's pages say which weeks wait on a hold instead of promising a date)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT module_id, 1 FROM {_t(ModuleRelease)} WHERE enrollment_id = %s "  # noqa: S608 - names from the models, values bound
-            f"UNION ALL SELECT lesson_id, 0 FROM {_t(LessonProgress)} "
-            "WHERE enrollment_id = %s AND completed_at IS NOT NULL",
-            [enrollment_id, enrollment_id],
+            f"SELECT module_id, {_RELEASED} FROM {_t(ModuleRelease)} WHERE enrollment_id = %s "  # noqa: S608 - names from the models, values bound
+            f"UNION ALL SELECT lesson_id, {_DONE} FROM {_t(LessonProgress)} "
+            "WHERE enrollment_id = %s AND completed_at IS NOT NULL "
+            f"UNION ALL SELECT module_id, {_HELD} FROM {_t(PacingAction)} "
+            "WHERE enrollment_id = %s AND kind = %s AND lifted_at IS NULL "
+            "AND module_id IS NOT NULL",
+            [enrollment_id, enrollment_id, enrollment_id, PacingKind.HOLD.value],
         )
         rows = cursor.fetchall()
     return ReleasedAndDone(
-        module_ids=frozenset(pk for pk, is_release in rows if is_release),
-        lesson_ids=frozenset(pk for pk, is_release in rows if not is_release),
+        module_ids=frozenset(pk for pk, kind in rows if kind == _RELEASED),
+        lesson_ids=frozenset(pk for pk, kind in rows if kind == _DONE),
+        held_module_ids=frozenset(pk for pk, kind in rows if kind == _HELD),
     )
 
 

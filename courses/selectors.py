@@ -16,8 +16,6 @@ from .models import (
     Lesson,
     LessonProgress,
     Module,
-    PacingAction,
-    PacingKind,
     WorksheetFeedback,
     WorksheetResponse,
 )
@@ -57,6 +55,7 @@ class ModuleState:
     due_at: datetime
     required_total: int
     required_done: int
+    held: bool = False  # a clinician holds this week (the client is told it waits, never why)
 
     @property
     def completed(self) -> bool:
@@ -69,20 +68,33 @@ class ModuleState:
         return "released" if self.released else "locked"
 
 
-def released_and_done(*, enrollment: Enrollment) -> tuple[set[int], set[int]]:
-    """The ids of the enrollment's released modules and completed lessons (1 query,
+@dataclass(frozen=True)
+class WeekIds:
+    """What the enrollment's weeks come to: module ids released and held, lesson ids done."""
+
+    released: set[int]
+    done: set[int]
+    held: set[int]
+
+
+def week_ids(*, enrollment: Enrollment) -> WeekIds:
+    """The enrollment's released and held module ids and completed lesson ids (1 query,
     hand-written: the home page and the map need it on every visit)."""
     found = queries.released_and_done(enrollment_id=enrollment.pk)
-    return set(found.module_ids), set(found.lesson_ids)
+    return WeekIds(set(found.module_ids), set(found.lesson_ids), set(found.held_module_ids))
 
 
-def program_map(
-    *, enrollment: Enrollment, progress: tuple[set[int], set[int]] | None = None
-) -> list[ModuleState]:
-    """Every week of the enrollment's track: released or locked, with progress (1 query with
-    the track's structure cached; none when the caller passes `released_and_done`)."""
+def released_and_done(*, enrollment: Enrollment) -> tuple[set[int], set[int]]:
+    """The ids of the enrollment's released modules and completed lessons (1 query)."""
+    found = week_ids(enrollment=enrollment)
+    return found.released, found.done
+
+
+def program_map(*, enrollment: Enrollment, progress: WeekIds | None = None) -> list[ModuleState]:
+    """Every week of the enrollment's track: released, held or locked, with progress (1 query
+    with the track's structure cached; none when the caller passes `week_ids`)."""
     modules = track_structure(track=enrollment.track)
-    released, done = progress or released_and_done(enrollment=enrollment)
+    ids = progress or week_ids(enrollment=enrollment)
     states = []
     for module in modules:
         required = [lesson for lesson in module.active_lessons if lesson.required]
@@ -90,10 +102,11 @@ def program_map(
             ModuleState(
                 module=module,
                 lessons=module.active_lessons,
-                released=module.pk in released,
+                released=module.pk in ids.released,
                 due_at=module_due_at(enrollment=enrollment, module=module),
                 required_total=len(required),
-                required_done=sum(1 for lesson in required if lesson.pk in done),
+                required_done=sum(1 for lesson in required if lesson.pk in ids.done),
+                held=module.pk in ids.held and module.pk not in ids.released,
             )
         )
     return states
@@ -108,30 +121,58 @@ WAITING_SWEEP = "opening"  # due this minute; the next sweep or visit opens it
 
 
 def weeks_waiting(*, enrollment: Enrollment, weeks: list[ModuleState], now: datetime) -> dict:
-    """Module id → why it waits, for every week that is due at `now` but not open. No query
-    when no week is overdue (the usual visit); one when one is."""
-    overdue = [w.module.pk for w in weeks if not w.released and w.due_at <= now]
-    if not overdue:
-        return {}
+    """Module id → why it waits, for every week not open that will not open on its date as
+    things stand, so that no page promises a date that will not come: every locked week of a
+    paused program (resuming moves the schedule), every held week whenever it is due, and each
+    week already due at `now` but not open. No query: holds come with the weeks."""
+    locked = [w for w in weeks if not w.released]
     if enrollment.status == EnrollmentStatus.PAUSED:
-        return dict.fromkeys(overdue, WAITING_PAUSED)
-    held = set(
-        PacingAction.objects.filter(
-            enrollment=enrollment, kind=PacingKind.HOLD, lifted_at__isnull=True
-        ).values_list("module_id", flat=True)
-    )
+        return {w.module.pk: WAITING_PAUSED for w in locked}
     billing = enrollment.new_weeks_held_for_billing
     reasons = {}
-    for module_id in overdue:
-        if module_id in held:
-            reasons[module_id] = WAITING_HOLD
+    for week in locked:
+        if week.held:
+            reasons[week.module.pk] = WAITING_HOLD
+        elif week.due_at > now:
+            continue
         elif billing:
-            reasons[module_id] = WAITING_BILLING
+            reasons[week.module.pk] = WAITING_BILLING
         elif enrollment.track.requires_previous_completion:
-            reasons[module_id] = WAITING_PREVIOUS
+            reasons[week.module.pk] = WAITING_PREVIOUS
         else:
-            reasons[module_id] = WAITING_SWEEP
+            reasons[week.module.pk] = WAITING_SWEEP
     return reasons
+
+
+@dataclass(frozen=True)
+class NextWeek:
+    """What the client's home page says about the weeks to come, never why a clinician chose
+    it: the first locked week when it waits (and the reason code for its neutral line), and the
+    week that opens next on its date, if one will."""
+
+    waiting: ModuleState | None
+    waiting_reason: str
+    opens: ModuleState | None
+
+
+def next_week(*, enrollment: Enrollment, weeks: list[ModuleState], now: datetime) -> NextWeek:
+    """The next week as the client is told it. Held weeks are skipped (the schedule goes on
+    around them), so with week 6 held the next week to open may be week 7; a week that waits
+    for anything else (a pause, billing, the week before) stops the count, since no later week
+    opens before it. No query."""
+    waiting = weeks_waiting(enrollment=enrollment, weeks=weeks, now=now)
+    locked = [w for w in weeks if not w.released]
+    first = locked[0] if locked else None
+    reason = waiting.get(first.module.pk, "") if first else ""
+    opens = None
+    for week in locked:
+        why = waiting.get(week.module.pk)
+        if why == WAITING_HOLD:
+            continue
+        if why is None:
+            opens = week
+        break
+    return NextWeek(waiting=first if reason else None, waiting_reason=reason, opens=opens)
 
 
 @dataclass
@@ -152,15 +193,15 @@ class Overview:
 
 def course_overview(*, enrollment: Enrollment) -> Overview:
     """The home page's view: this week, what to do next, progress, the next unlock."""
-    released_ids, done = released_and_done(enrollment=enrollment)
-    weeks = program_map(enrollment=enrollment, progress=(released_ids, done))
+    ids = week_ids(enrollment=enrollment)
+    weeks = program_map(enrollment=enrollment, progress=ids)
     released = [w for w in weeks if w.released]
     # This week is the newest open week; the next step is in it first, then in earlier weeks
     # left unfinished, oldest first.
     current = released[-1] if released else None
     next_lesson = None
     for week in ([current] if current else []) + released[:-1]:
-        next_lesson = next((lesson for lesson in week.lessons if lesson.pk not in done), None)
+        next_lesson = next((lesson for lesson in week.lessons if lesson.pk not in ids.done), None)
         if next_lesson:
             break
     next_locked = next((w for w in weeks if not w.released), None)

@@ -17,6 +17,7 @@ from accounts.roles import Capability
 
 from .content import module_lessons
 from .forms import SUDS_VALUES, SudsForm, WorksheetForm
+from .models import EnrollmentStatus
 from .permissions import access_lesson, access_module
 from .selectors import (
     WAITING_BILLING,
@@ -28,6 +29,7 @@ from .selectors import (
     course_overview,
     lesson_progress_for,
     lesson_state,
+    next_week,
     program_map,
     submitted_work_for,
     weeks_waiting,
@@ -63,11 +65,13 @@ def dashboard(request):
             enrollment_release_due_modules(enrollment=enrollment, now=now)
             overview = course_overview(enrollment=enrollment)
         context["overview"] = overview
-        if overview.next_locked:
-            # A week that is due but still closed says why, never an opening time in the past.
-            waiting = weeks_waiting(enrollment=enrollment, weeks=overview.weeks, now=now)
-            reason = waiting.get(overview.next_locked.module.pk)
-            context["next_waiting"] = WAITING_TEXT[reason] if reason else ""
+        # The weeks to come in neutral words: a week that waits says so (never why a clinician
+        # chose it, never an opening time that will not come), and the week that opens next on
+        # its date says when, in the client's own zone.
+        upcoming = next_week(enrollment=enrollment, weeks=overview.weeks, now=now)
+        context["paused"] = enrollment.status == EnrollmentStatus.PAUSED
+        context["next_waiting"] = WAITING_TEXT.get(upcoming.waiting_reason, "")
+        context["upcoming"] = upcoming
     return render(request, "courses/dashboard.html", context)
 
 

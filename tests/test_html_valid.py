@@ -356,6 +356,43 @@ def test_the_caseload_in_each_of_its_states_is_valid_html(demo, pages):
     pages.assert_valid("caseload")
 
 
+def test_the_records_pacing_and_notes_sections_are_valid_html(demo, pages):
+    """The record with pacing history, held weeks and notes (signed, amended, a draft with its
+    forms), and each kind of refused pacing and note form coming back on it."""
+    from care.services import note_amend, note_create, note_sign
+    from courses.services.pacing import pacing_hold, pacing_pause, pacing_shift
+
+    client, clinician = demo["client"], demo["clinician"]
+    enrollment = _client_enrollment(client)
+    week = {m.week: m for m in enrollment.track.modules.all()}
+    now = timezone.now()
+    pacing_hold(enrollment=enrollment, module=week[6], reason_code="stabilization",
+                note="Steady <first>.", author=clinician, now=now)  # fmt: skip
+    pacing_shift(enrollment=enrollment, days=3, reason_code="life_event", author=clinician,
+                 now=now)  # fmt: skip
+    signed = note_sign(
+        note=note_create(client=client, author=clinician, note_date=now.date(), kind="session",
+                         text="First session.\n\nCalm & <steady>.", now=now),
+        author=clinician, now=now,
+    )  # fmt: skip
+    note_amend(note=signed, author=clinician, now=now)
+    note_create(client=client, author=clinician, note_date=now.date(), kind="phone",
+                text="A draft.", now=now)  # fmt: skip
+    record = reverse("care:client_detail", args=[client.pk])
+    pacing = reverse("care:pacing", args=[client.pk])
+    sign_in(pages.client, clinician)
+    pages.get(record)
+    pages.post(pacing, {"verb": "hold", "week": "nope", "reason": ""}, status=400)
+    pages.post(pacing, {"verb": "shift", "days": "0", "reason": "x" * 300}, status=400)
+    pages.post(pacing, {"verb": "lift", "week": str(week[6].pk), "reason": ""}, status=400)
+    pages.post(pacing, {"verb": "unknown"}, status=400)
+    pages.post(reverse("care:note_new", args=[client.pk]), {"text": ""}, status=400)
+    pages.post(reverse("care:note_edit", args=[client.pk, signed.pk]), {"text": "x"}, status=400)
+    pacing_pause(enrollment=enrollment, reason_code="life_event", author=clinician, now=now)
+    pages.get(record)
+    pages.assert_valid("clinician's record")
+
+
 def test_every_page_billing_staff_see_is_valid_html(demo, pages):
     plan = Plan.objects.get(slug=f"{TRACK}-full")
     enrollment = _client_enrollment(demo["client"])

@@ -64,6 +64,19 @@ def anon_only(signed_in_outcome=REDIRECT):
     return {ANON: OK, **dict.fromkeys(SIGNED_IN, signed_in_outcome)}
 
 
+def _matrix_note(p):
+    """A signed progress note by the assigned clinician about client A (the notes addresses)."""
+    from django.utils import timezone
+
+    from care.models import ProgressNote
+
+    note = ProgressNote.objects.create(
+        client=p[CA], author=p[CL], note_date=timezone.now().date(), kind="session",
+        text="matrix", status="signed", signed_at=timezone.now(),
+    )  # fmt: skip
+    return {"client_id": p[CA].pk, "note_id": note.pk}
+
+
 # name -> (kwargs builder or None, {role: expected}, ours): `ours` marks our own gated views,
 # whose refusals must also write a denied audit event.
 MATRIX = {
@@ -103,6 +116,12 @@ MATRIX = {
         post_only(CL),
         True,
     ),
+    # Pacing and notes, from client A's record: POST only, for their care team alone (S-6).
+    "care:pacing": (lambda p: {"client_id": p[CA].pk}, post_only(CL), True),
+    "care:note_new": (lambda p: {"client_id": p[CA].pk}, post_only(CL), True),
+    "care:note_edit": (_matrix_note, post_only(CL), True),
+    "care:note_sign": (_matrix_note, post_only(CL), True),
+    "care:note_amend": (_matrix_note, post_only(CL), True),
     # The billing console (/billing/): billing staff and administrators.
     "billing:console": (None, only(BI, AD), True),
     "billing:account": (lambda p: {"account_id": p["checkout"].account_id}, only(BI, AD), True),

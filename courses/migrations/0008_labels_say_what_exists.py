@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('courses', '0007_worksheetfeedback_worksheetreview'),
+        ("courses", "0007_worksheetfeedback_worksheetreview"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='lesson',
-            name='kind',
-            field=models.CharField(choices=[('reading', 'Reading'), ('video', 'Guided walk-through'), ('audio', 'Guided practice'), ('exercise', 'Exercise'), ('worksheet', 'Worksheet'), ('practice', 'Practice'), ('reflection', 'Reflection')], max_length=12),
+            model_name="lesson",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("reading", "Reading"),
+                    ("video", "Guided walk-through"),
+                    ("audio", "Guided practice"),
+                    ("exercise", "Exercise"),
+                    ("worksheet", "Worksheet"),
+                    ("practice", "Practice"),
+                    ("reflection", "Reflection"),
+                ],
+                max_length=12,
+            ),
         ),
     ]

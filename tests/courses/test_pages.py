@@ -54,7 +54,7 @@ def test_home_shows_this_week_the_next_step_and_the_next_unlock(client, enrolled
     # The next step is in this week first.
     assert week4.lessons.order_by("order").first().title in body
     assert "0 of 48" in body  # every required lesson of the 12 weeks
-    assert "Week 5 opens on" in body
+    assert "Your next week opens on" in body
     assert "Monday, November 30 at 6:00 AM" in body
 
 
@@ -93,7 +93,10 @@ def test_a_held_week_says_it_is_waiting_instead_of_an_opening_time_in_the_past(
     signed_in(client_a)
     home = client.get(reverse("courses:dashboard")).content.decode()
     assert "Week 3 · Waiting: your clinician is holding this week for now" in home
-    assert "Week 3 opens on" not in home and "November 16" not in home
+    assert "November 16" not in home
+    # The schedule goes on around a held week: week 4 is open, week 5 opens on its date.
+    assert "Your next week, week 5, opens on" in home
+    assert "Monday, November 30 at 6:00 AM" in home
     week_map = client.get(reverse("courses:program_map")).content.decode()
     assert "Waiting: your clinician is holding this week for now" in week_map
     assert "Opens Mon, Nov 16" not in week_map
@@ -117,8 +120,12 @@ def test_a_paused_program_or_billing_pause_says_why_new_weeks_wait(
         new_weeks_held_for_billing=False, status=EnrollmentStatus.PAUSED
     )
     week_map = client.get(reverse("courses:program_map")).content.decode()
-    assert week_map.count("Waiting while your program is paused") == 2  # weeks 3 and 4
-    assert "Opens Mon, Nov 30 at 6:00 AM" in week_map
+    # Resuming moves the schedule, so no locked week of a paused program promises a date.
+    assert week_map.count("Waiting while your program is paused") == 10  # weeks 3 to 12
+    assert "Opens " not in week_map
+    home = client.get(reverse("courses:dashboard")).content.decode()
+    assert "Your program is paused for now. Your next week will open when it resumes." in home
+    assert "opens on" not in home
 
 
 def test_a_locked_week_and_its_lessons_are_404(client, enrolled_a, signed_in):

@@ -15,6 +15,8 @@ from courses.models import (
     Lesson,
     LessonProgress,
     ModuleRelease,
+    PacingAction,
+    PacingKind,
     WorksheetResponse,
 )
 from tests.factories import CohortFactory, EnrollmentFactory, UserFactory, make_track
@@ -48,9 +50,16 @@ def orm_released_and_done(enrollment_id):
         enrollment_id=enrollment_id, completed_at__isnull=False
     ).values_list("lesson_id", Value(False))
     rows = list(released.union(done, all=True))
+    held = PacingAction.objects.filter(
+        enrollment_id=enrollment_id,
+        kind=PacingKind.HOLD,
+        lifted_at__isnull=True,
+        module_id__isnull=False,
+    ).values_list("module_id", flat=True)
     return (
         frozenset(pk for pk, is_release in rows if is_release),
         frozenset(pk for pk, is_release in rows if not is_release),
+        frozenset(held),
     )
 
 
@@ -118,6 +127,17 @@ def world():
     WorksheetResponse.objects.create(enrollment=current, lesson=worksheet, status="submitted",
                                      version=2, answers={}, submitted_at=NOW)  # fmt: skip
     WorksheetResponse.objects.create(enrollment=current, lesson=worksheet, answers={"calm": "4"})
+    # Week 4 is held; week 3's hold was lifted; a shift names no week; the older enrollment's
+    # hold is its own.
+    clinician = UserFactory(role="clinician")
+    pacing = {"reason_code": "stabilization", "author": clinician, "created_at": NOW}
+    PacingAction.objects.create(enrollment=current, kind=PacingKind.HOLD, module=weeks[3],
+                                **pacing)  # fmt: skip
+    PacingAction.objects.create(enrollment=current, kind=PacingKind.HOLD, module=weeks[2],
+                                lifted_at=NOW, **pacing)  # fmt: skip
+    PacingAction.objects.create(enrollment=current, kind=PacingKind.SHIFT, days=3, **pacing)
+    PacingAction.objects.create(enrollment=older, kind=PacingKind.HOLD, module=weeks[1],
+                                **pacing)  # fmt: skip
     return {
         "client": client, "current": current, "older": older, "pending": pending,
         "weeks": weeks, "lessons": lessons, "worksheet": worksheet,
@@ -146,10 +166,13 @@ def test_live_enrollments_equal_the_orm_with_track_cohort_and_client(world):
 def test_released_and_done_equal_the_orm(world):
     for enrollment in (world["current"], world["older"], world["pending"]):
         got = queries.released_and_done(enrollment_id=enrollment.pk)
-        assert (got.module_ids, got.lesson_ids) == orm_released_and_done(enrollment.pk)
+        assert (got.module_ids, got.lesson_ids, got.held_module_ids) == orm_released_and_done(
+            enrollment.pk
+        )
     got = queries.released_and_done(enrollment_id=world["current"].pk)
     assert got.module_ids == {world["weeks"][0].pk, world["weeks"][1].pk}
     assert got.lesson_ids == {world["lessons"][0].pk}
+    assert got.held_module_ids == {world["weeks"][3].pk}
 
 
 @pytest.mark.parametrize("week", [0, 1, 2])

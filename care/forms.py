@@ -1,0 +1,181 @@
+"""The care team's forms on a client's record: one per pacing verb, and the progress note.
+
+Every form says what is wrong in plain words; a refused form stores nothing (B-1). Pacing forms
+offer only the weeks their verb fits (a week not open yet to hold or open early, a held week to
+lift), taken from the schedule the page already read, so they cost no query."""
+
+from datetime import date
+from typing import Any, ClassVar, cast
+
+from django import forms
+
+from courses.models import Module, PacingReason
+from courses.selectors import ModuleState
+from courses.services.pacing import MAX_NOTE, MAX_SHIFT_DAYS
+
+from .models import ProgressNote
+from .services import MAX_NOTE_TEXT
+
+NUL = {"null_characters_not_allowed": "The text has a character that cannot be stored."}
+
+
+class PacingForm(forms.Form):
+    """A pacing action: a reason from the fixed list (its code goes into the audit trail) and
+    an optional note for the care team (kept with the action; never shown to the client, never
+    in the audit trail). Subclasses name their verb and add what it acts on. The verb travels
+    in the page's form as a hidden `verb`, which the view reads to choose the form."""
+
+    verb: ClassVar[str]
+    title: ClassVar[str]
+    button: ClassVar[str]
+    # Pause, resume and shift move the whole schedule: they ask for a fresh sign-in (A-4).
+    fresh_sign_in: ClassVar[bool] = False
+
+    reason = forms.ChoiceField(
+        choices=[("", "Choose…"), *PacingReason.choices],
+        error_messages={
+            "required": "Choose a reason.",
+            "invalid_choice": "Choose a reason from the list.",
+        },
+    )
+    note = forms.CharField(
+        label="Note (optional: for the care team, never shown to the client)",
+        required=False,
+        max_length=MAX_NOTE,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"max_length": f"Keep the note under {MAX_NOTE:,} characters.", **NUL},
+    )
+
+    def __init__(self, *args: Any, weeks: list[ModuleState], **kwargs: Any) -> None:
+        # Six forms share the record page: each field's id carries its verb.
+        kwargs.setdefault("auto_id", f"pacing-{self.verb}-%s")
+        super().__init__(*args, **kwargs)
+        self.weeks = weeks
+        self.order_fields(["week", "days", "reason", "note"])
+
+
+class _WeekForm(PacingForm):
+    """A pacing action on one week of the client's track, chosen from the weeks it fits."""
+
+    week_error: ClassVar[str]
+    week = forms.ChoiceField(label="Week")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.choosable = {str(w.module.pk): w for w in self.weeks if self.fits(w)}
+        field = cast(forms.ChoiceField, self.fields["week"])
+        field.choices = [
+            ("", "Choose a week…"),
+            *((pk, f"Week {w.module.week}: {w.module.title}") for pk, w in self.choosable.items()),
+        ]
+        field.error_messages = {"required": self.week_error, "invalid_choice": self.week_error}
+
+    def fits(self, week: ModuleState) -> bool:
+        raise NotImplementedError
+
+    def clean_week(self) -> Module:
+        return self.choosable[self.cleaned_data["week"]].module
+
+    @property
+    def available(self) -> bool:
+        return bool(self.choosable)
+
+
+class HoldForm(_WeekForm):
+    verb, title, button = "hold", "Hold a week", "Hold this week"
+    week_error = "Choose a week that has not opened yet and is not held."
+
+    def fits(self, week: ModuleState) -> bool:
+        return not week.released and not week.held
+
+
+class LiftHoldForm(_WeekForm):
+    verb, title, button = "lift", "Lift a hold", "Lift the hold"
+    week_error = "Choose a held week."
+
+    def fits(self, week: ModuleState) -> bool:
+        return week.held
+
+
+class AdvanceForm(_WeekForm):
+    verb, title, button = "advance", "Open a week early", "Open this week now"
+    week_error = "Choose a week that has not opened yet (lift a hold to open a held week)."
+
+    def fits(self, week: ModuleState) -> bool:
+        return not week.released and not week.held
+
+
+class PauseForm(PacingForm):
+    verb, title, button = "pause", "Pause the program", "Pause the program"
+    fresh_sign_in = True
+
+
+class ResumeForm(PacingForm):
+    verb, title, button = "resume", "Resume the program", "Resume the program"
+    fresh_sign_in = True
+
+
+class ShiftForm(PacingForm):
+    verb, title, button = "shift", "Shift the schedule", "Shift the schedule"
+    fresh_sign_in = True
+    bounds = (
+        f"Shift by 1 to {MAX_SHIFT_DAYS} days: a positive number moves the schedule later, "
+        "a negative one earlier."
+    )
+    days = forms.IntegerField(
+        label="Days (7 moves every week not open yet a week later; -7 a week earlier)",
+        min_value=-MAX_SHIFT_DAYS,
+        max_value=MAX_SHIFT_DAYS,
+        error_messages=dict.fromkeys(("required", "invalid", "min_value", "max_value"), bounds),
+    )
+
+    def clean_days(self) -> int:
+        days = self.cleaned_data["days"]
+        if days == 0:
+            raise forms.ValidationError(self.bounds)
+        return days
+
+
+PACING_FORMS: dict[str, type[PacingForm]] = {
+    form.verb: form
+    for form in (HoldForm, LiftHoldForm, AdvanceForm, PauseForm, ResumeForm, ShiftForm)
+}
+
+
+class NoteForm(forms.Form):
+    """A progress note: the day it is about, its kind, and the text."""
+
+    note_date = forms.DateField(
+        label="Date",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": "Give the note a date.", "invalid": "Enter a date."},
+    )
+    kind = forms.ChoiceField(
+        label="Kind",
+        choices=[("", "Choose…"), *ProgressNote.Kind.choices],
+        error_messages={
+            "required": "Choose a kind of note.",
+            "invalid_choice": "Choose a kind of note from the list.",
+        },
+    )
+    text = forms.CharField(
+        label="Note",
+        max_length=MAX_NOTE_TEXT,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={
+            "required": "Write the note before saving it.",
+            "max_length": f"Keep the note under {MAX_NOTE_TEXT:,} characters.",
+            **NUL,
+        },
+    )
+
+    def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["note_date"].widget.attrs["max"] = today.isoformat()
+
+    def clean_note_date(self) -> date:
+        note_date = self.cleaned_data["note_date"]
+        if note_date > self.today:
+            raise forms.ValidationError("A note cannot be dated in the future.")
+        return note_date
