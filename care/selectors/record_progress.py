@@ -28,7 +28,7 @@ from courses.models import (
     PacingKind,
     WorksheetResponse,
 )
-from courses.selectors import program_map
+from courses.selectors import WeekIds, program_map
 
 # A week's state on the record. Completed and open weeks are released; a held week waits on a
 # clinician's hold (an open HOLD with lifted_at empty); a locked week is simply not due yet (or
@@ -226,7 +226,9 @@ def progress_section(
         .values_list("lesson_id", "submitted_at")
     )
     done_ids = {lesson_id for lesson_id, _, completed, _ in progress if completed is not None}
-    states = program_map(enrollment=enrollment, progress=(set(releases), done_ids))
+    states = program_map(
+        enrollment=enrollment, progress=WeekIds(released=set(releases), done=done_ids, held=held)
+    )
     module_of = {lesson.pk: s.module.pk for s in states for lesson in s.lessons}
 
     per_week: dict[int, _Week] = defaultdict(_Week)
