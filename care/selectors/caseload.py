@@ -430,7 +430,8 @@ def _row(
         weeks_total=enrollment.track.weeks if enrollment else None,
         lessons_done=enrollment.week_done if enrollment else 0,  # type: ignore[attr-defined]
         lessons_total=enrollment.week_total if enrollment else 0,  # type: ignore[attr-defined]
-        last_activity=last.astimezone(zone) if last else None,
+        # To the second: an HTML <time datetime> takes at most three digits of a fraction.
+        last_activity=last.astimezone(zone).replace(microsecond=0) if last else None,
         last_activity_ago=time_ago(last, now=now) if last else "",
         inactive_days=inactive_days,
         suds=suds_trend(readings),
