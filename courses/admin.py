@@ -367,6 +367,10 @@ class ModuleReleaseAdmin(ReadOnlyAdmin):
 
 @admin.register(PacingAction)
 class PacingActionAdmin(ReadOnlyAdmin):
-    list_display = ("id", "enrollment", "kind", "reason_code", "author", "created_at")
-    list_filter = ("kind", "reason_code")
-    list_select_related = ("enrollment", "author")
+    """What was done to a schedule and when, for operations. The reason and the note are the
+    care team's clinical judgement: never shown here (docs/invariants.md A-2)."""
+
+    list_display = ("id", "enrollment", "kind", "module", "days", "author", "created_at")
+    list_filter = ("kind",)
+    list_select_related = ("enrollment", "author", "module")
+    fields = ("enrollment", "kind", "module", "days", "author", "created_at", "lifted_at")
