@@ -162,8 +162,19 @@ def mail_dir(tmp_path):
     return folder
 
 
+# Django's file backend ends every message with a line of 79 dashes. Two worker processes can
+# pick the same file name (timestamp to the second and the backend object's id, which forked
+# processes share) and append to one file, so messages are counted by that line, not by files.
+MESSAGE_END = "\n" + "-" * 79 + "\n"
+
+
 def emails(folder: Path) -> list[str]:
-    return [path.read_text(errors="replace") for path in sorted(folder.iterdir())]
+    return [
+        message
+        for path in sorted(folder.iterdir())
+        for message in path.read_text(errors="replace").split(MESSAGE_END)
+        if message.strip()
+    ]
 
 
 @pytest.fixture
