@@ -253,11 +253,13 @@ def _assignments(*, viewer: User) -> list[CareAssignment]:
     unreviewed = WorksheetResponse.objects.filter(
         enrollment__client_id=client, status=WorksheetResponse.Status.SUBMITTED
     ).filter(~Exists(WorksheetReview.objects.filter(response=OuterRef("pk"))))
+    # Counted without the models' default ordering: sorting by lesson and version would join
+    # the lessons and modules for nothing.
     return list(
         assignments_visible_to(user=viewer)
         .select_related("client", "clinician")
         .annotate(
-            to_review=_Count(unreviewed.values("pk")),
+            to_review=_Count(unreviewed.order_by().values("pk")),
             last_started=_newest(progress.exclude(started_at=None), "started_at"),
             last_completed=_newest(progress.exclude(completed_at=None), "completed_at"),
             last_deferred=_newest(progress.exclude(deferred_at=None), "deferred_at"),
@@ -277,13 +279,19 @@ def _enrollments(*, client_ids: list[int]) -> dict[int, Enrollment]:
         module__retired_at=None,
         retired_at=None,
     )
+    # The week's live lessons through the lesson index (module, then lesson), rather than
+    # joining every lesson of the track to each enrollment's progress.
     done = LessonProgress.objects.filter(
         enrollment_id=OuterRef("pk"),
         completed_at__isnull=False,
-        lesson__module__track_id=OuterRef("track_id"),
-        lesson__module__week=OuterRef("newest_week"),
-        lesson__module__retired_at=None,
-        lesson__retired_at=None,
+        lesson_id__in=Lesson.objects.filter(
+            module__track_id=OuterRef(OuterRef("track_id")),
+            module__week=OuterRef(OuterRef("newest_week")),
+            module__retired_at=None,
+            retired_at=None,
+        )
+        .order_by()
+        .values("pk"),
     )
     holds = PacingAction.objects.filter(
         enrollment_id=OuterRef("pk"), kind=PacingKind.HOLD, lifted_at=None
@@ -297,9 +305,9 @@ def _enrollments(*, client_ids: list[int]) -> dict[int, Enrollment]:
             )
         )
         .annotate(
-            week_done=_Count(done.values("pk")),
-            week_total=_Count(week_lessons.values("pk")),
-            open_holds=_Count(holds.values("pk")),
+            week_done=_Count(done.order_by().values("pk")),
+            week_total=_Count(week_lessons.order_by().values("pk")),
+            open_holds=_Count(holds.order_by().values("pk")),
             current=Case(
                 When(status__in=CURRENT_STATUSES, then=Value(1)),
                 default=Value(0),
