@@ -1,12 +1,14 @@
 """The caseload: the clinician's clients (and a supervisor's supervisees' clients), ranked for the
 morning's triage, with filters, a search by name and a sort that stays put."""
 
+from datetime import datetime
 from html import escape
 
 from django import forms
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
+from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
@@ -65,6 +67,22 @@ _NOT_TRACKED = (
 )
 
 
+def _shown(moment: datetime) -> str:
+    """`moment` as the `date` filter writes "D j M, H:i T" (e.g. "Sun 15 Nov, 19:30 PST"), without
+    its per-call format parsing; like it, no zone name for an hour a clock change makes
+    ambiguous."""
+    zone = moment.tzinfo
+    name = ""
+    if zone is not None and zone.utcoffset(moment.replace(fold=not moment.fold)) == zone.utcoffset(
+        moment
+    ):
+        name = str(zone.tzname(moment))
+    return (
+        f"{WEEKDAYS_ABBR[moment.weekday()]} {moment.day} {MONTHS_3[moment.month].title()},"
+        f" {moment.hour:02d}:{moment.minute:02d} {name}"
+    )
+
+
 def _name(person) -> str:
     return escape(person.preferred_name or person.email)
 
@@ -109,7 +127,7 @@ def _row_html(row: CaseloadRow, *, link: tuple[str, str], shows_clinicians: bool
         last = (
             f"{escape(row.last_activity_ago)}<br>"
             f'<time class="muted" datetime="{escape(moment.isoformat())}">'
-            f"{escape(dateformat.format(moment, 'D j M, H:i T'))}</time>"
+            f"{escape(_shown(moment))}</time>"
         )
     else:
         last = '<span class="muted">No activity yet</span>'
