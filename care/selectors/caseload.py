@@ -32,7 +32,7 @@ Worst first is the highest score first; ties go by name (then email), so the ord
 depends on the database.
 
 Query count: three queries whatever the caseload's size or the clients' history (the
-assignments with per-client aggregates, the enrollments with per-enrollment aggregates, and at
+assignments; each client's figures and row enrollment, hand-written in care/queries.py; and at
 most SUDS_WINDOW readings per client through a window function). Filters, search and sorting
 work on those rows in memory: a caseload is tens of rows.
 """
@@ -44,16 +44,8 @@ from zoneinfo import ZoneInfo
 
 from django.db import models
 from django.db.models import (
-    Case,
-    Exists,
     F,
-    IntegerField,
-    OuterRef,
     Q,
-    QuerySet,
-    Subquery,
-    Value,
-    When,
     Window,
 )
 from django.db.models.functions import Coalesce, RowNumber
@@ -63,16 +55,11 @@ from accounts.models import User
 from courses.models import (
     Enrollment,
     EnrollmentStatus,
-    Lesson,
     LessonProgress,
-    ModuleRelease,
-    PacingAction,
-    PacingKind,
-    WorksheetResponse,
-    WorksheetReview,
 )
 
 from ..models import CareAssignment
+from ..queries import ClientFigures, caseload_figures
 from . import assignments_visible_to
 
 INACTIVE_DAYS = 7
@@ -230,96 +217,13 @@ class Caseload:
     tz: str
 
 
-class _Count(Subquery):
-    """COUNT(*) of a correlated queryset, as an integer (0 when nothing matches)."""
-
-    template = "(SELECT COUNT(*) FROM (%(subquery)s) _counted)"
-    output_field = IntegerField()
-
-
-def _newest(queryset: QuerySet, column: str) -> Subquery:
-    """The newest value of `column` in a correlated queryset (NULL when none)."""
-    return Subquery(
-        queryset.order_by().values(column).order_by(F(column).desc(nulls_last=True))[:1]
-    )
-
-
 def _assignments(*, viewer: User) -> list[CareAssignment]:
-    """The viewer's visible active assignments, with client and clinician and the per-client
-    figures (query 1)."""
-    client = OuterRef("client_id")
-    progress = LessonProgress.objects.filter(enrollment__client_id=client)
-    worksheets = WorksheetResponse.objects.filter(enrollment__client_id=client)
-    unreviewed = WorksheetResponse.objects.filter(
-        enrollment__client_id=client, status=WorksheetResponse.Status.SUBMITTED
-    ).filter(~Exists(WorksheetReview.objects.filter(response=OuterRef("pk"))))
-    # Counted without the models' default ordering: sorting by lesson and version would join
-    # the lessons and modules for nothing.
+    """The viewer's visible active assignments, with client and clinician (query 1)."""
     return list(
         assignments_visible_to(user=viewer)
         .select_related("client", "clinician")
-        .annotate(
-            to_review=_Count(unreviewed.order_by().values("pk")),
-            last_started=_newest(progress.exclude(started_at=None), "started_at"),
-            last_completed=_newest(progress.exclude(completed_at=None), "completed_at"),
-            last_deferred=_newest(progress.exclude(deferred_at=None), "deferred_at"),
-            last_saved=_newest(worksheets, "updated_at"),
-            last_submitted=_newest(worksheets.exclude(submitted_at=None), "submitted_at"),
-        )
         .order_by("clinician__preferred_name", "clinician__email", "pk")
     )
-
-
-def _enrollments(*, client_ids: list[int]) -> dict[int, Enrollment]:
-    """Each client's row enrollment: the newest active or paused one, else the newest finished
-    one, with its track and the per-enrollment figures (query 2)."""
-    week_lessons = Lesson.objects.filter(
-        module__track_id=OuterRef("track_id"),
-        module__week=OuterRef("newest_week"),
-        module__retired_at=None,
-        retired_at=None,
-    )
-    # The week's live lessons through the lesson index (module, then lesson), rather than
-    # joining every lesson of the track to each enrollment's progress.
-    done = LessonProgress.objects.filter(
-        enrollment_id=OuterRef("pk"),
-        completed_at__isnull=False,
-        lesson_id__in=Lesson.objects.filter(
-            module__track_id=OuterRef(OuterRef("track_id")),
-            module__week=OuterRef(OuterRef("newest_week")),
-            module__retired_at=None,
-            retired_at=None,
-        )
-        .order_by()
-        .values("pk"),
-    )
-    holds = PacingAction.objects.filter(
-        enrollment_id=OuterRef("pk"), kind=PacingKind.HOLD, lifted_at=None
-    )
-    enrollments = (
-        Enrollment.objects.filter(client_id__in=client_ids, status__in=ROW_STATUSES)
-        .select_related("track")
-        .annotate(
-            newest_week=_newest(
-                ModuleRelease.objects.filter(enrollment_id=OuterRef("pk")), "module__week"
-            )
-        )
-        .annotate(
-            week_done=_Count(done.order_by().values("pk")),
-            week_total=_Count(week_lessons.order_by().values("pk")),
-            open_holds=_Count(holds.order_by().values("pk")),
-            current=Case(
-                When(status__in=CURRENT_STATUSES, then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            ),
-        )
-        .order_by("client_id", "-current", "-created_at", "-id")
-    )
-    chosen: dict[int, Enrollment] = {}
-    for enrollment in enrollments:
-        chosen.setdefault(enrollment.client_id, enrollment)
-    return chosen
 
 
 def _suds_readings(*, client_ids: list[int]) -> dict[int, list[int]]:
@@ -397,18 +301,9 @@ def _reasons(row: CaseloadRow) -> list[Reason]:
     return reasons
 
 
-def _last_activity(assignment: CareAssignment) -> datetime | None:
-    moments = [
-        getattr(assignment, name)
-        for name in (
-            "last_started",
-            "last_completed",
-            "last_deferred",
-            "last_saved",
-            "last_submitted",
-        )
-    ]
-    moments.append(assignment.client.last_login)
+def _last_activity(client: User, figures: ClientFigures | None) -> datetime | None:
+    moments = list(figures.moments.values()) if figures else []
+    moments.append(client.last_login)
     present = [moment for moment in moments if moment is not None]
     return max(present) if present else None
 
@@ -416,14 +311,15 @@ def _last_activity(assignment: CareAssignment) -> datetime | None:
 def _row(
     assignment: CareAssignment,
     *,
-    enrollment: Enrollment | None,
+    figures: ClientFigures | None,
     readings: list[int],
     now: datetime,
     zone: ZoneInfo,
 ) -> CaseloadRow:
     client = assignment.client
+    enrollment = figures.enrollment if figures else None
     current = enrollment if enrollment and enrollment.status in CURRENT_STATUSES else None
-    last = _last_activity(assignment)
+    last = _last_activity(client, figures)
     inactive_days = None
     if current is not None:
         since = last or current.created_at
@@ -443,7 +339,7 @@ def _row(
         last_activity_ago=time_ago(last, now=now) if last else "",
         inactive_days=inactive_days,
         suds=suds_trend(readings),
-        to_review=assignment.to_review,  # type: ignore[attr-defined]
+        to_review=figures.to_review if figures else 0,
         holds=current.open_holds if current else 0,  # type: ignore[attr-defined]
         paused=bool(current and current.status == EnrollmentStatus.PAUSED),
         billing_attention=bool(current and current.new_weeks_held_for_billing),
@@ -493,7 +389,7 @@ def caseload_rows(
     zone = ZoneInfo(viewer.timezone)
     assignments = _assignments(viewer=viewer)
     client_ids = sorted({a.client_id for a in assignments})
-    enrollments = _enrollments(client_ids=client_ids) if client_ids else {}
+    figures = caseload_figures(client_ids=client_ids)
     readings = _suds_readings(client_ids=client_ids) if client_ids else {}
     rows: dict[int, CaseloadRow] = {}
     for assignment in assignments:
@@ -503,7 +399,7 @@ def caseload_rows(
             continue
         rows[assignment.client_id] = _row(
             assignment,
-            enrollment=enrollments.get(assignment.client_id),
+            figures=figures.get(assignment.client_id),
             readings=readings.get(assignment.client_id, []),
             now=now,
             zone=zone,
