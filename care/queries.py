@@ -174,3 +174,32 @@ def caseload_figures(*, client_ids: list[int]) -> dict[int, ClientFigures]:
             chosen.open_holds = int(open_holds)  # type: ignore[attr-defined]
         found[client_id] = ClientFigures(to_review=int(row[1]), moments=moments, enrollment=chosen)
     return found
+
+
+def suds_readings(*, client_ids: list[int], window: int) -> dict[int, list[int]]:
+    """Each listed client's newest `window` SUDS readings (a lesson's after-value, else its
+    before-value), oldest first, newest by completion, else start, else "not today", then by id
+    (1 query: a window function keeps at most `window` rows per client)."""
+    if not client_ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT client_id, nth, reading FROM (SELECT e.client_id AS client_id, "  # noqa: S608 - names from the models, values bound
+            "COALESCE(p.suds_after, p.suds_before) AS reading, ROW_NUMBER() OVER ("
+            "PARTITION BY e.client_id ORDER BY "
+            "COALESCE(p.completed_at, p.started_at, p.deferred_at) DESC NULLS LAST, p.id DESC"
+            f") AS nth FROM {_t(LessonProgress)} p "
+            f"JOIN {_t(Enrollment)} e ON e.id = p.enrollment_id "
+            f"WHERE e.client_id IN ({_in(client_ids)}) "
+            "AND (p.suds_after IS NOT NULL OR p.suds_before IS NOT NULL)) ranked "
+            "WHERE nth <= %s",
+            [*client_ids, window],
+        )
+        rows = cursor.fetchall()
+    found: dict[int, list[tuple[int, int]]] = {}
+    for client_id, nth, reading in rows:
+        found.setdefault(client_id, []).append((nth, reading))
+    return {
+        client_id: [reading for _, reading in sorted(pairs, reverse=True)]
+        for client_id, pairs in found.items()
+    }

@@ -32,9 +32,9 @@ Worst first is the highest score first; ties go by name (then email), so the ord
 depends on the database.
 
 Query count: three queries whatever the caseload's size or the clients' history (the
-assignments; each client's figures and row enrollment, hand-written in care/queries.py; and at
-most SUDS_WINDOW readings per client through a window function). Filters, search and sorting
-work on those rows in memory: a caseload is tens of rows.
+assignments; each client's figures and row enrollment; and at most SUDS_WINDOW readings per
+client through a window function; the last two hand-written in care/queries.py). Filters,
+search and sorting work on those rows in memory: a caseload is tens of rows.
 """
 
 from collections.abc import Callable
@@ -43,23 +43,16 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import models
-from django.db.models import (
-    F,
-    Q,
-    Window,
-)
-from django.db.models.functions import Coalesce, RowNumber
 from django.utils.crypto import salted_hmac
 
 from accounts.models import User
 from courses.models import (
     Enrollment,
     EnrollmentStatus,
-    LessonProgress,
 )
 
 from ..models import CareAssignment
-from ..queries import ClientFigures, caseload_figures
+from ..queries import ClientFigures, caseload_figures, suds_readings
 from . import assignments_visible_to
 
 INACTIVE_DAYS = 7
@@ -239,34 +232,6 @@ def _assignments(*, viewer: User) -> list[CareAssignment]:
     )
 
 
-def _suds_readings(*, client_ids: list[int]) -> dict[int, list[int]]:
-    """Each client's newest SUDS_WINDOW readings, oldest first (query 3: a window function keeps
-    at most SUDS_WINDOW rows per client, however long their history)."""
-    at = Coalesce("completed_at", "started_at", "deferred_at")
-    rows = (
-        LessonProgress.objects.filter(enrollment__client_id__in=client_ids)
-        .filter(Q(suds_after__isnull=False) | Q(suds_before__isnull=False))
-        .annotate(
-            client_id=F("enrollment__client_id"),
-            reading=Coalesce("suds_after", "suds_before"),
-            nth=Window(
-                RowNumber(),
-                partition_by=[F("enrollment__client_id")],
-                order_by=[at.desc(nulls_last=True), F("id").desc()],
-            ),
-        )
-        .filter(nth__lte=SUDS_WINDOW)
-        .values_list("client_id", "nth", "reading")
-    )
-    found: dict[int, list[tuple[int, int]]] = {}
-    for client_id, nth, reading in rows:
-        found.setdefault(client_id, []).append((nth, reading))
-    return {
-        client_id: [reading for _, reading in sorted(pairs, reverse=True)]
-        for client_id, pairs in found.items()
-    }
-
-
 def suds_trend(readings: list[int]) -> Suds:
     """The trend of readings given oldest first (see the module docstring)."""
     if not readings:
@@ -403,7 +368,7 @@ def caseload_rows(
     assignments = _assignments(viewer=viewer)
     client_ids = sorted({a.client_id for a in assignments})
     figures = caseload_figures(client_ids=client_ids)
-    readings = _suds_readings(client_ids=client_ids) if client_ids else {}
+    readings = suds_readings(client_ids=client_ids, window=SUDS_WINDOW)
     rows: dict[int, CaseloadRow] = {}
     for assignment in assignments:
         seen = rows.get(assignment.client_id)

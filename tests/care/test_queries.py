@@ -11,14 +11,23 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Value,
     When,
+    Window,
 )
+from django.db.models.functions import Coalesce, RowNumber
 
 from accounts.roles import Role
-from care.queries import CURRENT_STATUSES, MOMENTS, ROW_STATUSES, caseload_figures
+from care.queries import (
+    CURRENT_STATUSES,
+    MOMENTS,
+    ROW_STATUSES,
+    caseload_figures,
+    suds_readings,
+)
 from courses.models import (
     Enrollment,
     EnrollmentStatus,
@@ -195,3 +204,70 @@ def test_the_caseload_figures_match_their_orm_twin(django_assert_num_queries):
     assert found[busy.pk][0] == 2  # both versions of the second wait; the reviewed one does not
     assert found[busy.pk][2][2] == (3, 2, 3, 1)  # week 3: 2 of its 3 live lessons; one hold
     assert caseload_figures(client_ids=[]) == {}
+
+
+def orm_suds_twin(client_ids: list[int], window: int) -> dict[int, list[int]]:
+    """The SUDS readings through the ORM (the caseload's read before the hand-written one)."""
+    at = Coalesce("completed_at", "started_at", "deferred_at")
+    rows = (
+        LessonProgress.objects.filter(enrollment__client_id__in=client_ids)
+        .filter(Q(suds_after__isnull=False) | Q(suds_before__isnull=False))
+        .annotate(
+            client_id=F("enrollment__client_id"),
+            reading=Coalesce("suds_after", "suds_before"),
+            nth=Window(
+                RowNumber(),
+                partition_by=[F("enrollment__client_id")],
+                order_by=[at.desc(nulls_last=True), F("id").desc()],
+            ),
+        )
+        .filter(nth__lte=window)
+        .values_list("client_id", "nth", "reading")
+    )
+    found: dict[int, list[tuple[int, int]]] = {}
+    for client_id, nth, reading in rows:
+        found.setdefault(client_id, []).append((nth, reading))
+    return {
+        client_id: [reading for _, reading in sorted(pairs, reverse=True)]
+        for client_id, pairs in found.items()
+    }
+
+
+@pytest.mark.django_db
+def test_the_suds_readings_match_their_orm_twin(django_assert_num_queries):
+    track = make_track(weeks=4, lessons_per_module=4, trauma_weeks=())
+    many, few, two_programs, none = (UserFactory(role=Role.CLIENT) for _ in range(4))
+    lessons = [lesson for week in range(1, 5) for lesson in lessons_of(track, week)]
+
+    # Eleven readings: after-values, before-values only, a tie on time, a lesson set aside with
+    # only a before-value (no completion), and one lesson with no reading at all.
+    enrollment = enrol(many, track, weeks_open=4)
+    for index, lesson in enumerate(lessons[:11]):
+        at = NOW - timedelta(days=20 - index if index != 5 else 15)
+        if index % 3 == 0:
+            complete(enrollment, lesson, at=at, suds_before=index % 10)
+        else:
+            complete(enrollment, lesson, at=at, suds_before=1, suds_after=(index * 3) % 11)
+    LessonProgress.objects.create(
+        enrollment=enrollment, lesson=lessons[11], deferred_at=NOW, suds_before=9
+    )
+    complete(enrollment, lessons[12], at=NOW - timedelta(days=1))
+
+    complete(enrol(few, track), lessons[0], at=NOW - timedelta(days=2), suds_after=4)
+
+    # Readings across two enrollments of one client count together.
+    first = enrol(two_programs, track, status=EnrollmentStatus.COMPLETED)
+    second = enrol(two_programs, track, created=NOW - timedelta(days=1))
+    for index, lesson in enumerate(lessons[:5]):
+        complete(first, lesson, at=NOW - timedelta(days=30 - index), suds_after=index)
+        complete(second, lesson, at=NOW - timedelta(days=5 - index), suds_after=10 - index)
+
+    ids = sorted(person.pk for person in (many, few, two_programs, none))
+    for window in (1, 3, 8):
+        expected = orm_suds_twin(ids, window)
+        with django_assert_num_queries(1):
+            found = suds_readings(client_ids=ids, window=window)
+        assert found == expected
+    assert len(found[many.pk]) == 8 and found[many.pk][-1] == 9  # the lesson set aside is newest
+    assert none.pk not in found
+    assert suds_readings(client_ids=[], window=8) == {}
