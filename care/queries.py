@@ -146,6 +146,7 @@ def caseload_figures(*, client_ids: list[int]) -> dict[int, ClientFigures]:
     n_enrollment = len(Enrollment._meta.concrete_fields)
     n_track = len(Track._meta.concrete_fields)
     found: dict[int, ClientFigures] = {}
+    tracks: dict[int, Track] = {}
     for row in rows:
         client_id = row[0]
         if client_id in found:  # an older candidate: the first row is the row enrollment
@@ -162,11 +163,13 @@ def caseload_figures(*, client_ids: list[int]) -> dict[int, ClientFigures]:
             Enrollment | None, _instance(Enrollment, list(row[start : start + n_enrollment]))
         )
         start += n_enrollment
-        # An enrollment always has its track (an inner key): None only beside no enrollment.
-        track_row = cast(Track, _instance(Track, list(row[start : start + n_track])))
+        track_values = row[start : start + n_track]
         start += n_track
         if chosen is not None:
-            chosen.track = track_row
+            # An enrollment always has its track (an inner key); the rows share one per track.
+            if chosen.track_id not in tracks:
+                tracks[chosen.track_id] = cast(Track, _instance(Track, list(track_values)))
+            chosen.track = tracks[chosen.track_id]
             newest_week, week_done, week_total, open_holds = row[start : start + 4]
             chosen.newest_week = newest_week  # type: ignore[attr-defined]
             chosen.week_done = int(week_done)  # type: ignore[attr-defined]
