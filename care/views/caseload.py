@@ -67,7 +67,15 @@ _NOT_TRACKED = (
 )
 
 
-def _shown(moment: datetime) -> str:
+def _date_names() -> tuple[list[str], list[str]]:
+    """The weekdays' and months' short names in the active language, read once per page."""
+    return (
+        [str(WEEKDAYS_ABBR[day]) for day in range(7)],
+        [""] + [str(MONTHS_3[month]).title() for month in range(1, 13)],
+    )
+
+
+def _shown(moment: datetime, names: tuple[list[str], list[str]]) -> str:
     """`moment` as the `date` filter writes "D j M, H:i T" (e.g. "Sun 15 Nov, 19:30 PST"), without
     its per-call format parsing; like it, no zone name for an hour a clock change makes
     ambiguous."""
@@ -78,7 +86,7 @@ def _shown(moment: datetime) -> str:
     ):
         name = str(zone.tzname(moment))
     return (
-        f"{WEEKDAYS_ABBR[moment.weekday()]} {moment.day} {MONTHS_3[moment.month].title()},"
+        f"{names[0][moment.weekday()]} {moment.day} {names[1][moment.month]},"
         f" {moment.hour:02d}:{moment.minute:02d} {name}"
     )
 
@@ -87,7 +95,13 @@ def _name(person) -> str:
     return escape(person.preferred_name or person.email)
 
 
-def _row_html(row: CaseloadRow, *, link: tuple[str, str], shows_clinicians: bool) -> str:
+def _row_html(
+    row: CaseloadRow,
+    *,
+    link: tuple[str, str],
+    shows_clinicians: bool,
+    names: tuple[list[str], list[str]],
+) -> str:
     """One row of the table, as the template once wrote it; every value from the database is
     escaped here (html.escape), the rest is fixed markup."""
     parts = [
@@ -96,8 +110,8 @@ def _row_html(row: CaseloadRow, *, link: tuple[str, str], shows_clinicians: bool
         f"{_name(row.client)}</a></th>"
     ]
     if shows_clinicians:
-        names = ", ".join(_name(person) for person in row.clinicians)
-        parts.append(f'<td data-label="Clinician">{names}</td>')
+        clinicians = ", ".join(_name(person) for person in row.clinicians)
+        parts.append(f'<td data-label="Clinician">{clinicians}</td>')
     if row.reasons:
         chips = "".join(
             f'<li class="caseload-chip caseload-chip--{escape(reason.key)}">'
@@ -127,7 +141,7 @@ def _row_html(row: CaseloadRow, *, link: tuple[str, str], shows_clinicians: bool
         last = (
             f"{escape(row.last_activity_ago)}<br>"
             f'<time class="muted" datetime="{escape(moment.isoformat())}">'
-            f"{escape(_shown(moment))}</time>"
+            f"{escape(_shown(moment, names))}</time>"
         )
     else:
         last = '<span class="muted">No activity yet</span>'
@@ -173,9 +187,10 @@ def _rows_html(result: Caseload) -> SafeString:
     url = reverse("care:client_detail", args=[_STAND_IN_ID])
     before, after = url.split(str(_STAND_IN_ID), 1)
     link = (escape(before), escape(after))
+    names = _date_names()
     return mark_safe(  # noqa: S308 - every value is escaped in _row_html
         "\n".join(
-            _row_html(row, link=link, shows_clinicians=result.shows_clinicians)
+            _row_html(row, link=link, shows_clinicians=result.shows_clinicians, names=names)
             for row in result.rows
         )
     )
