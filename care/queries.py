@@ -71,6 +71,15 @@ def _moment_readers(vendor: str) -> list[tuple[list[Any], Any]]:
     return readers
 
 
+def _among(values: list[int]) -> tuple[str, list]:
+    """A condition that a column is among `values`, and its parameters: one array on PostgreSQL
+    (so that psycopg caches the statement's parsing, which it does not past 50 parameters, and
+    the server prepares one statement for every caseload size), a list elsewhere."""
+    if connection.vendor == "postgresql":
+        return "= ANY(%s)", [list(values)]
+    return f"IN ({_in(values)})", list(values)
+
+
 def _instance(model: type[Model], values: list) -> Model | None:
     attnames, pk_at, readers = _readers(model, connection.vendor)
     if values[pk_at] is None:
@@ -86,7 +95,7 @@ def caseload_figures(*, client_ids: list[int]) -> dict[int, ClientFigures]:
     history). A client with no row enrollment still gets their activity and reviews."""
     if not client_ids:
         return {}
-    ids = _in(client_ids)
+    ids, bound = _among(client_ids)
     enrollment, track = _t(Enrollment), _t(Track)
     progress, response = _t(LessonProgress), _t(WorksheetResponse)
     lesson, module = _t(Lesson), _t(Module)
@@ -96,12 +105,12 @@ def caseload_figures(*, client_ids: list[int]) -> dict[int, ClientFigures]:
         f"WITH chosen AS MATERIALIZED (SELECT {_c(Enrollment, 'e')}, "  # noqa: S608 - names from the models, values bound
         f"(SELECT MAX(m.week) FROM {_t(ModuleRelease)} r JOIN {module} m ON m.id = r.module_id "
         "WHERE r.enrollment_id = e.id) AS newest_week "
-        f"FROM {enrollment} e WHERE e.client_id IN ({ids}) AND e.status IN ({_in(ROW_STATUSES)})), "
+        f"FROM {enrollment} e WHERE e.client_id {ids} AND e.status IN ({_in(ROW_STATUSES)})), "
         # Activity on lessons, per client, over all their enrollments.
         "lessons_done AS (SELECT e.client_id, MAX(p.started_at) AS started, "
         "MAX(p.completed_at) AS completed, MAX(p.deferred_at) AS deferred "
         f"FROM {progress} p JOIN {enrollment} e ON e.id = p.enrollment_id "
-        f"WHERE e.client_id IN ({ids}) GROUP BY e.client_id), "
+        f"WHERE e.client_id {ids} GROUP BY e.client_id), "
         # Worksheet saves and submissions, and the submitted versions nobody reviewed.
         "sheets AS (SELECT e.client_id, MAX(w.updated_at) AS saved, "
         "MAX(w.submitted_at) AS submitted, "
@@ -109,7 +118,7 @@ def caseload_figures(*, client_ids: list[int]) -> dict[int, ClientFigures]:
         f"(SELECT 1 FROM {_t(WorksheetReview)} v WHERE v.response_id = w.id) THEN 1 ELSE 0 END) "
         "AS unreviewed "
         f"FROM {response} w JOIN {enrollment} e ON e.id = w.enrollment_id "
-        f"WHERE e.client_id IN ({ids}) GROUP BY e.client_id) "
+        f"WHERE e.client_id {ids} GROUP BY e.client_id) "
         "SELECT u.id, COALESCE(s.unreviewed, 0), a.started, a.completed, a.deferred, "
         f"s.saved, s.submitted, {_c(Enrollment, 'c')}, {_c(Track, 't')}, c.newest_week, "
         # This week: completed lessons of the newest week's live lessons, and those lessons.
@@ -125,18 +134,18 @@ def caseload_figures(*, client_ids: list[int]) -> dict[int, ClientFigures]:
         f"FROM {_t(User)} u LEFT JOIN chosen c ON c.client_id = u.id "
         f"LEFT JOIN {track} t ON t.id = c.track_id "
         "LEFT JOIN lessons_done a ON a.client_id = u.id LEFT JOIN sheets s ON s.client_id = u.id "
-        f"WHERE u.id IN ({ids}) "
+        f"WHERE u.id {ids} "
         f"ORDER BY u.id, CASE WHEN c.status IN ({_in(CURRENT_STATUSES)}) THEN 1 ELSE 0 END DESC, "
         "c.created_at DESC, c.id DESC"
     )
-    params: list[int | str] = [
-        *client_ids,
+    params: list[int | str | list[int]] = [
+        *bound,
         *ROW_STATUSES,
-        *client_ids,
+        *bound,
         WorksheetResponse.Status.SUBMITTED.value,
-        *client_ids,
+        *bound,
         PacingKind.HOLD.value,
-        *client_ids,
+        *bound,
         *CURRENT_STATUSES,
     ]
     with connection.cursor() as cursor:
@@ -185,6 +194,7 @@ def suds_readings(*, client_ids: list[int], window: int) -> dict[int, list[int]]
     (1 query: a window function keeps at most `window` rows per client)."""
     if not client_ids:
         return {}
+    ids, bound = _among(client_ids)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT client_id, nth, reading FROM (SELECT e.client_id AS client_id, "  # noqa: S608 - names from the models, values bound
@@ -193,10 +203,10 @@ def suds_readings(*, client_ids: list[int], window: int) -> dict[int, list[int]]
             "COALESCE(p.completed_at, p.started_at, p.deferred_at) DESC NULLS LAST, p.id DESC"
             f") AS nth FROM {_t(LessonProgress)} p "
             f"JOIN {_t(Enrollment)} e ON e.id = p.enrollment_id "
-            f"WHERE e.client_id IN ({_in(client_ids)}) "
+            f"WHERE e.client_id {ids} "
             "AND (p.suds_after IS NOT NULL OR p.suds_before IS NOT NULL)) ranked "
             "WHERE nth <= %s",
-            [*client_ids, window],
+            [*bound, window],
         )
         rows = cursor.fetchall()
     found: dict[int, list[tuple[int, int]]] = {}
