@@ -32,9 +32,9 @@ Worst first is the highest score first; ties go by name (then email), so the ord
 depends on the database.
 
 Query count: three queries whatever the caseload's size or the clients' history (the
-assignments with per-client aggregates, the enrollments with per-enrollment aggregates, and at
-most SUDS_WINDOW readings per client through a window function). Filters, search and sorting
-work on those rows in memory: a caseload is tens of rows.
+assignments; each client's figures and row enrollment; and at most SUDS_WINDOW readings per
+client through a window function; the last two hand-written in care/queries.py). Filters,
+search and sorting work on those rows in memory: a caseload is tens of rows.
 """
 
 from collections.abc import Callable
@@ -43,36 +43,16 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import models
-from django.db.models import (
-    Case,
-    Exists,
-    F,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-    When,
-    Window,
-)
-from django.db.models.functions import Coalesce, RowNumber
 from django.utils.crypto import salted_hmac
 
 from accounts.models import User
 from courses.models import (
     Enrollment,
     EnrollmentStatus,
-    Lesson,
-    LessonProgress,
-    ModuleRelease,
-    PacingAction,
-    PacingKind,
-    WorksheetResponse,
-    WorksheetReview,
 )
 
 from ..models import CareAssignment
+from ..queries import ClientFigures, caseload_figures, suds_readings
 from . import assignments_visible_to
 
 INACTIVE_DAYS = 7
@@ -230,116 +210,26 @@ class Caseload:
     tz: str
 
 
-class _Count(Subquery):
-    """COUNT(*) of a correlated queryset, as an integer (0 when nothing matches)."""
-
-    template = "(SELECT COUNT(*) FROM (%(subquery)s) _counted)"
-    output_field = IntegerField()
-
-
-def _newest(queryset: QuerySet, column: str) -> Subquery:
-    """The newest value of `column` in a correlated queryset (NULL when none)."""
-    return Subquery(
-        queryset.order_by().values(column).order_by(F(column).desc(nulls_last=True))[:1]
-    )
+_ASSIGNMENT_COLUMNS = (
+    "client_id",
+    "clinician_id",
+    "client__preferred_name",
+    "client__email",
+    "client__last_login",
+    "clinician__preferred_name",
+    "clinician__email",
+)
 
 
 def _assignments(*, viewer: User) -> list[CareAssignment]:
-    """The viewer's visible active assignments, with client and clinician and the per-client
-    figures (query 1)."""
-    client = OuterRef("client_id")
-    progress = LessonProgress.objects.filter(enrollment__client_id=client)
-    worksheets = WorksheetResponse.objects.filter(enrollment__client_id=client)
-    unreviewed = WorksheetResponse.objects.filter(
-        enrollment__client_id=client, status=WorksheetResponse.Status.SUBMITTED
-    ).filter(~Exists(WorksheetReview.objects.filter(response=OuterRef("pk"))))
+    """The viewer's visible active assignments, with client and clinician (query 1): only the
+    columns a row shows, so that sixty clients do not cost sixty whole accounts."""
     return list(
         assignments_visible_to(user=viewer)
         .select_related("client", "clinician")
-        .annotate(
-            to_review=_Count(unreviewed.values("pk")),
-            last_started=_newest(progress.exclude(started_at=None), "started_at"),
-            last_completed=_newest(progress.exclude(completed_at=None), "completed_at"),
-            last_deferred=_newest(progress.exclude(deferred_at=None), "deferred_at"),
-            last_saved=_newest(worksheets, "updated_at"),
-            last_submitted=_newest(worksheets.exclude(submitted_at=None), "submitted_at"),
-        )
+        .only(*_ASSIGNMENT_COLUMNS)
         .order_by("clinician__preferred_name", "clinician__email", "pk")
     )
-
-
-def _enrollments(*, client_ids: list[int]) -> dict[int, Enrollment]:
-    """Each client's row enrollment: the newest active or paused one, else the newest finished
-    one, with its track and the per-enrollment figures (query 2)."""
-    week_lessons = Lesson.objects.filter(
-        module__track_id=OuterRef("track_id"),
-        module__week=OuterRef("newest_week"),
-        module__retired_at=None,
-        retired_at=None,
-    )
-    done = LessonProgress.objects.filter(
-        enrollment_id=OuterRef("pk"),
-        completed_at__isnull=False,
-        lesson__module__track_id=OuterRef("track_id"),
-        lesson__module__week=OuterRef("newest_week"),
-        lesson__module__retired_at=None,
-        lesson__retired_at=None,
-    )
-    holds = PacingAction.objects.filter(
-        enrollment_id=OuterRef("pk"), kind=PacingKind.HOLD, lifted_at=None
-    )
-    enrollments = (
-        Enrollment.objects.filter(client_id__in=client_ids, status__in=ROW_STATUSES)
-        .select_related("track")
-        .annotate(
-            newest_week=_newest(
-                ModuleRelease.objects.filter(enrollment_id=OuterRef("pk")), "module__week"
-            )
-        )
-        .annotate(
-            week_done=_Count(done.values("pk")),
-            week_total=_Count(week_lessons.values("pk")),
-            open_holds=_Count(holds.values("pk")),
-            current=Case(
-                When(status__in=CURRENT_STATUSES, then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            ),
-        )
-        .order_by("client_id", "-current", "-created_at", "-id")
-    )
-    chosen: dict[int, Enrollment] = {}
-    for enrollment in enrollments:
-        chosen.setdefault(enrollment.client_id, enrollment)
-    return chosen
-
-
-def _suds_readings(*, client_ids: list[int]) -> dict[int, list[int]]:
-    """Each client's newest SUDS_WINDOW readings, oldest first (query 3: a window function keeps
-    at most SUDS_WINDOW rows per client, however long their history)."""
-    at = Coalesce("completed_at", "started_at", "deferred_at")
-    rows = (
-        LessonProgress.objects.filter(enrollment__client_id__in=client_ids)
-        .filter(Q(suds_after__isnull=False) | Q(suds_before__isnull=False))
-        .annotate(
-            client_id=F("enrollment__client_id"),
-            reading=Coalesce("suds_after", "suds_before"),
-            nth=Window(
-                RowNumber(),
-                partition_by=[F("enrollment__client_id")],
-                order_by=[at.desc(nulls_last=True), F("id").desc()],
-            ),
-        )
-        .filter(nth__lte=SUDS_WINDOW)
-        .values_list("client_id", "nth", "reading")
-    )
-    found: dict[int, list[tuple[int, int]]] = {}
-    for client_id, nth, reading in rows:
-        found.setdefault(client_id, []).append((nth, reading))
-    return {
-        client_id: [reading for _, reading in sorted(pairs, reverse=True)]
-        for client_id, pairs in found.items()
-    }
 
 
 def suds_trend(readings: list[int]) -> Suds:
@@ -389,18 +279,9 @@ def _reasons(row: CaseloadRow) -> list[Reason]:
     return reasons
 
 
-def _last_activity(assignment: CareAssignment) -> datetime | None:
-    moments = [
-        getattr(assignment, name)
-        for name in (
-            "last_started",
-            "last_completed",
-            "last_deferred",
-            "last_saved",
-            "last_submitted",
-        )
-    ]
-    moments.append(assignment.client.last_login)
+def _last_activity(client: User, figures: ClientFigures | None) -> datetime | None:
+    moments = list(figures.moments.values()) if figures else []
+    moments.append(client.last_login)
     present = [moment for moment in moments if moment is not None]
     return max(present) if present else None
 
@@ -408,14 +289,15 @@ def _last_activity(assignment: CareAssignment) -> datetime | None:
 def _row(
     assignment: CareAssignment,
     *,
-    enrollment: Enrollment | None,
+    figures: ClientFigures | None,
     readings: list[int],
     now: datetime,
     zone: ZoneInfo,
 ) -> CaseloadRow:
     client = assignment.client
+    enrollment = figures.enrollment if figures else None
     current = enrollment if enrollment and enrollment.status in CURRENT_STATUSES else None
-    last = _last_activity(assignment)
+    last = _last_activity(client, figures)
     inactive_days = None
     if current is not None:
         since = last or current.created_at
@@ -435,7 +317,7 @@ def _row(
         last_activity_ago=time_ago(last, now=now) if last else "",
         inactive_days=inactive_days,
         suds=suds_trend(readings),
-        to_review=assignment.to_review,  # type: ignore[attr-defined]
+        to_review=figures.to_review if figures else 0,
         holds=current.open_holds if current else 0,  # type: ignore[attr-defined]
         paused=bool(current and current.status == EnrollmentStatus.PAUSED),
         billing_attention=bool(current and current.new_weeks_held_for_billing),
@@ -485,8 +367,8 @@ def caseload_rows(
     zone = ZoneInfo(viewer.timezone)
     assignments = _assignments(viewer=viewer)
     client_ids = sorted({a.client_id for a in assignments})
-    enrollments = _enrollments(client_ids=client_ids) if client_ids else {}
-    readings = _suds_readings(client_ids=client_ids) if client_ids else {}
+    figures = caseload_figures(client_ids=client_ids)
+    readings = suds_readings(client_ids=client_ids, window=SUDS_WINDOW)
     rows: dict[int, CaseloadRow] = {}
     for assignment in assignments:
         seen = rows.get(assignment.client_id)
@@ -495,7 +377,7 @@ def caseload_rows(
             continue
         rows[assignment.client_id] = _row(
             assignment,
-            enrollment=enrollments.get(assignment.client_id),
+            figures=figures.get(assignment.client_id),
             readings=readings.get(assignment.client_id, []),
             now=now,
             zone=zone,

@@ -1,9 +1,15 @@
 """The caseload: the clinician's clients (and a supervisor's supervisees' clients), ranked for the
 morning's triage, with filters, a search by name and a sort that stays put."""
 
+from datetime import datetime
+from html import escape
+
 from django import forms
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
 from accounts.permissions import capability_required
@@ -11,7 +17,7 @@ from accounts.roles import Capability
 from audit.models import Action
 from audit.services import audit_record
 
-from ..selectors.caseload import CaseloadFilters, Sort, caseload_rows
+from ..selectors.caseload import Caseload, CaseloadFilters, CaseloadRow, Sort, caseload_rows
 
 # The sort the clinician chose last, kept in their session so the list keeps its order when they
 # come back to it (from a record, a message link or the menu).
@@ -52,6 +58,144 @@ def _remembered_sort(request) -> str:
     return remembered if remembered in Sort.values else Sort.URGENCY
 
 
+# A stand-in id, reversed once per page and split around: the record's link is the same for
+# every row but for the id (a {% url %} per row costs more than the rest of the row).
+_STAND_IN_ID = 987654321987654321
+_DASH = "&ndash;"
+_NOT_TRACKED = (
+    '<span aria-hidden="true">&ndash;</span><span class="caseload-hidden">Not tracked yet</span>'
+)
+
+
+def _date_names() -> tuple[list[str], list[str]]:
+    """The weekdays' and months' short names in the active language, read once per page."""
+    return (
+        [str(WEEKDAYS_ABBR[day]) for day in range(7)],
+        [""] + [str(MONTHS_3[month]).title() for month in range(1, 13)],
+    )
+
+
+def _shown(moment: datetime, names: tuple[list[str], list[str]]) -> str:
+    """`moment` as the `date` filter writes "D j M, H:i T" (e.g. "Sun 15 Nov, 19:30 PST"), without
+    its per-call format parsing; like it, no zone name for an hour a clock change makes
+    ambiguous."""
+    zone = moment.tzinfo
+    name = ""
+    if zone is not None and zone.utcoffset(moment.replace(fold=not moment.fold)) == zone.utcoffset(
+        moment
+    ):
+        name = str(zone.tzname(moment))
+    return (
+        f"{names[0][moment.weekday()]} {moment.day} {names[1][moment.month]},"
+        f" {moment.hour:02d}:{moment.minute:02d} {name}"
+    )
+
+
+def _name(person) -> str:
+    return escape(person.preferred_name or person.email)
+
+
+def _row_html(
+    row: CaseloadRow,
+    *,
+    link: tuple[str, str],
+    shows_clinicians: bool,
+    names: tuple[list[str], list[str]],
+) -> str:
+    """One row of the table, as the template once wrote it; every value from the database is
+    escaped here (html.escape), the rest is fixed markup."""
+    parts = [
+        f'<tr id="{escape(row.anchor)}" class="caseload-row">'
+        f'<th scope="row" data-label="Client"><a href="{link[0]}{row.client.pk}{link[1]}">'
+        f"{_name(row.client)}</a></th>"
+    ]
+    if shows_clinicians:
+        clinicians = ", ".join(_name(person) for person in row.clinicians)
+        parts.append(f'<td data-label="Clinician">{clinicians}</td>')
+    if row.reasons:
+        chips = "".join(
+            f'<li class="caseload-chip caseload-chip--{escape(reason.key)}">'
+            f"{escape(reason.label)}</li>"
+            for reason in row.reasons
+        )
+        why = (
+            f'<span class="caseload-score">Score {row.urgency}</span>'
+            f'<ul class="caseload-chips">{chips}</ul>'
+        )
+    else:
+        why = '<span class="muted">Nothing pressing</span>'
+    parts.append(f'<td data-label="Why here">{why}</td>')
+    if row.week:
+        week = f"Week {row.week} of {row.weeks_total}"
+    elif row.enrollment:
+        week = f"Not open yet ({row.weeks_total} weeks)"
+    else:
+        week = "No current enrollment"
+    if row.status == "completed":
+        week += '<br><span class="muted">Finished</span>'
+    parts.append(f'<td data-label="Week">{week}</td>')
+    this_week = f"{row.lessons_done} of {row.lessons_total} lessons" if row.week else _DASH
+    parts.append(f'<td data-label="This week">{this_week}</td>')
+    if row.last_activity:
+        moment = row.last_activity
+        last = (
+            f"{escape(row.last_activity_ago)}<br>"
+            f'<time class="muted" datetime="{escape(moment.isoformat())}">'
+            f"{escape(_shown(moment, names))}</time>"
+        )
+    else:
+        last = '<span class="muted">No activity yet</span>'
+    parts.append(f'<td data-label="Last activity">{last}</td>')
+    suds = row.suds
+    points = suds.points
+    spark = ""
+    if points:
+        readings = ", ".join(str(value) for value in suds.readings)
+        spark = (
+            f'<svg class="sparkline" viewBox="0 0 60 20" width="60" height="20" role="img"'
+            f' aria-labelledby="suds-{escape(row.slug)}">'
+            f'<title id="suds-{escape(row.slug)}">SUDS readings, oldest to newest: '
+            f"{escape(readings)}</title>"
+            f'<polyline class="sparkline__line" points="{escape(points)}"/></svg> '
+        )
+    parts.append(
+        f'<td data-label="SUDS">{spark}<span class="caseload-suds caseload-suds--'
+        f'{escape(suds.trend)}">{escape(suds.label)}</span></td>'
+    )
+    review = f"{row.to_review} waiting" if row.to_review else "None"
+    parts.append(f'<td data-label="To review">{review}</td>')
+    holds = ""
+    if row.paused:
+        holds = "Paused, " if row.holds else "Paused"
+    if row.holds:
+        holds += f"{row.holds} week{'' if row.holds == 1 else 's'} on hold"
+    elif not row.paused:
+        holds = "None"
+    parts.append(f'<td data-label="Holds">{holds}</td>')
+    billing = "Needs attention" if row.billing_attention else _DASH
+    parts.append(f'<td data-label="Billing">{billing}</td>')
+    risk = _NOT_TRACKED if row.risk is None else escape(str(row.risk))
+    parts.append(f'<td data-label="Risk">{risk}</td>')
+    checkins = _NOT_TRACKED if row.checkins is None else escape(str(row.checkins))
+    parts.append(f'<td data-label="Check-ins">{checkins}</td></tr>')
+    return "".join(parts)
+
+
+def _rows_html(result: Caseload) -> SafeString:
+    """The table's body, built once in Python (escaped above) rather than cell by cell in the
+    template."""
+    url = reverse("care:client_detail", args=[_STAND_IN_ID])
+    before, after = url.split(str(_STAND_IN_ID), 1)
+    link = (escape(before), escape(after))
+    names = _date_names()
+    return mark_safe(  # noqa: S308 - every value is escaped in _row_html
+        "\n".join(
+            _row_html(row, link=link, shows_clinicians=result.shows_clinicians, names=names)
+            for row in result.rows
+        )
+    )
+
+
 @capability_required(Capability.CASELOAD)
 @require_GET
 def caseload(request):
@@ -71,5 +215,11 @@ def caseload(request):
     return render(
         request,
         "care/caseload.html",
-        {"caseload": result, "form": form, "sorts": Sort.choices, "now": now},
+        {
+            "caseload": result,
+            "rows_html": _rows_html(result),
+            "form": form,
+            "sorts": Sort.choices,
+            "now": now,
+        },
     )

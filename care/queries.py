@@ -1,0 +1,218 @@
+"""The caseload's one hand-written read (decision 0007's method, for the care team's daily page).
+
+Compiling the caseload's per-client and per-enrollment figures through the ORM cost more Python
+than the rest of the page, and its correlated subqueries found each enrollment's newest week
+three times over (`bench/care.py`, 60 clients on ehab_bench). So the figures are one statement
+with bound values (no SQL passes in or out), built into model instances by the ORM's own
+converters through courses.queries' machinery. Its ORM twin is in tests/care/test_queries.py and
+must return the same thing on SQLite and PostgreSQL.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any, cast
+
+from django.db import connection
+from django.db.models import Field, Model
+
+from accounts.models import User
+from courses.models import (
+    Enrollment,
+    EnrollmentStatus,
+    Lesson,
+    LessonProgress,
+    Module,
+    ModuleRelease,
+    PacingAction,
+    PacingKind,
+    Track,
+    WorksheetResponse,
+    WorksheetReview,
+)
+from courses.queries import _c, _in, _readers, _t
+
+CURRENT_STATUSES = (EnrollmentStatus.ACTIVE.value, EnrollmentStatus.PAUSED.value)
+ROW_STATUSES = (*CURRENT_STATUSES, EnrollmentStatus.COMPLETED.value)
+
+# The client-level moments, in the statement's order, each read as the model field it comes from.
+MOMENTS = (
+    ("last_started", LessonProgress, "started_at"),
+    ("last_completed", LessonProgress, "completed_at"),
+    ("last_deferred", LessonProgress, "deferred_at"),
+    ("last_saved", WorksheetResponse, "updated_at"),
+    ("last_submitted", WorksheetResponse, "submitted_at"),
+)
+
+
+@dataclass
+class ClientFigures:
+    """What the caseload needs of one client besides the assignment: submitted worksheet
+    versions nobody reviewed, the newest moment of each kind of activity (None when none), and
+    the row enrollment (the newest active or paused one, else the newest finished one; None
+    without one) with its track attached and `newest_week`, `week_done`, `week_total` and
+    `open_holds` set."""
+
+    to_review: int
+    moments: dict[str, datetime | None]
+    enrollment: Enrollment | None
+
+
+@cache
+def _moment_readers(vendor: str) -> list[tuple[list[Any], Any]]:
+    readers = []
+    for _, model, name in MOMENTS:
+        field = model._meta.get_field(name)
+        assert isinstance(field, Field)
+        col = field.get_col(model._meta.db_table)
+        readers.append(
+            (connection.ops.get_db_converters(col) + col.get_db_converters(connection), col)
+        )
+    return readers
+
+
+def _among(values: list[int]) -> tuple[str, list]:
+    """A condition that a column is among `values`, and its parameters: one array on PostgreSQL
+    (so that psycopg caches the statement's parsing, which it does not past 50 parameters, and
+    the server prepares one statement for every caseload size), a list elsewhere."""
+    if connection.vendor == "postgresql":
+        return "= ANY(%s)", [list(values)]
+    return f"IN ({_in(values)})", list(values)
+
+
+def _instance(model: type[Model], values: list) -> Model | None:
+    attnames, pk_at, readers = _readers(model, connection.vendor)
+    if values[pk_at] is None:
+        return None
+    for i, (converters, col) in enumerate(readers):
+        for converter in converters:
+            values[i] = converter(values[i], col, connection)
+    return model.from_db(connection.alias, attnames, values)
+
+
+def caseload_figures(*, client_ids: list[int]) -> dict[int, ClientFigures]:
+    """Each listed client's figures (1 query, whatever the number of clients or their
+    history). A client with no row enrollment still gets their activity and reviews."""
+    if not client_ids:
+        return {}
+    ids, bound = _among(client_ids)
+    enrollment, track = _t(Enrollment), _t(Track)
+    progress, response = _t(LessonProgress), _t(WorksheetResponse)
+    lesson, module = _t(Lesson), _t(Module)
+    sql = (
+        # The candidate enrollments, each with its newest released week found once (MATERIALIZED:
+        # inlined, PostgreSQL would look the week up again in each count below).
+        f"WITH chosen AS MATERIALIZED (SELECT {_c(Enrollment, 'e')}, "  # noqa: S608 - names from the models, values bound
+        f"(SELECT MAX(m.week) FROM {_t(ModuleRelease)} r JOIN {module} m ON m.id = r.module_id "
+        "WHERE r.enrollment_id = e.id) AS newest_week "
+        f"FROM {enrollment} e WHERE e.client_id {ids} AND e.status IN ({_in(ROW_STATUSES)})), "
+        # Activity on lessons, per client, over all their enrollments.
+        "lessons_done AS (SELECT e.client_id, MAX(p.started_at) AS started, "
+        "MAX(p.completed_at) AS completed, MAX(p.deferred_at) AS deferred "
+        f"FROM {progress} p JOIN {enrollment} e ON e.id = p.enrollment_id "
+        f"WHERE e.client_id {ids} GROUP BY e.client_id), "
+        # Worksheet saves and submissions, and the submitted versions nobody reviewed.
+        "sheets AS (SELECT e.client_id, MAX(w.updated_at) AS saved, "
+        "MAX(w.submitted_at) AS submitted, "
+        "SUM(CASE WHEN w.status = %s AND NOT EXISTS "
+        f"(SELECT 1 FROM {_t(WorksheetReview)} v WHERE v.response_id = w.id) THEN 1 ELSE 0 END) "
+        "AS unreviewed "
+        f"FROM {response} w JOIN {enrollment} e ON e.id = w.enrollment_id "
+        f"WHERE e.client_id {ids} GROUP BY e.client_id) "
+        "SELECT u.id, COALESCE(s.unreviewed, 0), a.started, a.completed, a.deferred, "
+        f"s.saved, s.submitted, {_c(Enrollment, 'c')}, {_c(Track, 't')}, c.newest_week, "
+        # This week: completed lessons of the newest week's live lessons, and those lessons.
+        f"(SELECT COUNT(*) FROM {progress} p WHERE p.enrollment_id = c.id "
+        f"AND p.completed_at IS NOT NULL AND p.lesson_id IN (SELECT l.id FROM {lesson} l "
+        f"JOIN {module} m ON m.id = l.module_id WHERE m.track_id = c.track_id "
+        "AND m.week = c.newest_week AND m.retired_at IS NULL AND l.retired_at IS NULL)), "
+        f"(SELECT COUNT(*) FROM {lesson} l JOIN {module} m ON m.id = l.module_id "
+        "WHERE m.track_id = c.track_id AND m.week = c.newest_week AND m.retired_at IS NULL "
+        "AND l.retired_at IS NULL), "
+        f"(SELECT COUNT(*) FROM {_t(PacingAction)} h WHERE h.enrollment_id = c.id "
+        "AND h.kind = %s AND h.lifted_at IS NULL) "
+        f"FROM {_t(User)} u LEFT JOIN chosen c ON c.client_id = u.id "
+        f"LEFT JOIN {track} t ON t.id = c.track_id "
+        "LEFT JOIN lessons_done a ON a.client_id = u.id LEFT JOIN sheets s ON s.client_id = u.id "
+        f"WHERE u.id {ids} "
+        f"ORDER BY u.id, CASE WHEN c.status IN ({_in(CURRENT_STATUSES)}) THEN 1 ELSE 0 END DESC, "
+        "c.created_at DESC, c.id DESC"
+    )
+    params: list[int | str | list[int]] = [
+        *bound,
+        *ROW_STATUSES,
+        *bound,
+        WorksheetResponse.Status.SUBMITTED.value,
+        *bound,
+        PacingKind.HOLD.value,
+        *bound,
+        *CURRENT_STATUSES,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    moment_readers = _moment_readers(connection.vendor)
+    n_enrollment = len(Enrollment._meta.concrete_fields)
+    n_track = len(Track._meta.concrete_fields)
+    found: dict[int, ClientFigures] = {}
+    tracks: dict[int, Track] = {}
+    for row in rows:
+        client_id = row[0]
+        if client_id in found:  # an older candidate: the first row is the row enrollment
+            continue
+        moments = {}
+        for (name, _, _), value, (converters, col) in zip(
+            MOMENTS, row[2:7], moment_readers, strict=True
+        ):
+            for converter in converters:
+                value = converter(value, col, connection)
+            moments[name] = value
+        start = 7
+        chosen = cast(
+            Enrollment | None, _instance(Enrollment, list(row[start : start + n_enrollment]))
+        )
+        start += n_enrollment
+        track_values = row[start : start + n_track]
+        start += n_track
+        if chosen is not None:
+            # An enrollment always has its track (an inner key); the rows share one per track.
+            if chosen.track_id not in tracks:
+                tracks[chosen.track_id] = cast(Track, _instance(Track, list(track_values)))
+            chosen.track = tracks[chosen.track_id]
+            newest_week, week_done, week_total, open_holds = row[start : start + 4]
+            chosen.newest_week = newest_week  # type: ignore[attr-defined]
+            chosen.week_done = int(week_done)  # type: ignore[attr-defined]
+            chosen.week_total = int(week_total)  # type: ignore[attr-defined]
+            chosen.open_holds = int(open_holds)  # type: ignore[attr-defined]
+        found[client_id] = ClientFigures(to_review=int(row[1]), moments=moments, enrollment=chosen)
+    return found
+
+
+def suds_readings(*, client_ids: list[int], window: int) -> dict[int, list[int]]:
+    """Each listed client's newest `window` SUDS readings (a lesson's after-value, else its
+    before-value), oldest first, newest by completion, else start, else "not today", then by id
+    (1 query: a window function keeps at most `window` rows per client)."""
+    if not client_ids:
+        return {}
+    ids, bound = _among(client_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT client_id, nth, reading FROM (SELECT e.client_id AS client_id, "  # noqa: S608 - names from the models, values bound
+            "COALESCE(p.suds_after, p.suds_before) AS reading, ROW_NUMBER() OVER ("
+            "PARTITION BY e.client_id ORDER BY "
+            "COALESCE(p.completed_at, p.started_at, p.deferred_at) DESC NULLS LAST, p.id DESC"
+            f") AS nth FROM {_t(LessonProgress)} p "
+            f"JOIN {_t(Enrollment)} e ON e.id = p.enrollment_id "
+            f"WHERE e.client_id {ids} "
+            "AND (p.suds_after IS NOT NULL OR p.suds_before IS NOT NULL)) ranked "
+            "WHERE nth <= %s",
+            [*bound, window],
+        )
+        rows = cursor.fetchall()
+    found: dict[int, list[tuple[int, int]]] = {}
+    for client_id, nth, reading in rows:
+        found.setdefault(client_id, []).append((nth, reading))
+    return {
+        client_id: [reading for _, reading in sorted(pairs, reverse=True)]
+        for client_id, pairs in found.items()
+    }
