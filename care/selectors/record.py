@@ -5,17 +5,18 @@ client's history."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Max
 
 from accounts.models import User
 from courses.models import Enrollment, EnrollmentStatus, ModuleRelease
-from courses.selectors import client_enrollments
+from courses.selectors import ModuleState, client_enrollments
 
 from .record_notes import notes_section
 from .record_pacing import pacing_section
-from .record_progress import progress_section
+from .record_progress import ProgressReads, progress_reads, progress_section
 from .record_suds import suds_section
 from .record_worksheets import worksheets_section
 
@@ -86,18 +87,27 @@ def _zone(user: User) -> ZoneInfo:
 
 
 def record_header(
-    *, client: User, enrollment: Enrollment | None, viewer: User, now: datetime
+    *,
+    client: User,
+    enrollment: Enrollment | None,
+    viewer: User,
+    now: datetime,
+    reads: ProgressReads | None = None,
 ) -> RecordHeader:
-    """The record's header for `viewer` (no query without an enrollment, 1 with one: the weeks
-    open and the newest of them, counted in the database)."""
+    """The record's header for `viewer` (no query without an enrollment or when the page passes
+    the history it has read, `reads`; else 1: the weeks open and the newest of them, counted in
+    the database)."""
     zone = _zone(viewer)
     name = client.preferred_name or client.email
     today = now.astimezone(zone).date()
     if enrollment is None:
         return RecordHeader(name=name, viewer_zone=viewer.timezone, today=today)
-    opened = ModuleRelease.objects.filter(enrollment=enrollment).aggregate(
-        weeks_open=Count("id"), current_week=Max("module__week")
-    )
+    if reads is not None:
+        opened = {"weeks_open": reads.weeks_open, "current_week": reads.current_week}
+    else:
+        opened = ModuleRelease.objects.filter(enrollment=enrollment).aggregate(
+            weeks_open=Count("id"), current_week=Max("module__week")
+        )
     status, status_label = HEADER_STATUS.get(
         enrollment.status, (enrollment.status, enrollment.get_status_display())
     )
@@ -124,15 +134,32 @@ def record_header(
 
 def record_context(*, client: User, viewer: User, now: datetime) -> dict[str, object]:
     """Everything the record page renders, for `viewer` (a member of the client's care team):
-    the client, the enrollment, the header, and each section's own context under its anchor."""
+    the client, the enrollment, the header, and each section's own context under its anchor.
+    The enrollment's history is read once (progress_reads) for the header, the progress and
+    the pacing sections."""
     enrollment = record_enrollment(client=client)
+    reads = progress_reads(enrollment=enrollment) if enrollment is not None else None
+    header = record_header(
+        client=client, enrollment=enrollment, viewer=viewer, now=now, reads=reads
+    )
+    progress = progress_section(
+        client=client, enrollment=enrollment, viewer=viewer, now=now, reads=reads
+    )
+    program = cast(list[ModuleState], progress.get("program", []))
     context: dict[str, object] = {
         "client": client,
         "enrollment": enrollment,
-        "header": record_header(client=client, enrollment=enrollment, viewer=viewer, now=now),
+        "header": header,
         "now": now,
         "sections": [(anchor, heading) for anchor, heading, _ in SECTIONS],
+        "progress": progress,
+        "suds": suds_section(client=client, enrollment=enrollment, viewer=viewer, now=now),
+        "worksheets": worksheets_section(
+            client=client, enrollment=enrollment, viewer=viewer, now=now
+        ),
+        "pacing": pacing_section(
+            client=client, enrollment=enrollment, viewer=viewer, now=now, weeks=program
+        ),
+        "notes": notes_section(client=client, enrollment=enrollment, viewer=viewer, now=now),
     }
-    for anchor, _, section in SECTIONS:
-        context[anchor] = section(client=client, enrollment=enrollment, viewer=viewer, now=now)
     return context

@@ -64,14 +64,17 @@ def pacing_section(
     now: datetime,
     bound: PacingForm | None = None,
     error: str = "",
+    weeks: list[ModuleState] | None = None,
 ) -> dict[str, object]:
     """The context of templates/care/record/pacing.html: the weeks not open yet with their due
     time (shown in the viewer's zone) and whether each is held, the forms for the verbs that
-    fit, and the history (2 queries, however long the track or the history). `bound` and
-    `error` bring back a refused action."""
+    fit, and the history (2 queries, however long the track or the history; 1 when the page
+    passes the program map it has already built as `weeks`). `bound` and `error` bring back a
+    refused action."""
     if enrollment is None:
         return {"enrollment": None, "error": error}
-    weeks = pacing_weeks(enrollment=enrollment)
+    if weeks is None:
+        weeks = pacing_weeks(enrollment=enrollment)
     paused = enrollment.status == EnrollmentStatus.PAUSED
     rows = [
         ScheduleRow(week=w, state="held" if w.held else "paused" if paused else "scheduled")
