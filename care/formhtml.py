@@ -16,7 +16,13 @@ from django.utils.safestring import SafeString, mark_safe
 
 # The widgets written here. Their templates: number, date and text include input.html.
 _INPUTS = {f"django/forms/widgets/{name}.html" for name in ("input", "number", "date", "text")}
-_SIMPLE_WIDGETS = (forms.NumberInput, forms.DateInput, forms.TextInput, forms.Textarea, forms.Select)
+_SIMPLE_WIDGETS = (
+    forms.NumberInput,
+    forms.DateInput,
+    forms.TextInput,
+    forms.Textarea,
+    forms.Select,
+)
 _PUNCTUATION = ":?.!"
 
 
@@ -43,7 +49,7 @@ def _widget(widget: forms.Widget, context: dict[str, Any]) -> str:
             for option in group_choices:
                 parts.append(
                     f'\n  <option value="{conditional_escape(str(option["value"]))}"'
-                    f'{_attrs(option["attrs"])}>{conditional_escape(option["label"])}</option>\n'
+                    f"{_attrs(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
                 )
             if group_name:
                 parts.append("\n  </optgroup>")
@@ -51,7 +57,8 @@ def _widget(widget: forms.Widget, context: dict[str, Any]) -> str:
         return "".join(parts)
     if isinstance(widget, forms.Textarea):
         value = conditional_escape(w["value"]) if w["value"] else ""
-        return f'<textarea name="{conditional_escape(w["name"])}"{_attrs(w["attrs"])}>\n{value}</textarea>'
+        name = conditional_escape(w["name"])
+        return f'<textarea name="{name}"{_attrs(w["attrs"])}>\n{value}</textarea>'
     value = ""
     if w["value"] is not None:
         value = f' value="{conditional_escape(str(w["value"]))}"'
@@ -118,4 +125,5 @@ def paragraphs(form: forms.BaseForm) -> SafeString:
     if not rendered:
         return forms.BaseForm.as_p(form)
     rendered[-1] += "      \n    \n"
-    return mark_safe("  </p>\n\n  \n  ".join(rendered) + "  </p>")
+    # Every value above went through conditional_escape, as the templates' autoescape does.
+    return mark_safe("  </p>\n\n  \n  ".join(rendered) + "  </p>")  # noqa: S308

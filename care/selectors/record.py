@@ -14,9 +14,10 @@ from accounts.models import User
 from courses.models import Enrollment, EnrollmentStatus, ModuleRelease
 from courses.selectors import ModuleState, client_enrollments
 
+from ..queries import ProgressReads, progress_reads
 from .record_notes import notes_section
 from .record_pacing import pacing_section
-from .record_progress import ProgressReads, progress_reads, progress_section
+from .record_progress import progress_section
 from .record_suds import suds_section
 from .record_worksheets import worksheets_section
 
@@ -138,7 +139,7 @@ def record_context(*, client: User, viewer: User, now: datetime) -> dict[str, ob
     The enrollment's history is read once (progress_reads) for the header, the progress and
     the pacing sections."""
     enrollment = record_enrollment(client=client)
-    reads = progress_reads(enrollment=enrollment) if enrollment is not None else None
+    reads = progress_reads(enrollment_id=enrollment.pk) if enrollment is not None else None
     header = record_header(
         client=client, enrollment=enrollment, viewer=viewer, now=now, reads=reads
     )

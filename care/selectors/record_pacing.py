@@ -82,7 +82,7 @@ def schedule_table(rows: list[ScheduleRow]) -> SafeString:
             f'              <th scope="row">{module.week}</th>\n'
             f"              <td>{escape(module.title)}</td>\n"
             f'              <td><time datetime="{dateformat.format(due, _MACHINE)}">'
-            f'{dateformat.format(due, "D, M j, Y")} at {dateformat.time_format(due, "g:i A")}'
+            f"{dateformat.format(due, 'D, M j, Y')} at {dateformat.time_format(due, 'g:i A')}"
             "</time></td>\n"
             f"              <td>{state}</td>\n"
             "            </tr>"
@@ -112,7 +112,7 @@ def history_table(history: list[PacingAction]) -> SafeString:
         out.append(
             "<tr>\n"
             f'              <td><time datetime="{dateformat.format(created, _MACHINE)}">'
-            f'{dateformat.format(created, "M j, Y g:i A")}</time></td>\n'
+            f"{dateformat.format(created, 'M j, Y g:i A')}</time></td>\n"
             f"              <td>{kind}</td>\n"
             f"              <td>{what}</td>\n"
             f"              <td>{escape(action.get_reason_code_display())}</td>\n"

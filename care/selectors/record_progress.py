@@ -23,13 +23,10 @@ from core.localtime import local_instant
 from courses.models import (
     Enrollment,
     EnrollmentStatus,
-    LessonProgress,
-    ModuleRelease,
-    PacingAction,
-    PacingKind,
-    WorksheetResponse,
 )
 from courses.selectors import WeekIds, program_map
+
+from ..queries import ProgressReads, progress_reads
 
 # A week's state on the record. Completed and open weeks are released; a held week waits on a
 # clinician's hold (an open HOLD with lifted_at empty); a locked week is simply not due yet (or
@@ -243,55 +240,6 @@ def _day(value: datetime | None, zone: ZoneInfo) -> date | None:
     return value.astimezone(zone).date() if value is not None else None
 
 
-@dataclass(frozen=True)
-class ProgressReads:
-    """The enrollment's history that the progress section, the header and the pacing section
-    share, read once for the page: its releases (module id -> released at, content note seen at,
-    the module's week), lesson progress rows, open holds and submitted worksheets."""
-
-    releases: dict[int, tuple[datetime, datetime | None, int]]
-    progress: list[tuple[int, datetime | None, datetime | None, datetime | None]]
-    held: set[int]
-    submitted: list[tuple[int, datetime | None]]
-
-    @property
-    def weeks_open(self) -> int:
-        """How many weeks are open (one release per module and enrollment)."""
-        return len(self.releases)
-
-    @property
-    def current_week(self) -> int | None:
-        """The newest week open to the client, by its number."""
-        return max((week for _, _, week in self.releases.values()), default=None)
-
-
-def progress_reads(*, enrollment: Enrollment) -> ProgressReads:
-    """The history the record's progress is made of (4 queries, whatever its length)."""
-    return ProgressReads(
-        releases={
-            module_id: (released_at, seen_at, week)
-            for module_id, released_at, seen_at, week in ModuleRelease.objects.filter(
-                enrollment=enrollment
-            ).values_list("module_id", "released_at", "content_note_seen_at", "module__week")
-        },
-        progress=list(
-            LessonProgress.objects.filter(enrollment=enrollment).values_list(
-                "lesson_id", "started_at", "completed_at", "deferred_at"
-            )
-        ),
-        held=set(
-            PacingAction.objects.filter(
-                enrollment=enrollment, kind=PacingKind.HOLD, lifted_at__isnull=True
-            ).values_list("module_id", flat=True)
-        ),
-        submitted=list(
-            WorksheetResponse.objects.submitted()
-            .filter(enrollment=enrollment)
-            .values_list("lesson_id", "submitted_at")
-        ),
-    )
-
-
 def progress_section(
     *,
     client: User,
@@ -309,8 +257,8 @@ def progress_section(
         return {"weeks": [], "timeline": None, "totals": None}
     zone = ZoneInfo(viewer.timezone)
     if reads is None:
-        reads = progress_reads(enrollment=enrollment)
-    releases = {m: (released_at, seen_at) for m, (released_at, seen_at, _) in reads.releases.items()}
+        reads = progress_reads(enrollment_id=enrollment.pk)
+    releases = {m: (at, seen_at) for m, (at, seen_at, _) in reads.releases.items()}
     progress, held, submitted = reads.progress, reads.held, reads.submitted
     done_ids = {lesson_id for lesson_id, _, completed, _ in progress if completed is not None}
     states = program_map(

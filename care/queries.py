@@ -1,0 +1,117 @@
+"""The record page's hand-written read (docs/decisions/0007-hand-written-hot-reads.md).
+
+The record's header, progress and pacing sections share the enrollment's history: its releases
+(with each module's week), lesson progress, open holds and submitted worksheets. Through the
+ORM that is four queries whose compiling costs more Python than PostgreSQL spends answering
+them, on a page that must stay within twice the cost of an empty one (`bench/care.py`). So it
+is one statement here, with bound values and table names from the models, its datetimes passed
+through the ORM's own converters (SQLite gives text, PostgreSQL datetimes). Its ORM twin in
+tests/care/test_record_queries.py must return the same thing on SQLite and PostgreSQL."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any, cast
+
+from django.db import connection
+
+from courses.models import (
+    LessonProgress,
+    Module,
+    ModuleRelease,
+    PacingAction,
+    PacingKind,
+    WorksheetResponse,
+)
+
+
+@dataclass(frozen=True)
+class ProgressReads:
+    """An enrollment's history as the record's header, progress and pacing sections use it:
+    releases (module id -> released at, content note seen at, the module's week), lesson
+    progress rows (lesson id, started, completed, deferred), the weeks held (holds not lifted)
+    and submitted worksheet versions (lesson id, submitted at)."""
+
+    releases: dict[int, tuple[datetime, datetime | None, int]]
+    progress: list[tuple[int, datetime | None, datetime | None, datetime | None]]
+    held: set[int]
+    submitted: list[tuple[int, datetime | None]]
+
+    @property
+    def weeks_open(self) -> int:
+        """How many weeks are open (one release per module and enrollment)."""
+        return len(self.releases)
+
+    @property
+    def current_week(self) -> int | None:
+        """The newest week open to the client, by its number."""
+        return max((week for _, _, week in self.releases.values()), default=None)
+
+
+# The row kinds of progress_reads' one statement.
+_RELEASE, _LESSON, _HOLD, _SUBMITTED = 1, 2, 3, 4
+
+
+@cache
+def _sql(vendor: str) -> str:
+    q = connection.ops.quote_name
+    release, module = q(ModuleRelease._meta.db_table), q(Module._meta.db_table)
+    progress, hold = q(LessonProgress._meta.db_table), q(PacingAction._meta.db_table)
+    response = q(WorksheetResponse._meta.db_table)
+    return (
+        f"SELECT {_RELEASE}, r.module_id, m.week, r.released_at, r.content_note_seen_at, NULL "  # noqa: S608 - names from the models, values bound
+        f"FROM {release} r JOIN {module} m ON m.id = r.module_id WHERE r.enrollment_id = %s "
+        f"UNION ALL SELECT {_LESSON}, lesson_id, NULL, started_at, completed_at, deferred_at "
+        f"FROM {progress} WHERE enrollment_id = %s "
+        f"UNION ALL SELECT {_HOLD}, module_id, NULL, NULL, NULL, NULL FROM {hold} "
+        "WHERE enrollment_id = %s AND kind = %s AND lifted_at IS NULL AND module_id IS NOT NULL "
+        f"UNION ALL SELECT {_SUBMITTED}, lesson_id, NULL, submitted_at, NULL, NULL "
+        f"FROM {response} WHERE enrollment_id = %s AND status = %s"
+    )
+
+
+@cache
+def _datetime(vendor: str) -> tuple[list[Any], Any]:
+    """The ORM's converters for a datetime column (all four tables' are DateTimeFields)."""
+    col = ModuleRelease._meta.get_field("released_at").get_col(ModuleRelease._meta.db_table)
+    return connection.ops.get_db_converters(col) + col.get_db_converters(connection), col
+
+
+def progress_reads(*, enrollment_id: int) -> ProgressReads:
+    """The enrollment's releases, lesson progress, open holds and submitted worksheets (1
+    query, whatever the length of its history)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _sql(connection.vendor),
+            [
+                enrollment_id,
+                enrollment_id,
+                enrollment_id,
+                PacingKind.HOLD.value,
+                enrollment_id,
+                WorksheetResponse.Status.SUBMITTED.value,
+            ],
+        )
+        rows = cursor.fetchall()
+    converters, col = _datetime(connection.vendor)
+
+    def when(value: Any) -> datetime | None:
+        for converter in converters:
+            value = converter(value, col, connection)
+        return value
+
+    releases: dict[int, tuple[datetime, datetime | None, int]] = {}
+    progress = []
+    held = set()
+    submitted = []
+    for kind, pk, week, first, second, third in rows:
+        if kind == _RELEASE:
+            # A release always has its instant (the column is NOT NULL).
+            releases[pk] = (cast(datetime, when(first)), when(second), week)
+        elif kind == _LESSON:
+            progress.append((pk, when(first), when(second), when(third)))
+        elif kind == _HOLD:
+            held.add(pk)
+        else:
+            submitted.append((pk, when(first)))
+    return ProgressReads(releases=releases, progress=progress, held=held, submitted=submitted)

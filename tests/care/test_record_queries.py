@@ -1,0 +1,113 @@
+"""The record's hand-written read (care/queries.py) against its ORM twin: the same releases,
+lesson progress, open holds and submitted worksheets, field for field, on SQLite and PostgreSQL
+(docs/decisions/0007-hand-written-hot-reads.md)."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from care.queries import ProgressReads, progress_reads
+from courses.models import (
+    Enrollment,
+    LessonProgress,
+    ModuleRelease,
+    PacingAction,
+    PacingKind,
+    PacingReason,
+    WorksheetResponse,
+)
+from tests.factories import UserFactory
+
+from .record_history import record_track, with_history
+
+pytestmark = pytest.mark.django_db
+
+
+def orm_twin(enrollment: Enrollment) -> ProgressReads:
+    """The same read through the ORM, as the record made it before care/queries.py."""
+    return ProgressReads(
+        releases={
+            module_id: (released_at, seen_at, week)
+            for module_id, released_at, seen_at, week in ModuleRelease.objects.filter(
+                enrollment=enrollment
+            ).values_list("module_id", "released_at", "content_note_seen_at", "module__week")
+        },
+        progress=list(
+            LessonProgress.objects.filter(enrollment=enrollment).values_list(
+                "lesson_id", "started_at", "completed_at", "deferred_at"
+            )
+        ),
+        held=set(
+            PacingAction.objects.filter(
+                enrollment=enrollment,
+                kind=PacingKind.HOLD,
+                lifted_at__isnull=True,
+                module__isnull=False,
+            ).values_list("module_id", flat=True)
+        ),
+        submitted=list(
+            WorksheetResponse.objects.submitted()
+            .filter(enrollment=enrollment)
+            .values_list("lesson_id", "submitted_at")
+        ),
+    )
+
+
+def same(sql: ProgressReads, orm: ProgressReads) -> None:
+    assert sql.releases == orm.releases
+    assert sorted(sql.progress) == sorted(orm.progress, key=lambda row: row)
+    assert sql.held == orm.held
+    assert sorted(sql.submitted, key=repr) == sorted(orm.submitted, key=repr)
+    assert (sql.weeks_open, sql.current_week) == (orm.weeks_open, orm.current_week)
+
+
+def test_the_read_is_its_orm_twin_for_a_long_history(clinician):
+    track = record_track(weeks=12)
+    person, other = UserFactory(), UserFactory()
+    enrollment = with_history(client=person, track=track, weeks=8)
+    with_history(client=other, track=track, weeks=5)  # another enrollment: never mixed in
+    modules = {m.week: m for m in track.modules.all()}
+    lesson = modules[2].lessons.order_by("order").last()
+    first = modules[9].lessons.order_by("order").first()
+    LessonProgress.objects.create(
+        enrollment=enrollment, lesson=first, deferred_at=datetime(2026, 11, 24, 20, tzinfo=UTC)
+    )
+    WorksheetResponse.objects.create(
+        enrollment=enrollment, lesson=lesson, status="draft", answers={"a": "mine"}
+    )  # a draft: never read
+    at = datetime(2026, 11, 20, 15, tzinfo=UTC)
+    for week, lifted in ((9, None), (10, at + timedelta(days=1))):
+        PacingAction.objects.create(
+            enrollment=enrollment,
+            kind=PacingKind.HOLD,
+            module=modules[week],
+            author=clinician,
+            reason_code=PacingReason.STABILIZATION,
+            created_at=at,
+            lifted_at=lifted,
+        )
+    PacingAction.objects.create(
+        enrollment=enrollment,
+        kind=PacingKind.SHIFT,
+        days=3,
+        author=clinician,
+        reason_code=PacingReason.LIFE_EVENT,
+        created_at=at,
+    )
+    sql, orm = progress_reads(enrollment_id=enrollment.pk), orm_twin(enrollment)
+    same(sql, orm)
+    assert sql.held == {modules[9].pk}
+    assert sql.weeks_open == 8 and sql.current_week == 8
+    assert len(sql.submitted) == 8 and len(sql.progress) == 8 * 3 + 1
+    # Datetimes come back aware, as the ORM gives them, on either database.
+    assert all(row[2].tzinfo is not None for row in sql.progress if row[2] is not None)
+    assert any(seen is not None for _, seen, _ in sql.releases.values())
+
+
+def test_the_read_is_its_orm_twin_for_an_enrollment_without_history():
+    track = record_track(weeks=3)
+    enrollment = with_history(client=UserFactory(), track=track, weeks=0)
+    sql = progress_reads(enrollment_id=enrollment.pk)
+    same(sql, orm_twin(enrollment))
+    assert sql == ProgressReads(releases={}, progress=[], held=set(), submitted=[])
+    assert sql.current_week is None
