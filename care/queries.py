@@ -1,12 +1,13 @@
-"""The record page's hand-written read (docs/decisions/0007-hand-written-hot-reads.md).
+"""The record page's hand-written reads (docs/decisions/0007-hand-written-hot-reads.md).
 
 The record's header, progress and pacing sections share the enrollment's history: its releases
 (with each module's week), lesson progress, open holds and submitted worksheets. Through the
 ORM that is four queries whose compiling costs more Python than PostgreSQL spends answering
 them, on a page that must stay within twice the cost of an empty one (`bench/care.py`). So it
 is one statement here, with bound values and table names from the models, its datetimes passed
-through the ORM's own converters (SQLite gives text, PostgreSQL datetimes). Its ORM twin in
-tests/care/test_record_queries.py must return the same thing on SQLite and PostgreSQL."""
+through the ORM's own converters (SQLite gives text, PostgreSQL datetimes). The SUDS section's
+ratings are a second statement, for the same reason. Each has an ORM twin in
+tests/care/test_record_queries.py that must return the same thing on SQLite and PostgreSQL."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,7 @@ from typing import Any, cast
 from django.db import connection
 
 from courses.models import (
+    Lesson,
     LessonProgress,
     Module,
     ModuleRelease,
@@ -115,3 +117,50 @@ def progress_reads(*, enrollment_id: int) -> ProgressReads:
         else:
             submitted.append((pk, when(first)))
     return ProgressReads(releases=releases, progress=progress, held=held, submitted=submitted)
+
+
+@dataclass(frozen=True)
+class SudsRow:
+    """A lesson's SUDS ratings: its title and week, when it was started and completed, and the
+    ratings before and after (one of them at least)."""
+
+    title: str
+    week: int
+    started_at: datetime | None
+    completed_at: datetime | None
+    before: int | None
+    after: int | None
+
+
+@cache
+def _suds_sql(vendor: str) -> str:
+    q = connection.ops.quote_name
+    progress, lesson = q(LessonProgress._meta.db_table), q(Lesson._meta.db_table)
+    module = q(Module._meta.db_table)
+    return (
+        "SELECT l.title, m.week, p.started_at, p.completed_at, p.suds_before, p.suds_after "  # noqa: S608 - names from the models, values bound
+        f"FROM {progress} p JOIN {lesson} l ON l.id = p.lesson_id "
+        f"JOIN {module} m ON m.id = l.module_id "
+        "WHERE p.enrollment_id = %s AND l.suds = %s "
+        "AND (p.suds_before IS NOT NULL OR p.suds_after IS NOT NULL) "
+        "ORDER BY p.completed_at IS NULL, p.completed_at, p.started_at IS NULL, p.started_at, p.id"
+    )
+
+
+def suds_rows(*, enrollment_id: int) -> list[SudsRow]:
+    """The enrollment's lessons that ask for SUDS and have a rating, in the order they were
+    done; one not done yet comes last, by when it was started (1 query)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_suds_sql(connection.vendor), [enrollment_id, True])
+        rows = cursor.fetchall()
+    converters, col = _datetime(connection.vendor)
+
+    def when(value: Any) -> datetime | None:
+        for converter in converters:
+            value = converter(value, col, connection)
+        return value
+
+    return [
+        SudsRow(title, week, when(started), when(completed), before, after)
+        for title, week, started, completed, before, after in rows
+    ]

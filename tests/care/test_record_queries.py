@@ -5,8 +5,9 @@ lesson progress, open holds and submitted worksheets, field for field, on SQLite
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db.models import F, Q
 
-from care.queries import ProgressReads, progress_reads
+from care.queries import ProgressReads, SudsRow, progress_reads, suds_rows
 from courses.models import (
     Enrollment,
     LessonProgress,
@@ -111,3 +112,55 @@ def test_the_read_is_its_orm_twin_for_an_enrollment_without_history():
     same(sql, orm_twin(enrollment))
     assert sql == ProgressReads(releases={}, progress=[], held=set(), submitted=[])
     assert sql.current_week is None
+
+
+def suds_twin(enrollment: Enrollment) -> list[SudsRow]:
+    """The SUDS read through the ORM, as the record made it before care/queries.py."""
+    return [
+        SudsRow(*row)
+        for row in LessonProgress.objects.filter(enrollment=enrollment, lesson__suds=True)
+        .filter(Q(suds_before__isnull=False) | Q(suds_after__isnull=False))
+        .order_by(
+            F("completed_at").asc(nulls_last=True), F("started_at").asc(nulls_last=True), "id"
+        )
+        .values_list(
+            "lesson__title",
+            "lesson__module__week",
+            "started_at",
+            "completed_at",
+            "suds_before",
+            "suds_after",
+        )
+    ]
+
+
+def test_the_suds_read_is_its_orm_twin_in_the_same_order():
+    track = record_track(weeks=6)
+    enrollment = with_history(client=UserFactory(), track=track, weeks=4)
+    with_history(client=UserFactory(), track=track, weeks=3)  # another enrollment
+    practice = [
+        lesson
+        for module in track.modules.order_by("week")
+        for lesson in module.lessons.order_by("order")
+        if lesson.suds
+    ]
+    assert len(practice) == 6
+    at = datetime(2026, 11, 24, 9, tzinfo=UTC)
+    # Week 5's practice: started, rated before only, not done (comes last); week 6's: started
+    # earlier, after only, not done; a reading lesson without ratings is never listed.
+    LessonProgress.objects.create(
+        enrollment=enrollment, lesson=practice[4], started_at=at, suds_before=8
+    )
+    LessonProgress.objects.create(
+        enrollment=enrollment, lesson=practice[5], started_at=at - timedelta(hours=1), suds_after=3
+    )
+    # A rating on a lesson that does not ask for one (SUDS off): not listed either way.
+    plain = track.modules.get(week=5).lessons.exclude(pk=practice[4].pk).first()
+    LessonProgress.objects.create(
+        enrollment=enrollment, lesson=plain, started_at=at, completed_at=at, suds_before=2
+    )
+    sql = suds_rows(enrollment_id=enrollment.pk)
+    assert sql == suds_twin(enrollment)
+    assert len(sql) == 6
+    assert [row.before for row in sql[-2:]] == [None, 8]
+    assert all(row.completed_at.tzinfo is not None for row in sql[:4])
