@@ -15,7 +15,9 @@ from functools import cache
 from typing import Any, cast
 
 from django.db import connection
+from django.db.models import Model
 
+from accounts.models import User
 from courses.models import (
     Lesson,
     LessonProgress,
@@ -25,6 +27,8 @@ from courses.models import (
     PacingKind,
     WorksheetResponse,
 )
+
+from .models import ProgressNote
 
 
 @dataclass(frozen=True)
@@ -164,3 +168,102 @@ def suds_rows(*, enrollment_id: int) -> list[SudsRow]:
         SudsRow(title, week, when(started), when(completed), before, after)
         for title, week, started, completed, before, after in rows
     ]
+
+
+# --- Rows into model instances, through the ORM's own converters (as courses/queries.py) -------
+
+
+@cache
+def _columns(model: type[Model], alias: str, vendor: str) -> str:
+    """Every concrete column of `model` under table alias `alias`, in field order."""
+    q = connection.ops.quote_name
+    return ", ".join(f"{alias}.{q(field.column)}" for field in model._meta.concrete_fields)
+
+
+@cache
+def _readers(model: type[Model], vendor: str) -> tuple[list[str], int, list[tuple[list, Any]]]:
+    fields = model._meta.concrete_fields
+    readers = []
+    for field in fields:
+        col = field.get_col(model._meta.db_table)
+        readers.append(
+            (connection.ops.get_db_converters(col) + col.get_db_converters(connection), col)
+        )
+    return [field.attname for field in fields], fields.index(model._meta.pk), readers
+
+
+def _fetch(sql: str, params: list, *models: type[Model]) -> list[tuple]:
+    """Run `sql` and split each row into one instance per model, in order (each model took its
+    `_columns` in turn); a model whose primary key is NULL (an outer join that found nothing)
+    comes back as None."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    shapes = [(model, *_readers(model, connection.vendor)) for model in models]
+    result = []
+    for row in rows:
+        start, instances = 0, list[Model | None]()
+        for model, attnames, pk_at, readers in shapes:
+            values = list(row[start : start + len(attnames)])
+            start += len(attnames)
+            if values[pk_at] is None:
+                instances.append(None)
+                continue
+            for i, (converters, col) in enumerate(readers):
+                for converter in converters:
+                    values[i] = converter(values[i], col, connection)
+            instances.append(model.from_db(connection.alias, attnames, values))
+        if start != len(row):
+            raise ValueError(f"The query returned {len(row)} columns; the models take {start}.")
+        result.append(tuple(instances))
+    return result
+
+
+def _t(model: type[Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def pacing_history(*, enrollment_id: int) -> list[PacingAction]:
+    """The enrollment's pacing actions, newest first, each with its author and week (None for
+    an action on the whole schedule) attached (1 query)."""
+    vendor = connection.vendor
+    found = _fetch(
+        f"SELECT {_columns(PacingAction, 'a', vendor)}, {_columns(User, 'u', vendor)}, "  # noqa: S608 - names from the models, values bound
+        f"{_columns(Module, 'm', vendor)} FROM {_t(PacingAction)} a "
+        f"JOIN {_t(User)} u ON u.id = a.author_id "
+        f"LEFT JOIN {_t(Module)} m ON m.id = a.module_id "
+        "WHERE a.enrollment_id = %s ORDER BY a.created_at DESC, a.id DESC",
+        [enrollment_id],
+        PacingAction,
+        User,
+        Module,
+    )
+    actions = []
+    for action, author, module in found:
+        action.author, action.module = author, module
+        actions.append(action)
+    return actions
+
+
+def visible_notes(*, client_id: int, viewer_id: int) -> list[ProgressNote]:
+    """The notes about the client that the viewer may read (every signed note, and the viewer's
+    own drafts: the twin of care.selectors.record_notes.notes_visible_to), newest first by
+    their date, each with its author and the note it amends attached (1 query)."""
+    vendor = connection.vendor
+    found = _fetch(
+        f"SELECT {_columns(ProgressNote, 'n', vendor)}, {_columns(User, 'u', vendor)}, "  # noqa: S608 - names from the models, values bound
+        f"{_columns(ProgressNote, 'a', vendor)} FROM {_t(ProgressNote)} n "
+        f"JOIN {_t(User)} u ON u.id = n.author_id "
+        f"LEFT JOIN {_t(ProgressNote)} a ON a.id = n.amends_id "
+        "WHERE n.client_id = %s AND (n.status = %s OR n.author_id = %s) "
+        "ORDER BY n.note_date DESC, n.created_at DESC, n.id DESC",
+        [client_id, ProgressNote.Status.SIGNED.value, viewer_id],
+        ProgressNote,
+        User,
+        ProgressNote,
+    )
+    notes = []
+    for note, author, amends in found:
+        note.author, note.amends = author, amends
+        notes.append(note)
+    return notes

@@ -13,6 +13,7 @@ from accounts.models import User
 from courses.models import Enrollment, EnrollmentStatus, PacingAction
 from courses.selectors import ModuleState, program_map
 
+from .. import queries
 from ..forms import PACING_FORMS, PacingForm
 
 
@@ -53,12 +54,9 @@ def pacing_forms(
 
 
 def pacing_history(*, enrollment: Enrollment) -> list[PacingAction]:
-    """The enrollment's pacing actions, newest first, with their author and week (1 query)."""
-    return list(
-        PacingAction.objects.filter(enrollment=enrollment)
-        .select_related("author", "module")
-        .order_by("-created_at", "-id")
-    )
+    """The enrollment's pacing actions, newest first, with their author and week (1 query,
+    hand-written: care/queries.py)."""
+    return queries.pacing_history(enrollment_id=enrollment.pk)
 
 
 _MACHINE = r"Y-m-d\TH:i:sO"  # a <time> element's datetime, as |date:'Y-m-d\TH:i:sO' writes it

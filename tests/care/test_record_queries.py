@@ -2,12 +2,15 @@
 lesson progress, open holds and submitted worksheets, field for field, on SQLite and PostgreSQL
 (docs/decisions/0007-hand-written-hot-reads.md)."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db.models import F, Q
 
+from care import queries
+from care.models import ProgressNote
 from care.queries import ProgressReads, SudsRow, progress_reads, suds_rows
+from care.selectors.record_notes import notes_visible_to
 from courses.models import (
     Enrollment,
     LessonProgress,
@@ -164,3 +167,82 @@ def test_the_suds_read_is_its_orm_twin_in_the_same_order():
     assert len(sql) == 6
     assert [row.before for row in sql[-2:]] == [None, 8]
     assert all(row.completed_at.tzinfo is not None for row in sql[:4])
+
+
+def fields_of(instance) -> dict:
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+
+def test_the_pacing_history_is_its_orm_twin(clinician):
+    track = record_track(weeks=6)
+    enrollment = with_history(client=UserFactory(), track=track, weeks=2)
+    other = with_history(client=UserFactory(), track=track, weeks=2)
+    at = datetime(2026, 11, 20, 15, tzinfo=UTC)
+    week = track.modules.get(week=4)
+    for target, kind, module, days, lifted, note in (
+        (enrollment, PacingKind.HOLD, week, None, at + timedelta(days=1), 'Wait <a> "bit"'),
+        (enrollment, PacingKind.SHIFT, None, -3, None, ""),
+        (enrollment, PacingKind.HOLD, week, None, None, ""),  # same instant: by id
+        (other, PacingKind.SHIFT, None, 7, None, ""),
+    ):
+        PacingAction.objects.create(
+            enrollment=target,
+            kind=kind,
+            module=module,
+            days=days,
+            author=clinician,
+            reason_code=PacingReason.STABILIZATION,
+            created_at=at,
+            lifted_at=lifted,
+            note=note,
+        )
+    orm = list(
+        PacingAction.objects.filter(enrollment=enrollment)
+        .select_related("author", "module")
+        .order_by("-created_at", "-id")
+    )
+    sql = queries.pacing_history(enrollment_id=enrollment.pk)
+    assert [fields_of(a) for a in sql] == [fields_of(a) for a in orm]
+    assert [fields_of(a.author) for a in sql] == [fields_of(a.author) for a in orm]
+    assert [a.module and fields_of(a.module) for a in sql] == [
+        a.module and fields_of(a.module) for a in orm
+    ]
+    assert len(sql) == 3 and sql[1].module is None
+
+
+def test_the_visible_notes_are_their_orm_twin(clinician, other_clinician, client_a):
+    signed_at = datetime(2026, 11, 21, 9, tzinfo=UTC)
+
+    def note(author, status, day, amends=None, text="Slept better & <calmer>"):
+        return ProgressNote.objects.create(
+            client=client_a,
+            author=author,
+            note_date=date(2026, 11, day),
+            kind=ProgressNote.Kind.SESSION,
+            text=text,
+            status=status,
+            amends=amends,
+            signed_at=signed_at if status == ProgressNote.Status.SIGNED else None,
+        )
+
+    first = note(clinician, ProgressNote.Status.SIGNED, 10)
+    note(clinician, ProgressNote.Status.DRAFT, 12, amends=first)  # my draft amendment
+    note(other_clinician, ProgressNote.Status.DRAFT, 14)  # someone else's draft: never mine
+    note(other_clinician, ProgressNote.Status.SIGNED, 14)
+    note(clinician, ProgressNote.Status.SIGNED, 14)
+    ProgressNote.objects.create(
+        client=UserFactory(), author=clinician, note_date=date(2026, 11, 14), kind="phone",
+        text="another client", status=ProgressNote.Status.SIGNED, signed_at=signed_at,
+    )  # fmt: skip
+    orm = list(
+        notes_visible_to(user=clinician, client=client_a)
+        .select_related("author", "amends")
+        .order_by("-note_date", "-created_at", "-id")
+    )
+    sql = queries.visible_notes(client_id=client_a.pk, viewer_id=clinician.pk)
+    assert [fields_of(n) for n in sql] == [fields_of(n) for n in orm]
+    assert [fields_of(n.author) for n in sql] == [fields_of(n.author) for n in orm]
+    assert [n.amends and fields_of(n.amends) for n in sql] == [
+        n.amends and fields_of(n.amends) for n in orm
+    ]
+    assert len(sql) == 4 and sum(1 for n in sql if n.amends is not None) == 1
