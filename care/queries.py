@@ -19,13 +19,16 @@ from django.db.models import Model
 
 from accounts.models import User
 from courses.models import (
+    Enrollment,
     Lesson,
     LessonProgress,
     Module,
     ModuleRelease,
     PacingAction,
     PacingKind,
+    WorksheetFeedback,
     WorksheetResponse,
+    WorksheetReview,
 )
 
 from .models import ProgressNote
@@ -173,43 +176,60 @@ def suds_rows(*, enrollment_id: int) -> list[SudsRow]:
 # --- Rows into model instances, through the ORM's own converters (as courses/queries.py) -------
 
 
+# A model with the fields left out of a read (deferred, as .defer() leaves them).
+Shape = type[Model] | tuple[type[Model], tuple[str, ...]]
+
+
+def _split(shape: Shape) -> tuple[type[Model], tuple[str, ...]]:
+    return shape if isinstance(shape, tuple) else (shape, ())
+
+
 @cache
-def _columns(model: type[Model], alias: str, vendor: str) -> str:
-    """Every concrete column of `model` under table alias `alias`, in field order."""
+def _columns(model: type[Model], alias: str, vendor: str, skip: tuple[str, ...] = ()) -> str:
+    """The concrete columns of `model` under table alias `alias`, in field order, but those of
+    the fields named in `skip`."""
     q = connection.ops.quote_name
-    return ", ".join(f"{alias}.{q(field.column)}" for field in model._meta.concrete_fields)
+    return ", ".join(
+        f"{alias}.{q(field.column)}"
+        for field in model._meta.concrete_fields
+        if field.name not in skip
+    )
 
 
 @cache
-def _readers(model: type[Model], vendor: str) -> tuple[list[str], int, list[tuple[list, Any]]]:
-    fields = model._meta.concrete_fields
+def _readers(
+    model: type[Model], vendor: str, skip: tuple[str, ...] = ()
+) -> tuple[list[str], int, list[tuple[list, Any]]]:
+    fields = [f for f in model._meta.concrete_fields if f.name not in skip]
     readers = []
     for field in fields:
         col = field.get_col(model._meta.db_table)
-        readers.append(
-            (connection.ops.get_db_converters(col) + col.get_db_converters(connection), col)
-        )
+        converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        readers.append((converters, col))
     return [field.attname for field in fields], fields.index(model._meta.pk), readers
 
 
-def _fetch(sql: str, params: list, *models: type[Model]) -> list[tuple]:
-    """Run `sql` and split each row into one instance per model, in order (each model took its
-    `_columns` in turn); a model whose primary key is NULL (an outer join that found nothing)
-    comes back as None."""
+def _fetch(sql: str, params: list, *shapes: Shape, lead: int = 0) -> list[tuple]:
+    """Run `sql` and split each row into its first `lead` values as they come, then one instance
+    per model, in order (each model took its `_columns` in turn; fields it skips are deferred);
+    a model whose primary key is NULL (an outer join that found nothing) comes back as None."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    shapes = [(model, *_readers(model, connection.vendor)) for model in models]
+    readers = []
+    for shape in shapes:
+        model, skip = _split(shape)
+        readers.append((model, *_readers(model, connection.vendor, skip)))
     result = []
     for row in rows:
-        start, instances = 0, list[Model | None]()
-        for model, attnames, pk_at, readers in shapes:
+        start, instances = lead, list[Any](row[:lead])
+        for model, attnames, pk_at, fields in readers:
             values = list(row[start : start + len(attnames)])
             start += len(attnames)
             if values[pk_at] is None:
                 instances.append(None)
                 continue
-            for i, (converters, col) in enumerate(readers):
+            for i, (converters, col) in enumerate(fields):
                 for converter in converters:
                     values[i] = converter(values[i], col, connection)
             instances.append(model.from_db(connection.alias, attnames, values))
@@ -267,3 +287,54 @@ def visible_notes(*, client_id: int, viewer_id: int) -> list[ProgressNote]:
         note.author, note.amends = author, amends
         notes.append(note)
     return notes
+
+
+# The lesson's Markdown and its HTML are not needed to show answers: never read here.
+_LESSON_TEXT = ("body", "body_html")
+
+
+def submitted_worksheets(*, client_id: int) -> list[WorksheetResponse]:
+    """Every submitted version of the client's worksheets (never a draft), across their
+    enrollments, by enrollment, lesson and version, each with its lesson (without its text) and
+    week attached, `reviewed` (whether anyone has reviewed it) and `replies` (its care team's
+    replies, oldest first, each with its author): 2 queries, however many versions (or none)."""
+    vendor = connection.vendor
+    submitted = WorksheetResponse.Status.SUBMITTED.value
+    found = _fetch(
+        f"SELECT EXISTS (SELECT 1 FROM {_t(WorksheetReview)} v WHERE v.response_id = r.id), "  # noqa: S608 - names from the models, values bound
+        f"{_columns(WorksheetResponse, 'r', vendor)}, "
+        f"{_columns(Lesson, 'l', vendor, _LESSON_TEXT)}, {_columns(Module, 'm', vendor)} "
+        f"FROM {_t(WorksheetResponse)} r JOIN {_t(Enrollment)} e ON e.id = r.enrollment_id "
+        f"JOIN {_t(Lesson)} l ON l.id = r.lesson_id JOIN {_t(Module)} m ON m.id = l.module_id "
+        "WHERE e.client_id = %s AND r.status = %s "
+        "ORDER BY r.enrollment_id, r.lesson_id, r.version",
+        [client_id, submitted],
+        WorksheetResponse,
+        (Lesson, _LESSON_TEXT),
+        Module,
+        lead=1,
+    )
+    responses: list[Any] = []
+    for reviewed, response, lesson, module in found:
+        lesson.module = module
+        response.lesson = lesson
+        response.reviewed = bool(reviewed)
+        response.replies = []
+        responses.append(response)
+    # The replies are read even when there is no version, so that the record makes the same
+    # number of queries for every client.
+    by_id = {response.pk: response for response in responses}
+    replies = _fetch(
+        f"SELECT {_columns(WorksheetFeedback, 'f', vendor)}, {_columns(User, 'u', vendor)} "  # noqa: S608 - names from the models, values bound
+        f"FROM {_t(WorksheetFeedback)} f JOIN {_t(User)} u ON u.id = f.author_id "
+        f"JOIN {_t(WorksheetResponse)} r ON r.id = f.response_id "
+        f"JOIN {_t(Enrollment)} e ON e.id = r.enrollment_id "
+        "WHERE e.client_id = %s AND r.status = %s ORDER BY f.created_at, f.id",
+        [client_id, submitted],
+        WorksheetFeedback,
+        User,
+    )
+    for reply, author in replies:
+        reply.author = author
+        by_id[reply.response_id].replies.append(reply)
+    return responses

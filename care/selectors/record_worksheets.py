@@ -2,7 +2,8 @@
 
 Worksheets: every submitted version, newest first, grouped by worksheet, with the changes from
 the version before and the care team's replies. Drafts are the client's own and are never read
-here: every query starts from `WorksheetResponse.objects.submitted()`.
+here: every query starts from `WorksheetResponse.objects.submitted()`, or (the section's own
+read, hand-written in care/queries.py) asks for the submitted status itself.
 
 A version is "waiting for review" while no one has reviewed it (courses.WorksheetReview, written
 when a member of the care team opens the version's page or replies to it; only the client's care
@@ -13,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import dateformat
 from django.utils.html import escape
@@ -27,12 +27,10 @@ from courses.models import (
     Module,
     WorksheetFeedback,
     WorksheetResponse,
-    WorksheetReview,
 )
 from courses.worksheets import FieldDiff, answers_diff
 
-# The lesson's Markdown and its HTML are not needed to show answers: never loaded here.
-_LESSON_TEXT = ("lesson__body", "lesson__body_html")
+from ..queries import submitted_worksheets
 
 
 @dataclass(frozen=True)
@@ -60,33 +58,12 @@ class WorksheetGroup:
         return sum(1 for row in self.versions if row.waiting)
 
 
-def _replies() -> Prefetch:
-    return Prefetch(
-        "feedback",
-        queryset=WorksheetFeedback.objects.select_related("author").order_by("created_at", "id"),
-        to_attr="replies",
-    )
-
-
-def _submitted_of(client: User) -> QuerySet[WorksheetResponse]:
-    return (
-        WorksheetResponse.objects.submitted()
-        .filter(enrollment__client=client)
-        .select_related("lesson__module")
-        .defer(*_LESSON_TEXT)
-    )
-
-
 def worksheet_groups(*, client: User) -> list[WorksheetGroup]:
     """Every submitted version of every worksheet of `client` (across their enrollments),
     grouped by worksheet: the most recently submitted worksheet first, versions newest first.
-    Two queries however long the history (the versions with their review mark, their replies)."""
-    responses = list(
-        _submitted_of(client)
-        .annotate(reviewed=Exists(WorksheetReview.objects.filter(response=OuterRef("pk"))))
-        .prefetch_related(_replies())
-        .order_by("enrollment_id", "lesson_id", "version")
-    )
+    Two queries however long the history (the versions with their review mark, their replies:
+    hand-written, care/queries.py)."""
+    responses = submitted_worksheets(client_id=client.pk)
     # Annotated rows carrying `reviewed` and the prefetched `replies`.
     chains: dict[tuple[int, int], list[Any]] = {}
     for response in responses:

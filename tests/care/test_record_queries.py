@@ -1,11 +1,11 @@
-"""The record's hand-written read (care/queries.py) against its ORM twin: the same releases,
-lesson progress, open holds and submitted worksheets, field for field, on SQLite and PostgreSQL
-(docs/decisions/0007-hand-written-hot-reads.md)."""
+"""The record's hand-written reads (care/queries.py) against their ORM twins, the queries the
+record made before: the same rows, field for field and in the same order, on SQLite and
+PostgreSQL (docs/decisions/0007-hand-written-hot-reads.md)."""
 
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 
 from care import queries
 from care.models import ProgressNote
@@ -13,12 +13,15 @@ from care.queries import ProgressReads, SudsRow, progress_reads, suds_rows
 from care.selectors.record_notes import notes_visible_to
 from courses.models import (
     Enrollment,
+    Lesson,
     LessonProgress,
     ModuleRelease,
     PacingAction,
     PacingKind,
     PacingReason,
+    WorksheetFeedback,
     WorksheetResponse,
+    WorksheetReview,
 )
 from tests.factories import UserFactory
 
@@ -246,3 +249,58 @@ def test_the_visible_notes_are_their_orm_twin(clinician, other_clinician, client
         n.amends and fields_of(n.amends) for n in orm
     ]
     assert len(sql) == 4 and sum(1 for n in sql if n.amends is not None) == 1
+
+
+def test_the_submitted_worksheets_are_their_orm_twin(clinician, other_clinician):
+    track = record_track(weeks=6)
+    person = UserFactory()
+    first = with_history(client=person, track=track, weeks=3)
+    with_history(client=UserFactory(), track=track, weeks=2)  # another client's: never read
+    lesson = next(lesson for lesson in track.modules.get(week=1).lessons.all() if lesson.prompts)
+    later = datetime(2026, 11, 22, 10, tzinfo=UTC)
+    second = WorksheetResponse.objects.create(
+        enrollment=first, lesson=lesson, status="submitted", version=2,
+        answers={"one-word": 'calm & "ok" <b>'}, submitted_at=later,
+    )  # fmt: skip
+    WorksheetResponse.objects.create(
+        enrollment=first, lesson=lesson, status="draft", answers={"one-word": "mine"}
+    )  # a draft: never read
+    WorksheetReview.objects.create(response=second, reviewer=clinician, reviewed_at=later)
+    for author, minutes in ((other_clinician, 5), (clinician, 1)):
+        WorksheetFeedback.objects.create(
+            response=second, author=author, text="Thank you <3",
+            created_at=later + timedelta(minutes=minutes),
+        )  # fmt: skip
+    orm = list(
+        WorksheetResponse.objects.submitted()
+        .filter(enrollment__client=person)
+        .select_related("lesson__module")
+        .defer("lesson__body", "lesson__body_html")
+        .annotate(reviewed=Exists(WorksheetReview.objects.filter(response=OuterRef("pk"))))
+        .prefetch_related(
+            Prefetch(
+                "feedback",
+                queryset=WorksheetFeedback.objects.select_related("author").order_by(
+                    "created_at", "id"
+                ),
+                to_attr="replies",
+            )
+        )
+        .order_by("enrollment_id", "lesson_id", "version")
+    )
+    sql = queries.submitted_worksheets(client_id=person.pk)
+    assert [fields_of(r) for r in sql] == [fields_of(r) for r in orm]
+    assert [r.reviewed for r in sql] == [r.reviewed for r in orm]
+    assert [fields_of(r.lesson.module) for r in sql] == [fields_of(r.lesson.module) for r in orm]
+    lesson_fields = [
+        f.attname for f in Lesson._meta.concrete_fields if f.name not in ("body", "body_html")
+    ]
+    assert [[getattr(r.lesson, a) for a in lesson_fields] for r in sql] == [
+        [getattr(r.lesson, a) for a in lesson_fields] for r in orm
+    ]
+    assert [[(fields_of(f), fields_of(f.author)) for f in r.replies] for r in sql] == [
+        [(fields_of(f), fields_of(f.author)) for f in r.replies] for r in orm
+    ]
+    assert len(sql) == 4 and sum(r.reviewed for r in sql) == 1
+    assert [f.author for f in sql[1].replies] == [clinician, other_clinician]
+    assert queries.submitted_worksheets(client_id=UserFactory().pk) == []
