@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import dateformat
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
 
@@ -14,6 +13,7 @@ from courses.models import Enrollment, EnrollmentStatus, PacingAction
 from courses.selectors import ModuleState, program_map
 
 from .. import queries
+from ..formhtml import escape
 from ..forms import PACING_FORMS, PacingForm
 
 

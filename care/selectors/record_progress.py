@@ -15,7 +15,6 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.utils import dateformat
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
@@ -26,6 +25,7 @@ from courses.models import (
 )
 from courses.selectors import WeekIds, program_map
 
+from ..formhtml import escape
 from ..queries import ProgressReads, progress_reads
 
 # A week's state on the record. Completed and open weeks are released; a held week waits on a

@@ -16,7 +16,6 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils import dateformat
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
 
@@ -30,6 +29,7 @@ from courses.models import (
 )
 from courses.worksheets import FieldDiff, answers_diff
 
+from ..formhtml import escape
 from ..queries import submitted_worksheets
 
 
