@@ -105,7 +105,7 @@ def _plain(form: forms.BaseForm) -> bool:
 
 def _label(bf: forms.BoundField, id_: str) -> str:
     """BoundField.label_tag() and django/forms/label.html, for a plain form."""
-    contents = conditional_escape(bf.label)
+    contents = str(conditional_escape(bf.label))
     suffix = bf.field.label_suffix if bf.field.label_suffix is not None else bf.form.label_suffix
     if suffix and contents and contents[-1] not in _PUNCTUATION:
         contents = f"{contents}{conditional_escape(suffix)}"

@@ -8,10 +8,8 @@ from datetime import date, datetime
 from typing import cast
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Max
-
 from accounts.models import User
-from courses.models import Enrollment, EnrollmentStatus, ModuleRelease
+from courses.models import Enrollment, EnrollmentStatus
 from courses.selectors import ModuleState, client_enrollments
 
 from ..queries import ProgressReads, progress_reads
@@ -95,20 +93,16 @@ def record_header(
     now: datetime,
     reads: ProgressReads | None = None,
 ) -> RecordHeader:
-    """The record's header for `viewer` (no query without an enrollment or when the page passes
-    the history it has read, `reads`; else 1: the weeks open and the newest of them, counted in
-    the database)."""
+    """The record's header for `viewer`: the weeks open and the newest of them come from the
+    enrollment's history (no query without an enrollment or when the page passes the history
+    it has read, `reads`; else 1)."""
     zone = _zone(viewer)
     name = client.preferred_name or client.email
     today = now.astimezone(zone).date()
     if enrollment is None:
         return RecordHeader(name=name, viewer_zone=viewer.timezone, today=today)
-    if reads is not None:
-        opened = {"weeks_open": reads.weeks_open, "current_week": reads.current_week}
-    else:
-        opened = ModuleRelease.objects.filter(enrollment=enrollment).aggregate(
-            weeks_open=Count("id"), current_week=Max("module__week")
-        )
+    if reads is None:
+        reads = progress_reads(enrollment_id=enrollment.pk)
     status, status_label = HEADER_STATUS.get(
         enrollment.status, (enrollment.status, enrollment.get_status_display())
     )
@@ -127,8 +121,8 @@ def record_header(
         status_label=status_label,
         paused_since=paused_since,
         start_date=enrollment.anchor_date,
-        current_week=opened["current_week"],
-        weeks_open=opened["weeks_open"],
+        current_week=reads.current_week,
+        weeks_open=reads.weeks_open,
         weeks_total=enrollment.track.weeks,
     )
 
