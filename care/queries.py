@@ -19,13 +19,16 @@ from django.db.models import Model
 
 from accounts.models import User
 from courses.models import (
+    Cohort,
     Enrollment,
+    EnrollmentStatus,
     Lesson,
     LessonProgress,
     Module,
     ModuleRelease,
     PacingAction,
     PacingKind,
+    Track,
     WorksheetFeedback,
     WorksheetResponse,
     WorksheetReview,
@@ -338,3 +341,33 @@ def submitted_worksheets(*, client_id: int) -> list[WorksheetResponse]:
         reply.author = author
         by_id[reply.response_id].replies.append(reply)
     return responses
+
+
+# The enrollment a record is about: a current one (active or paused) before a finished one
+# (completed or withdrawn), the newest of its kind first.
+_CURRENT = (EnrollmentStatus.ACTIVE.value, EnrollmentStatus.PAUSED.value)
+_FINISHED = (EnrollmentStatus.COMPLETED.value, EnrollmentStatus.WITHDRAWN.value)
+
+
+def record_enrollment(*, client: User) -> Enrollment | None:
+    """The client's current enrollment (active or paused), else their most recently started
+    finished one (completed or withdrawn), else None; its track and cohort attached and its
+    `client` set to `client` (1 query, whichever it is)."""
+    vendor = connection.vendor
+    found = _fetch(
+        f"SELECT {_columns(Enrollment, 'e', vendor)}, {_columns(Track, 't', vendor)}, "  # noqa: S608 - names from the models, values bound
+        f"{_columns(Cohort, 'c', vendor)} FROM {_t(Enrollment)} e "
+        f"JOIN {_t(Track)} t ON t.id = e.track_id LEFT JOIN {_t(Cohort)} c ON c.id = e.cohort_id "
+        "WHERE e.client_id = %s AND e.status IN (%s, %s, %s, %s) "
+        "ORDER BY CASE WHEN e.status IN (%s, %s) THEN 0 ELSE 1 END, e.created_at DESC, e.id DESC "
+        "LIMIT 1",
+        [client.pk, *_CURRENT, *_FINISHED, *_CURRENT],
+        Enrollment,
+        Track,
+        Cohort,
+    )
+    if not found:
+        return None
+    enrollment, track, cohort = found[0]
+    enrollment.track, enrollment.cohort, enrollment.client = track, cohort, client
+    return enrollment

@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 from accounts.models import User
 from courses.models import Enrollment, EnrollmentStatus
-from courses.selectors import ModuleState, client_enrollments
+from courses.selectors import ModuleState
 
+from .. import queries
 from ..queries import ProgressReads, progress_reads
 from .record_notes import notes_section
 from .record_pacing import pacing_section
@@ -29,27 +30,13 @@ SECTIONS = (
     ("notes", "Notes", notes_section),
 )
 
-# A program that has ended, one way or the other: the record still shows it when nothing is live.
-# (A cancelled enrollment never started: it was a checkout left unpaid.)
-FINISHED_STATUSES = (EnrollmentStatus.COMPLETED, EnrollmentStatus.WITHDRAWN)
-
 
 def record_enrollment(*, client: User) -> Enrollment | None:
     """The enrollment the record is about: the client's current (active or paused) one, else
     their most recently started finished one (completed or withdrawn), else None. Its track and
-    cohort are attached and its `client` is `client` (1 query, 2 when nothing is live)."""
-    current = client_enrollments(client=client).current
-    if current is not None:
-        return current
-    finished = (
-        Enrollment.objects.filter(client=client, status__in=FINISHED_STATUSES)
-        .select_related("track", "cohort")
-        .order_by("-created_at", "-id")
-        .first()
-    )
-    if finished is not None:
-        finished.client = client
-    return finished
+    cohort are attached and its `client` is `client` (1 query, whichever it is: hand-written,
+    care/queries.py, so the record makes as many queries for a finished client)."""
+    return queries.record_enrollment(client=client)
 
 
 # The three states the header names; the enrollment's own status is finer (completed, withdrawn).

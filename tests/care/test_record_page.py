@@ -143,16 +143,16 @@ def test_a_client_without_a_program_gets_a_calm_empty_record(
     assert "<svg" not in html
 
 
-def test_the_query_count_is_flat_from_no_history_to_twelve_weeks_of_it(
+def test_the_query_count_is_flat_from_no_history_to_twelve_weeks_of_it_and_once_finished(
     client, clinician, signed_in, django_assert_max_num_queries
 ):
     track = record_track(weeks=12)
     counts = []
     signed_in(clinician)
-    for weeks in (0, 2, 12):
+    for weeks, status in ((0, "active"), (2, "active"), (12, "active"), (12, "completed")):
         person = UserFactory()
         CareAssignmentFactory(clinician=clinician, client=person)
-        with_history(client=person, track=track, weeks=weeks)
+        with_history(client=person, track=track, weeks=weeks, status=status)
         client.get(url_for(person))  # warm: the session and the track's cached structure
         with CaptureQueriesContext(connection) as queries, django_assert_max_num_queries(BUDGET):
             html = client.get(url_for(person)).content.decode()

@@ -23,7 +23,7 @@ from courses.models import (
     WorksheetResponse,
     WorksheetReview,
 )
-from tests.factories import UserFactory
+from tests.factories import EnrollmentFactory, UserFactory
 
 from .record_history import record_track, with_history
 
@@ -304,3 +304,46 @@ def test_the_submitted_worksheets_are_their_orm_twin(clinician, other_clinician)
     assert len(sql) == 4 and sum(r.reviewed for r in sql) == 1
     assert [f.author for f in sql[1].replies] == [clinician, other_clinician]
     assert queries.submitted_worksheets(client_id=UserFactory().pk) == []
+
+
+def enrollment_twin(client) -> Enrollment | None:
+    """The record's enrollment through the ORM, as the record found it before care/queries.py:
+    the newest live one (active or paused), else the newest finished one."""
+    current = (
+        Enrollment.objects.filter(client=client, status__in=("active", "paused"))
+        .select_related("track", "cohort")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return current or (
+        Enrollment.objects.filter(client=client, status__in=("completed", "withdrawn"))
+        .select_related("track", "cohort")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def test_the_records_enrollment_is_its_orm_twin(client_a):
+    def both():
+        sql, orm = queries.record_enrollment(client=client_a), enrollment_twin(client_a)
+        assert (sql and fields_of(sql)) == (orm and fields_of(orm))
+        if sql is not None:
+            assert fields_of(sql.track) == fields_of(orm.track)
+            assert (sql.cohort and fields_of(sql.cohort)) == (orm.cohort and fields_of(orm.cohort))
+            assert sql.client is client_a
+        return sql
+
+    start = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    assert both() is None
+    EnrollmentFactory(client=client_a, track=record_track(weeks=2), status="pending_payment")
+    assert both() is None  # an unpaid checkout is no program
+    for days, status in ((0, "withdrawn"), (30, "completed"), (60, "cancelled")):
+        EnrollmentFactory(
+            client=client_a, track=record_track(weeks=2), status=status,
+            created_at=start + timedelta(days=days),
+        )  # fmt: skip
+    assert both().status == "completed"
+    EnrollmentFactory(
+        client=client_a, track=record_track(weeks=2), status="paused", created_at=start
+    )
+    assert both().status == "paused"  # a live program comes before a newer finished one
