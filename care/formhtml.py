@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import forms
-from django.utils.html import conditional_escape
+from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 
 # The widgets written here. Their templates: number, date and text include input.html.
@@ -33,6 +33,22 @@ def escape(value: object) -> str:
     return html.escape(str(value))
 
 
+def _safe(value: object) -> str:
+    """Django's conditional_escape (what a template's autoescape does: text already marked safe
+    is kept, anything else escaped), without its lazy-string wrapper."""
+    if isinstance(value, Promise):
+        value = str(value)
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    return html.escape(str(value))
+
+
+def _formatted(value: object) -> str:
+    """A value through |stringformat:'s' and autoescape: stringformat keeps a value marked
+    safe as safe, so this is conditional_escape too."""
+    return _safe(value)
+
+
 def _attrs(attrs: Mapping[str, Any]) -> str:
     """django/forms/widgets/attrs.html."""
     out = []
@@ -40,39 +56,36 @@ def _attrs(attrs: Mapping[str, Any]) -> str:
         if value is False:
             continue
         if value is True:
-            out.append(f" {conditional_escape(name)}")
+            out.append(f" {_safe(name)}")
         else:
-            out.append(f' {conditional_escape(name)}="{conditional_escape(str(value))}"')
+            out.append(f' {_safe(name)}="{_formatted(value)}"')
     return "".join(out)
 
 
 def _widget(widget: forms.Widget, context: dict[str, Any]) -> str:
     w = context["widget"]
     if isinstance(widget, forms.Select):
-        parts = [f'<select name="{conditional_escape(w["name"])}"{_attrs(w["attrs"])}>']
+        parts = [f'<select name="{_safe(w["name"])}"{_attrs(w["attrs"])}>']
         for group_name, group_choices, _ in w["optgroups"]:
             if group_name:
-                parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+                parts.append(f'\n  <optgroup label="{_safe(group_name)}">')
             for option in group_choices:
                 parts.append(
-                    f'\n  <option value="{conditional_escape(str(option["value"]))}"'
-                    f"{_attrs(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
+                    f'\n  <option value="{_formatted(option["value"])}"'
+                    f"{_attrs(option['attrs'])}>{_safe(option['label'])}</option>\n"
                 )
             if group_name:
                 parts.append("\n  </optgroup>")
         parts.append("\n</select>")
         return "".join(parts)
     if isinstance(widget, forms.Textarea):
-        value = conditional_escape(w["value"]) if w["value"] else ""
-        name = conditional_escape(w["name"])
+        value = _safe(w["value"]) if w["value"] else ""
+        name = _safe(w["name"])
         return f'<textarea name="{name}"{_attrs(w["attrs"])}>\n{value}</textarea>'
     value = ""
     if w["value"] is not None:
-        value = f' value="{conditional_escape(str(w["value"]))}"'
-    return (
-        f'<input type="{conditional_escape(w["type"])}" name="{conditional_escape(w["name"])}"'
-        f"{value}{_attrs(w['attrs'])}>"
-    )
+        value = f' value="{_formatted(w["value"])}"'
+    return f'<input type="{_safe(w["type"])}" name="{_safe(w["name"])}"{value}{_attrs(w["attrs"])}>'
 
 
 def _plain(form: forms.BaseForm) -> bool:
@@ -105,10 +118,10 @@ def _plain(form: forms.BaseForm) -> bool:
 
 def _label(bf: forms.BoundField, id_: str) -> str:
     """BoundField.label_tag() and django/forms/label.html, for a plain form."""
-    contents = str(conditional_escape(bf.label))
+    contents = str(_safe(bf.label))
     suffix = bf.field.label_suffix if bf.field.label_suffix is not None else bf.form.label_suffix
     if suffix and contents and contents[-1] not in _PUNCTUATION:
-        contents = f"{contents}{conditional_escape(suffix)}"
+        contents = f"{contents}{_safe(suffix)}"
     if not id_:
         return contents
     id_for_label = bf.field.widget.id_for_label(id_)

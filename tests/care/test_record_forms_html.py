@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from django import forms
+from django.utils.safestring import mark_safe
 
 from care.formhtml import paragraphs
 from care.forms import PACING_FORMS, NoteForm
@@ -61,3 +62,16 @@ def test_a_bound_form_with_errors_is_left_to_django():
     assert not form.is_valid()
     assert str(form.as_p()) == django_p(form)
     assert "Choose a reason from the list." in str(form.as_p())
+
+
+def test_values_marked_safe_are_kept_or_escaped_as_django_does():
+    today = date(2026, 11, 25)
+    form = NoteForm(initial={"text": mark_safe("<i>kept</i>")}, today=today)
+    form.fields["text"].widget.attrs["placeholder"] = mark_safe('"<i>"')
+    form.fields["kind"].choices = [(mark_safe("<v>"), mark_safe("<b>label</b>"))]
+    assert str(form.as_p()) == django_p(form)
+    plain = NoteForm(initial={"text": "<i>escaped</i>"}, today=today)
+    plain.fields["text"].widget.attrs["placeholder"] = '"<i>"'
+    assert str(plain.as_p()) == django_p(plain)
+    assert 'placeholder="&quot;&lt;i&gt;&quot;"' in str(plain.as_p())
+    assert "&lt;i&gt;escaped&lt;/i&gt;" in str(plain.as_p())
