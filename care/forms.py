@@ -8,11 +8,13 @@ from datetime import date
 from typing import Any, ClassVar, cast
 
 from django import forms
+from django.utils.safestring import SafeString
 
 from courses.models import Module, PacingReason
 from courses.selectors import ModuleState
 from courses.services.pacing import MAX_NOTE, MAX_SHIFT_DAYS
 
+from .formhtml import paragraphs
 from .models import ProgressNote
 from .services import MAX_NOTE_TEXT
 
@@ -52,6 +54,11 @@ class PacingForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.weeks = weeks
         self.order_fields(["week", "days", "reason", "note"])
+
+    def as_p(self) -> SafeString:
+        """Django's paragraphs, written without its templates when the form is empty (the
+        record shows six of these: care/formhtml.py)."""
+        return paragraphs(self)
 
 
 class _WeekForm(PacingForm):
@@ -173,6 +180,11 @@ class NoteForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.today = today
         self.fields["note_date"].widget.attrs["max"] = today.isoformat()
+
+    def as_p(self) -> SafeString:
+        """Django's paragraphs, written without its templates when the form is not bound
+        (care/formhtml.py)."""
+        return paragraphs(self)
 
     def clean_note_date(self) -> date:
         note_date = self.cleaned_data["note_date"]

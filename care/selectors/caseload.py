@@ -33,7 +33,7 @@ depends on the database.
 
 Query count: three queries whatever the caseload's size or the clients' history (the
 assignments; each client's figures and row enrollment; and at most SUDS_WINDOW readings per
-client through a window function; the last two hand-written in care/queries.py). Filters,
+client through a window function; the last two hand-written in care/queries/caseload.py). Filters,
 search and sorting work on those rows in memory: a caseload is tens of rows.
 """
 
@@ -52,7 +52,7 @@ from courses.models import (
 )
 
 from ..models import CareAssignment
-from ..queries import ClientFigures, caseload_figures, suds_readings
+from ..queries.caseload import ClientFigures, caseload_figures, suds_readings
 from . import assignments_visible_to
 
 INACTIVE_DAYS = 7

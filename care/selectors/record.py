@@ -5,14 +5,15 @@ client's history."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import cast
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Max
-
 from accounts.models import User
-from courses.models import Enrollment, EnrollmentStatus, ModuleRelease
-from courses.selectors import client_enrollments
+from courses.models import Enrollment, EnrollmentStatus
+from courses.selectors import ModuleState
 
+from ..queries import record as queries
+from ..queries.record import ProgressReads, progress_reads
 from .record_notes import notes_section
 from .record_pacing import pacing_section
 from .record_progress import progress_section
@@ -29,27 +30,13 @@ SECTIONS = (
     ("notes", "Notes", notes_section),
 )
 
-# A program that has ended, one way or the other: the record still shows it when nothing is live.
-# (A cancelled enrollment never started: it was a checkout left unpaid.)
-FINISHED_STATUSES = (EnrollmentStatus.COMPLETED, EnrollmentStatus.WITHDRAWN)
-
 
 def record_enrollment(*, client: User) -> Enrollment | None:
     """The enrollment the record is about: the client's current (active or paused) one, else
     their most recently started finished one (completed or withdrawn), else None. Its track and
-    cohort are attached and its `client` is `client` (1 query, 2 when nothing is live)."""
-    current = client_enrollments(client=client).current
-    if current is not None:
-        return current
-    finished = (
-        Enrollment.objects.filter(client=client, status__in=FINISHED_STATUSES)
-        .select_related("track", "cohort")
-        .order_by("-created_at", "-id")
-        .first()
-    )
-    if finished is not None:
-        finished.client = client
-    return finished
+    cohort are attached and its `client` is `client` (1 query, whichever it is: hand-written,
+    care/queries/record.py, so the record makes as many queries for a finished client)."""
+    return queries.record_enrollment(client=client)
 
 
 # The three states the header names; the enrollment's own status is finer (completed, withdrawn).
@@ -86,18 +73,23 @@ def _zone(user: User) -> ZoneInfo:
 
 
 def record_header(
-    *, client: User, enrollment: Enrollment | None, viewer: User, now: datetime
+    *,
+    client: User,
+    enrollment: Enrollment | None,
+    viewer: User,
+    now: datetime,
+    reads: ProgressReads | None = None,
 ) -> RecordHeader:
-    """The record's header for `viewer` (no query without an enrollment, 1 with one: the weeks
-    open and the newest of them, counted in the database)."""
+    """The record's header for `viewer`: the weeks open and the newest of them come from the
+    enrollment's history (no query without an enrollment or when the page passes the history
+    it has read, `reads`; else 1)."""
     zone = _zone(viewer)
     name = client.preferred_name or client.email
     today = now.astimezone(zone).date()
     if enrollment is None:
         return RecordHeader(name=name, viewer_zone=viewer.timezone, today=today)
-    opened = ModuleRelease.objects.filter(enrollment=enrollment).aggregate(
-        weeks_open=Count("id"), current_week=Max("module__week")
-    )
+    if reads is None:
+        reads = progress_reads(enrollment_id=enrollment.pk)
     status, status_label = HEADER_STATUS.get(
         enrollment.status, (enrollment.status, enrollment.get_status_display())
     )
@@ -116,23 +108,40 @@ def record_header(
         status_label=status_label,
         paused_since=paused_since,
         start_date=enrollment.anchor_date,
-        current_week=opened["current_week"],
-        weeks_open=opened["weeks_open"],
+        current_week=reads.current_week,
+        weeks_open=reads.weeks_open,
         weeks_total=enrollment.track.weeks,
     )
 
 
 def record_context(*, client: User, viewer: User, now: datetime) -> dict[str, object]:
     """Everything the record page renders, for `viewer` (a member of the client's care team):
-    the client, the enrollment, the header, and each section's own context under its anchor."""
+    the client, the enrollment, the header, and each section's own context under its anchor.
+    The enrollment's history is read once (progress_reads) for the header, the progress and
+    the pacing sections."""
     enrollment = record_enrollment(client=client)
+    reads = progress_reads(enrollment_id=enrollment.pk) if enrollment is not None else None
+    header = record_header(
+        client=client, enrollment=enrollment, viewer=viewer, now=now, reads=reads
+    )
+    progress = progress_section(
+        client=client, enrollment=enrollment, viewer=viewer, now=now, reads=reads
+    )
+    program = cast(list[ModuleState], progress.get("program", []))
     context: dict[str, object] = {
         "client": client,
         "enrollment": enrollment,
-        "header": record_header(client=client, enrollment=enrollment, viewer=viewer, now=now),
+        "header": header,
         "now": now,
         "sections": [(anchor, heading) for anchor, heading, _ in SECTIONS],
+        "progress": progress,
+        "suds": suds_section(client=client, enrollment=enrollment, viewer=viewer, now=now),
+        "worksheets": worksheets_section(
+            client=client, enrollment=enrollment, viewer=viewer, now=now
+        ),
+        "pacing": pacing_section(
+            client=client, enrollment=enrollment, viewer=viewer, now=now, weeks=program
+        ),
+        "notes": notes_section(client=client, enrollment=enrollment, viewer=viewer, now=now),
     }
-    for anchor, _, section in SECTIONS:
-        context[anchor] = section(client=client, enrollment=enrollment, viewer=viewer, now=now)
     return context

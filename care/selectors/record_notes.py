@@ -10,6 +10,7 @@ from courses.models import Enrollment
 
 from ..forms import NoteForm
 from ..models import ProgressNote
+from ..queries.record import visible_notes
 
 
 def notes_visible_to(*, user: User, client: User) -> QuerySet[ProgressNote]:
@@ -76,14 +77,11 @@ def notes_section(
 ) -> dict[str, object]:
     """The context of templates/care/record/notes.html: the notes the viewer may read, newest
     first, amendments under the note they amend, an edit form for each of the viewer's own
-    drafts, and a form for a new note (1 query, however many notes). `new_form` and `bound`
+    drafts, and a form for a new note (1 query, however many notes: hand-written,
+    care/queries/record.py). `new_form` and `bound`
     (a draft's id and its refused form) bring back a refused form with its errors."""
     today = viewer.local_date(now)
-    notes = list(
-        notes_visible_to(user=viewer, client=client)
-        .select_related("author", "amends")
-        .order_by("-note_date", "-created_at", "-id")
-    )
+    notes = visible_notes(client_id=client.pk, viewer_id=viewer.pk)
     entries = _entries(notes, viewer=viewer, today=today)
     if bound is not None:
         for entry in [e for top in entries for e in (top, *top.amendments)]:

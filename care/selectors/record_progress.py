@@ -14,21 +14,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils import dateformat
+from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
 from core.localtime import local_instant
 from courses.models import (
     Enrollment,
     EnrollmentStatus,
-    LessonProgress,
-    ModuleRelease,
-    PacingAction,
-    PacingKind,
-    WorksheetResponse,
 )
 from courses.selectors import WeekIds, program_map
+
+from ..formhtml import escape
+from ..queries.record import ProgressReads, progress_reads
 
 # A week's state on the record. Completed and open weeks are released; a held week waits on a
 # clinician's hold (an open HOLD with lifted_at empty); a locked week is simply not due yet (or
@@ -88,28 +86,28 @@ class Marker:
     label: str  # the marker's own <title>: what happened and when
     shape: str  # circle (a week opened), square (a lesson done), diamond (a worksheet sent)
 
-    def svg(self) -> SafeString:
-        """The marker's element, escaped (the picture is built here, not in a template loop:
-        a long history is hundreds of markers, and the template engine made the page slow)."""
+    def svg(self) -> str:
+        """The marker's element, its label escaped (the picture is built here, not in a template
+        loop: a long history is hundreds of markers, and the template engine made the page
+        slow; plain strings, not format_html, for the same reason)."""
         x, y, m = self.x, self.y, MARKER
+        label = escape(self.label)
         if self.shape == "circle":
-            return format_html(
-                '<circle class="record-timeline__marker" cx="{}" cy="{}" r="{}">'
-                "<title>{}</title></circle>",
-                f"{x:.1f}", f"{y:.1f}", m + 1, self.label,
-            )  # fmt: skip
+            return (
+                f'<circle class="record-timeline__marker" cx="{x:.1f}" cy="{y:.1f}" r="{m + 1}">'
+                f"<title>{label}</title></circle>"
+            )
         if self.shape == "square":
-            return format_html(
-                '<rect class="record-timeline__marker" x="{}" y="{}" width="{}" height="{}">'
-                "<title>{}</title></rect>",
-                f"{x - m:.1f}", f"{y - m:.1f}", 2 * m, 2 * m, self.label,
-            )  # fmt: skip
+            return (
+                f'<rect class="record-timeline__marker" x="{x - m:.1f}" y="{y - m:.1f}" '
+                f'width="{2 * m}" height="{2 * m}"><title>{label}</title></rect>'
+            )
         d = m + 1
         points = f"{x:.1f},{y - d:.1f} {x + d:.1f},{y:.1f} {x:.1f},{y + d:.1f} {x - d:.1f},{y:.1f}"
-        return format_html(
-            '<polygon class="record-timeline__marker" points="{}"><title>{}</title></polygon>',
-            points, self.label,
-        )  # fmt: skip
+        return (
+            f'<polygon class="record-timeline__marker" points="{points}">'
+            f"<title>{label}</title></polygon>"
+        )
 
 
 @dataclass(frozen=True)
@@ -122,7 +120,7 @@ class Lane:
     @property
     def markup(self) -> SafeString:
         """Every marker of the lane, escaped, as one piece of SVG."""
-        return format_html_join("", "{}", ((marker.svg(),) for marker in self.markers))
+        return mark_safe("".join(marker.svg() for marker in self.markers))  # noqa: S308
 
 
 @dataclass(frozen=True)
@@ -166,14 +164,13 @@ class Timeline:
     @property
     def grid(self) -> SafeString:
         """A line at the start of each numbered week, its number in the middle of the week."""
-        return format_html_join(
-            "",
-            '<line class="record-timeline__grid" x1="{0}" x2="{0}" y1="{1}" y2="{2}"/>'
-            '<text class="record-timeline__tick" x="{3}" y="{4}" text-anchor="middle">{5}</text>',
-            (
-                (f"{t.x:.1f}", TOP, self.axis_y, f"{t.label_x:.1f}", self.label_y, t.label)
+        return mark_safe(  # noqa: S308 (numbers, and the labels escaped)
+            "".join(
+                f'<line class="record-timeline__grid" x1="{t.x:.1f}" x2="{t.x:.1f}" y1="{TOP}" '
+                f'y2="{self.axis_y}"/><text class="record-timeline__tick" x="{t.label_x:.1f}" '
+                f'y="{self.label_y}" text-anchor="middle">{escape(t.label)}</text>'
                 for t in self.ticks
-            ),
+            )
         )
 
     @property
@@ -192,39 +189,77 @@ class _Week:
     worksheet_events: list[datetime] = field(default_factory=list)
 
 
+def _on(day: date) -> str:
+    """A day as the record writes it ("D j M Y" through Django's own formatter, as |date)."""
+    return dateformat.format(day, "D j M Y")
+
+
+def weeks_table(rows: list[WeekRow], *, paused: bool) -> SafeString:
+    """The weeks table's body rows, one <tr> a week, written here rather than in a template
+    loop (eight cells a week, each with a date or a count). Titles are escaped."""
+    out = []
+    for w in rows:
+        if w.released_on:
+            opened = _on(w.released_on)
+        elif w.due_on:
+            opened = f'<span class="muted">Due {_on(w.due_on)}</span>'
+        elif paused:
+            opened = '<span class="muted">After the pause</span>'
+        else:
+            opened = '<span class="muted">Not opened</span>'
+        if w.minutes_spent is not None:
+            spent = f"{w.minutes_spent} min"
+        else:
+            spent = '<span class="muted">None</span>'
+        if not w.trauma_intense:
+            note = '<span class="muted">No note</span>'
+        elif w.content_note_seen_on:
+            note = f"Acknowledged {_on(w.content_note_seen_on)}"
+        elif w.released_on:
+            note = "Not yet"
+        else:
+            note = '<span class="muted">Not open yet</span>'
+        out.append(
+            f'<tr class="record-week record-week--{w.state}">\n'
+            f'            <th scope="row"><span class="record-week__number">Week {w.week}</span>'
+            f' <span class="record-week__title">{escape(w.title)}</span></th>\n'
+            f'            <td><span class="record-state record-state--{w.state}">'
+            f"{w.state_label}</span></td>\n"
+            f'            <td class="record-weeks__nowrap">{opened}</td>\n'
+            f"            <td>{w.lessons_done} of {w.lessons_total}</td>\n"
+            f'            <td class="record-weeks__nowrap">{spent}</td>\n'
+            f"            <td>{w.not_today}</td>\n"
+            f"            <td>{note}</td>\n"
+            f"            <td>{w.worksheets_sent}</td>\n"
+            "          </tr>"
+        )
+    return mark_safe("\n          ".join(out))  # noqa: S308 (every value above is escaped or ours)
+
+
 def _day(value: datetime | None, zone: ZoneInfo) -> date | None:
     return value.astimezone(zone).date() if value is not None else None
 
 
 def progress_section(
-    *, client: User, enrollment: Enrollment | None, viewer: User, now: datetime
+    *,
+    client: User,
+    enrollment: Enrollment | None,
+    viewer: User,
+    now: datetime,
+    reads: ProgressReads | None = None,
 ) -> dict[str, object]:
     """The context of templates/care/record/progress.html: `weeks` (a WeekRow per live week of
-    the track, in order), `totals` and `timeline` (None without an enrollment)."""
+    the track, in order), `totals` and `timeline` (None without an enrollment), and `program`,
+    the track's weeks as courses' program map has them (for the pacing section; absent without
+    an enrollment). `reads` is the
+    history when the page has read it already."""
     if enrollment is None:
         return {"weeks": [], "timeline": None, "totals": None}
     zone = ZoneInfo(viewer.timezone)
-    releases = {
-        module_id: (released_at, seen_at)
-        for module_id, released_at, seen_at in ModuleRelease.objects.filter(
-            enrollment=enrollment
-        ).values_list("module_id", "released_at", "content_note_seen_at")
-    }
-    progress = list(
-        LessonProgress.objects.filter(enrollment=enrollment).values_list(
-            "lesson_id", "started_at", "completed_at", "deferred_at"
-        )
-    )
-    held = set(
-        PacingAction.objects.filter(
-            enrollment=enrollment, kind=PacingKind.HOLD, lifted_at__isnull=True
-        ).values_list("module_id", flat=True)
-    )
-    submitted = list(
-        WorksheetResponse.objects.submitted()
-        .filter(enrollment=enrollment)
-        .values_list("lesson_id", "submitted_at")
-    )
+    if reads is None:
+        reads = progress_reads(enrollment_id=enrollment.pk)
+    releases = {m: (at, seen_at) for m, (at, seen_at, _) in reads.releases.items()}
+    progress, held, submitted = reads.progress, reads.held, reads.submitted
     done_ids = {lesson_id for lesson_id, _, completed, _ in progress if completed is not None}
     states = program_map(
         enrollment=enrollment, progress=WeekIds(released=set(releases), done=done_ids, held=held)
@@ -301,7 +336,13 @@ def progress_section(
         zone=zone,
         now=now,
     )
-    return {"weeks": rows, "totals": totals, "timeline": timeline}
+    return {
+        "weeks": rows,
+        "weeks_html": weeks_table(rows, paused=enrollment.status == EnrollmentStatus.PAUSED),
+        "totals": totals,
+        "timeline": timeline,
+        "program": states,
+    }
 
 
 def _timeline(

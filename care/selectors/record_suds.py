@@ -1,17 +1,19 @@
 """The record's suds section. SUDS: distress (0 to 10) before and after each lesson that asks for
 it, in the order the lessons were done, as a small chart drawn in SVG on the server with its
-table as the text alternative. One query, however many readings there are."""
+table as the text alternative. One query (hand-written: care/queries/record.py), however many
+readings there are."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from django.db.models import F, Q
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from accounts.models import User
-from courses.models import Enrollment, LessonProgress
+from courses.models import Enrollment
+
+from ..queries.record import suds_rows
 
 SUDS_MAX = 10
 
@@ -200,21 +202,10 @@ def suds_section(
     if enrollment is None:
         return {"readings": [], "chart": None}
     zone = ZoneInfo(viewer.timezone)
-    rows = (
-        LessonProgress.objects.filter(enrollment=enrollment, lesson__suds=True)
-        .filter(Q(suds_before__isnull=False) | Q(suds_after__isnull=False))
-        .order_by(
-            F("completed_at").asc(nulls_last=True), F("started_at").asc(nulls_last=True), "id"
-        )
-        .values_list(
-            "lesson__title",
-            "lesson__module__week",
-            "started_at",
-            "completed_at",
-            "suds_before",
-            "suds_after",
-        )
-    )
+    rows = [
+        (r.title, r.week, r.started_at, r.completed_at, r.before, r.after)
+        for r in suds_rows(enrollment_id=enrollment.pk)
+    ]
     readings = []
     for number, (title, week, started, completed, before, after) in enumerate(rows, start=1):
         moment = completed or started

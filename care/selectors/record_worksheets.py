@@ -2,7 +2,8 @@
 
 Worksheets: every submitted version, newest first, grouped by worksheet, with the changes from
 the version before and the care team's replies. Drafts are the client's own and are never read
-here: every query starts from `WorksheetResponse.objects.submitted()`.
+here: every query starts from `WorksheetResponse.objects.submitted()`, or (the section's own
+read, hand-written in care/queries/record.py) asks for the submitted status itself.
 
 A version is "waiting for review" while no one has reviewed it (courses.WorksheetReview, written
 when a member of the care team opens the version's page or replies to it; only the client's care
@@ -13,7 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.urls import reverse
+from django.utils import dateformat
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import localtime
 
 from accounts.models import User
 from courses.models import (
@@ -22,12 +26,11 @@ from courses.models import (
     Module,
     WorksheetFeedback,
     WorksheetResponse,
-    WorksheetReview,
 )
 from courses.worksheets import FieldDiff, answers_diff
 
-# The lesson's Markdown and its HTML are not needed to show answers: never loaded here.
-_LESSON_TEXT = ("lesson__body", "lesson__body_html")
+from ..formhtml import escape
+from ..queries.record import submitted_worksheets
 
 
 @dataclass(frozen=True)
@@ -55,33 +58,12 @@ class WorksheetGroup:
         return sum(1 for row in self.versions if row.waiting)
 
 
-def _replies() -> Prefetch:
-    return Prefetch(
-        "feedback",
-        queryset=WorksheetFeedback.objects.select_related("author").order_by("created_at", "id"),
-        to_attr="replies",
-    )
-
-
-def _submitted_of(client: User) -> QuerySet[WorksheetResponse]:
-    return (
-        WorksheetResponse.objects.submitted()
-        .filter(enrollment__client=client)
-        .select_related("lesson__module")
-        .defer(*_LESSON_TEXT)
-    )
-
-
 def worksheet_groups(*, client: User) -> list[WorksheetGroup]:
     """Every submitted version of every worksheet of `client` (across their enrollments),
     grouped by worksheet: the most recently submitted worksheet first, versions newest first.
-    Two queries however long the history (the versions with their review mark, their replies)."""
-    responses = list(
-        _submitted_of(client)
-        .annotate(reviewed=Exists(WorksheetReview.objects.filter(response=OuterRef("pk"))))
-        .prefetch_related(_replies())
-        .order_by("enrollment_id", "lesson_id", "version")
-    )
+    Two queries however long the history (the versions with their review mark, their replies:
+    hand-written, care/queries/record.py)."""
+    responses = submitted_worksheets(client_id=client.pk)
     # Annotated rows carrying `reviewed` and the prefetched `replies`.
     chains: dict[tuple[int, int], list[Any]] = {}
     for response in responses:
@@ -119,6 +101,114 @@ def worksheet_groups(*, client: User) -> list[WorksheetGroup]:
     return groups
 
 
+_MACHINE = r"Y-m-d\TH:i:sO"  # a <time> element's datetime, as |date:'Y-m-d\TH:i:sO' writes it
+
+
+def _when(instant: datetime | None, shown: str) -> str:
+    """A <time> element for `instant` in the active time zone (the viewer's), as the |date
+    filter writes it; nothing for no instant, as the filter gives."""
+    if instant is None:
+        return '<time datetime=""></time>'
+    local = localtime(instant)
+    return (
+        f'<time datetime="{dateformat.format(local, _MACHINE)}">'
+        f"{dateformat.format(local, shown)}</time>"
+    )
+
+
+def fields_html(fields: list[FieldDiff], *, compare: object) -> str:
+    """templates/care/worksheets/_fields.html, written here (the record shows every version's
+    answers: a template include per version was most of the section's cost). Escaped."""
+    out = ['<dl class="ws-fields">']
+    for f in fields:
+        unchanged = ' <span class="muted">(unchanged)</span>' if compare and not f.changed else ""
+        segments = []
+        for kind, text in f.segments:
+            if kind == "inserted":
+                segments.append(
+                    f'<ins><span class="ws-sr">added: </span>{escape(text)}'
+                    '<span class="ws-sr"> (end of addition)</span></ins>'
+                )
+            elif kind == "deleted":
+                segments.append(
+                    f'<del><span class="ws-sr">removed: </span>{escape(text)}'
+                    '<span class="ws-sr"> (end of removal)</span></del>'
+                )
+            else:
+                segments.append(escape(text))
+        answer = "".join(segments) if f.segments else '<span class="muted">No answer</span>'
+        out.append(
+            f"\n    <dt>{escape(f.label)}{unchanged}</dt>"
+            f'\n    <dd class="ws-text">{answer}</dd>\n  '
+        )
+    out.append("\n</dl>")
+    return "".join(out)
+
+
+def replies_html(replies: list[WorksheetFeedback]) -> str:
+    """templates/care/worksheets/_replies.html, written here. Escaped."""
+    out = ['<ul class="ws-replies">']
+    for reply in replies:
+        author = reply.author.preferred_name if reply.author else ""
+        name = author or "A member of the care team"
+        out.append(
+            '\n    <li class="ws-reply">\n'
+            f'      <p class="ws-reply__meta muted">{escape(name)} · '
+            f"{_when(reply.created_at, 'M j, Y, g:i A')}</p>\n"
+            f'      <p class="ws-text">{escape(reply.text)}</p>\n'
+            "    </li>\n  "
+        )
+    out.append("\n</ul>")
+    return "".join(out)
+
+
+def groups_html(groups: list[WorksheetGroup], *, client: User) -> SafeString:
+    """The section's worksheets, one <article> each with its versions, written here rather
+    than by template loops and includes; every text is escaped."""
+    out = []
+    for group in groups:
+        versions = []
+        for row in group.versions:
+            response = row.response
+            url = reverse("care:worksheet_version", args=[client.pk, response.pk])
+            waiting = '<p class="ws-waiting">Waiting for review</p>' if row.waiting else ""
+            if row.previous_version:
+                summary = f"Changes since version {row.previous_version}"
+            else:
+                summary = "Answers (first version)"
+            replies = ""
+            if row.replies:
+                replies = (
+                    '<p class="ws-replies-title">Replies</p>\n                '
+                    f"{replies_html(row.replies)}"
+                )
+            versions.append(
+                '<li class="ws-version">\n'
+                '              <h4 class="ws-version__title">\n'
+                f'                <a href="{escape(url)}">Version {response.version}</a>\n'
+                '                <span class="muted">· submitted '
+                f"{_when(response.submitted_at, 'M j, Y, g:i A')}</span>\n"
+                "              </h4>\n"
+                f"              {waiting}\n"
+                '              <details class="ws-details">\n'
+                f"                <summary>{summary}</summary>\n"
+                f"                {fields_html(row.fields, compare=row.previous_version)}\n"
+                "              </details>\n"
+                f"              {replies}\n"
+                "            </li>"
+            )
+        anchor = escape(group.anchor)
+        out.append(
+            f'<article class="ws-group" id="{anchor}" aria-labelledby="{anchor}-title">\n'
+            f'        <h3 id="{anchor}-title">Week {group.module.week}: '
+            f"{escape(group.lesson.title)}</h3>\n"
+            '        <ol class="ws-versions" reversed>\n'
+            "            " + "\n            ".join(versions) + "\n        </ol>\n"
+            "      </article>"
+        )
+    return mark_safe("\n      ".join(out))  # noqa: S308 (every value above is escaped or ours)
+
+
 def worksheets_section(
     *, client: User, enrollment: Enrollment | None, viewer: User, now: datetime
 ) -> dict[str, object]:
@@ -128,6 +218,7 @@ def worksheets_section(
     groups = worksheet_groups(client=client)
     return {
         "groups": groups,
+        "html": groups_html(groups, client=client),
         "versions": sum(len(g.versions) for g in groups),
         "waiting": sum(g.waiting for g in groups),
     }

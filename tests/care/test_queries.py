@@ -1,6 +1,6 @@
-"""The caseload's hand-written read (care/queries.py) against its ORM twin: the same figures,
-field for field, on SQLite and PostgreSQL (decision 0007). A column or a rule the SQL misses
-fails here."""
+"""The caseload's hand-written read (care/queries/caseload.py) against its ORM twin: the same
+figures, field for field, on SQLite and PostgreSQL (decision 0007). A column or a rule the SQL
+misses fails here."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -21,7 +21,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, RowNumber
 
 from accounts.roles import Role
-from care.queries import (
+from care.queries.caseload import (
     CURRENT_STATUSES,
     MOMENTS,
     ROW_STATUSES,
