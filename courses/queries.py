@@ -41,11 +41,23 @@ def _table(model: type[Model], vendor: str) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
+# A model with the fields left out of a read (deferred, as .defer() leaves them).
+Shape = type[Model] | tuple[type[Model], tuple[str, ...]]
+
+
+def _split(shape: Shape) -> tuple[type[Model], tuple[str, ...]]:
+    return shape if isinstance(shape, tuple) else (shape, ())
+
+
 @cache
-def _columns(model: type[Model], alias: str, vendor: str) -> str:
+def _columns(model: type[Model], alias: str, vendor: str, skip: tuple[str, ...] = ()) -> str:
+    """The concrete columns of `model` under table alias `alias`, in field order, but those of
+    the fields named in `skip`."""
+    q = connection.ops.quote_name
     return ", ".join(
-        f"{alias}.{connection.ops.quote_name(field.column)}"
+        f"{alias}.{q(field.column)}"
         for field in model._meta.concrete_fields
+        if field.name not in skip
     )
 
 
@@ -60,10 +72,12 @@ def _c(model: type[Model], alias: str) -> str:
 
 
 @cache
-def _readers(model: type[Model], vendor: str) -> tuple[list[str], int, list[tuple[list[Any], Any]]]:
+def _readers(
+    model: type[Model], vendor: str, skip: tuple[str, ...] = ()
+) -> tuple[list[str], int, list[tuple[list[Any], Any]]]:
     """(attnames, the primary key's position, [(converters, column)] per field) for turning part
-    of a row into `model`, as the ORM's compiler would."""
-    fields = model._meta.concrete_fields
+    of a row into `model` (without the fields named in `skip`), as the ORM's compiler would."""
+    fields = [f for f in model._meta.concrete_fields if f.name not in skip]
     readers = []
     for field in fields:
         col = field.get_col(model._meta.db_table)
@@ -72,24 +86,27 @@ def _readers(model: type[Model], vendor: str) -> tuple[list[str], int, list[tupl
     return [field.attname for field in fields], fields.index(model._meta.pk), readers
 
 
-def _fetch(sql: str, params: list, *models: type[Model]) -> list[tuple]:
-    """Run `sql` and split each row into one instance per model, in order (each model took its
-    `_c(model, ...)` columns in turn). A model whose primary key is NULL (an outer join that
-    found nothing) comes back as None."""
+def _fetch(sql: str, params: list, *shapes: Shape, lead: int = 0) -> list[tuple]:
+    """Run `sql` and split each row into its first `lead` values as they come, then one instance
+    per model, in order (each model took its `_columns` in turn; fields it skips are deferred).
+    A model whose primary key is NULL (an outer join that found nothing) comes back as None."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    shapes = [(model, *_readers(model, connection.vendor)) for model in models]
+    readers = []
+    for shape in shapes:
+        model, skip = _split(shape)
+        readers.append((model, *_readers(model, connection.vendor, skip)))
     result = []
     for row in rows:
-        start, instances = 0, list[Model | None]()
-        for model, attnames, pk_at, readers in shapes:
+        start, instances = lead, list[Any](row[:lead])
+        for model, attnames, pk_at, fields in readers:
             values = list(row[start : start + len(attnames)])
             start += len(attnames)
             if values[pk_at] is None:
                 instances.append(None)
                 continue
-            for i, (converters, col) in enumerate(readers):
+            for i, (converters, col) in enumerate(fields):
                 for converter in converters:
                     values[i] = converter(values[i], col, connection)
             instances.append(model.from_db(connection.alias, attnames, values))

@@ -15,7 +15,6 @@ from functools import cache
 from typing import Any, cast
 
 from django.db import connection
-from django.db.models import Model
 
 from accounts.models import User
 from care.models import ProgressNote
@@ -34,6 +33,7 @@ from courses.models import (
     WorksheetResponse,
     WorksheetReview,
 )
+from courses.queries import _columns, _fetch, _t
 
 
 @dataclass(frozen=True)
@@ -173,76 +173,6 @@ def suds_rows(*, enrollment_id: int) -> list[SudsRow]:
         SudsRow(title, week, when(started), when(completed), before, after)
         for title, week, started, completed, before, after in rows
     ]
-
-
-# --- Rows into model instances, through the ORM's own converters (as courses/queries.py) -------
-
-
-# A model with the fields left out of a read (deferred, as .defer() leaves them).
-Shape = type[Model] | tuple[type[Model], tuple[str, ...]]
-
-
-def _split(shape: Shape) -> tuple[type[Model], tuple[str, ...]]:
-    return shape if isinstance(shape, tuple) else (shape, ())
-
-
-@cache
-def _columns(model: type[Model], alias: str, vendor: str, skip: tuple[str, ...] = ()) -> str:
-    """The concrete columns of `model` under table alias `alias`, in field order, but those of
-    the fields named in `skip`."""
-    q = connection.ops.quote_name
-    return ", ".join(
-        f"{alias}.{q(field.column)}"
-        for field in model._meta.concrete_fields
-        if field.name not in skip
-    )
-
-
-@cache
-def _readers(
-    model: type[Model], vendor: str, skip: tuple[str, ...] = ()
-) -> tuple[list[str], int, list[tuple[list, Any]]]:
-    fields = [f for f in model._meta.concrete_fields if f.name not in skip]
-    readers = []
-    for field in fields:
-        col = field.get_col(model._meta.db_table)
-        converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-        readers.append((converters, col))
-    return [field.attname for field in fields], fields.index(model._meta.pk), readers
-
-
-def _fetch(sql: str, params: list, *shapes: Shape, lead: int = 0) -> list[tuple]:
-    """Run `sql` and split each row into its first `lead` values as they come, then one instance
-    per model, in order (each model took its `_columns` in turn; fields it skips are deferred);
-    a model whose primary key is NULL (an outer join that found nothing) comes back as None."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    readers = []
-    for shape in shapes:
-        model, skip = _split(shape)
-        readers.append((model, *_readers(model, connection.vendor, skip)))
-    result = []
-    for row in rows:
-        start, instances = lead, list[Any](row[:lead])
-        for model, attnames, pk_at, fields in readers:
-            values = list(row[start : start + len(attnames)])
-            start += len(attnames)
-            if values[pk_at] is None:
-                instances.append(None)
-                continue
-            for i, (converters, col) in enumerate(fields):
-                for converter in converters:
-                    values[i] = converter(values[i], col, connection)
-            instances.append(model.from_db(connection.alias, attnames, values))
-        if start != len(row):
-            raise ValueError(f"The query returned {len(row)} columns; the models take {start}.")
-        result.append(tuple(instances))
-    return result
-
-
-def _t(model: type[Model]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
 
 
 def pacing_history(*, enrollment_id: int) -> list[PacingAction]:
