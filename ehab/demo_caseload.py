@@ -26,7 +26,7 @@ from courses.services.worksheets import worksheet_submit
 
 # SUDS before and after, lesson by lesson: easing for most, rising for the client who is away.
 EASING = [(6, 4), (5, 4), (6, 3), (5, 3), (4, 3), (4, 2)]
-RISING = [(4, 4), (5, 5), (6, 6), (7, 7), (7, 8)]
+RISING = [(min(10, 2 + i // 3), min(10, 3 + i // 3)) for i in range(40)]
 
 
 @dataclass

@@ -118,6 +118,8 @@ def test_the_demo_caseload_holds_a_realistic_morning(db):
     assert away.client.last_login == now - timedelta(days=9)
     done = away.progress.exclude(completed_at=None)
     assert done.exists()
+    rated = list(done.exclude(suds_after=None).order_by("completed_at"))
+    assert len(rated) >= 3 and rated[-1].suds_after > rated[0].suds_after  # distress rising
     assert not done.filter(completed_at__gte=now - timedelta(days=9)).exists()
     held = enrollments["client4@example.com"]
     hold = held.pacing_actions.get(kind=PacingKind.HOLD, lifted_at__isnull=True)
