@@ -1,4 +1,5 @@
-"""Helpers for the browser tests: an axe-core check, a TOTP code, a discreet-wording check."""
+"""Helpers for the browser tests: an axe-core check, a TOTP code, a discreet-wording check,
+and the few steps every journey takes (labels, URLs, signing in and out)."""
 
 import base64
 import hashlib
@@ -8,6 +9,8 @@ import struct
 import time
 
 from axe_playwright_python.sync_playwright import Axe
+from django.urls import reverse
+from playwright.sync_api import expect
 
 BLOCKING_IMPACTS = frozenset({"serious", "critical"})
 
@@ -56,3 +59,35 @@ def fresh_totp_code(secret: str, *, period: int = 30, margin: float = 5.0) -> st
     if left < margin:
         time.sleep(left + 0.1)
     return totp_code(secret, period=period)
+
+
+def label(text: str) -> re.Pattern:
+    """A form label: exactly `text`, with or without Django's trailing colon."""
+    return re.compile(r"^" + re.escape(text) + r":?$")
+
+
+def path_is(path: str, *, fragment: bool = False) -> re.Pattern:
+    """A URL on any host whose path is exactly `path`, with or without a query string (and,
+    with `fragment`, with or without a #fragment)."""
+    tail = r"(#.*)?(\?.*)?$" if fragment else r"(\?.*)?$"
+    return re.compile(r"^https?://[^/]+" + re.escape(path) + tail)
+
+
+def sign_in(page, email: str, password: str) -> None:
+    """Fill in and send the sign-in form."""
+    page.goto(reverse("account_login"))
+    page.get_by_label(label("Email")).fill(email)
+    page.get_by_label(label("Password")).fill(password)
+    page.get_by_role("button", name="Sign In").click()
+
+
+def enter_totp_code(page, secret: str) -> None:
+    """On the second-factor page after signing in, enter a fresh code of the authenticator app
+    holding `secret`."""
+    expect(page).to_have_url(path_is(reverse("mfa_authenticate")))
+    page.locator("input[name=code]").fill(fresh_totp_code(secret))
+    page.get_by_role("button", name=re.compile("sign in", re.I)).click()
+
+
+def sign_out(page) -> None:
+    page.get_by_role("button", name="Sign out").click()

@@ -17,12 +17,18 @@ from courses.models import Module, PacingAction, WorksheetResponse
 from ehab.management.commands.seed_demo import DEMO_PASSWORD
 from tests.conftest import give_totp
 
-from .helpers import assert_accessible, fresh_totp_code
+from .helpers import (
+    assert_accessible,
+    enter_totp_code,
+    label,
+    path_is,
+    sign_in,
+    sign_out,
+)
 from .test_course_journey import (
     DEMO_CLIENT,
     TRACK,
     pass_content_note_if_shown,
-    path_is,
     week,
     worksheet_lesson_for,
 )
@@ -35,26 +41,6 @@ REPLY = "Thank you for writing this down. Let's look at that quiet hour together
 PACING_NOTE = "CANARY-morning-6f1d waiting until the sleep plan settles"
 
 
-def label(text: str) -> re.Pattern:
-    return re.compile(r"^" + re.escape(text) + r":?$")
-
-
-def sign_in(page, email: str, *, code: bool = False) -> None:
-    page.goto(reverse("account_login"))
-    page.get_by_label(label("Email")).fill(email)
-    page.get_by_label(label("Password")).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    if code:
-        expect(page).to_have_url(path_is(reverse("mfa_authenticate")))
-        assert_accessible(page)
-        page.locator("input[name=code]").fill(fresh_totp_code(SECRET))
-        page.get_by_role("button", name=re.compile("sign in", re.I)).click()
-
-
-def sign_out(page) -> None:
-    page.get_by_role("button", name="Sign out").click()
-
-
 def test_the_clinicians_morning_from_caseload_to_reply_and_hold(page, page_problems):
     call_command("seed_demo", stdout=io.StringIO())
     clinician = User.objects.get(email="clinician@example.com")
@@ -63,7 +49,7 @@ def test_the_clinicians_morning_from_caseload_to_reply_and_hold(page, page_probl
     this_week = week(4)  # the demo cohort began three weeks ago: weeks 1 to 4 are open
 
     # The client submits a worksheet.
-    sign_in(page, DEMO_CLIENT)
+    sign_in(page, DEMO_CLIENT, DEMO_PASSWORD)
     expect(page).to_have_url(path_is(reverse("courses:dashboard")))
     lesson = worksheet_lesson_for(this_week)
     page.goto(reverse("courses:module", args=[lesson.module_id]))
@@ -78,7 +64,10 @@ def test_the_clinicians_morning_from_caseload_to_reply_and_hold(page, page_probl
     sign_out(page)
 
     # The clinician: password, authenticator code, and the caseload is home.
-    sign_in(page, clinician.email, code=True)
+    sign_in(page, clinician.email, DEMO_PASSWORD)
+    expect(page).to_have_url(path_is(reverse("mfa_authenticate")))
+    assert_accessible(page)
+    enter_totp_code(page, SECRET)
     expect(page).to_have_url(path_is(reverse("care:caseload")))
     expect(page.get_by_role("heading", level=1)).to_have_text("Caseload")
     assert_accessible(page)
@@ -127,7 +116,7 @@ def test_the_clinicians_morning_from_caseload_to_reply_and_hold(page, page_probl
     sign_out(page)
 
     # The client: the reply under that version, and the next week's date, never the reason.
-    sign_in(page, DEMO_CLIENT)
+    sign_in(page, DEMO_CLIENT, DEMO_PASSWORD)
     next_line = page.locator("main p").filter(has_text=re.compile(r"^\s*Your next week opens on"))
     expect(next_line).to_have_count(1)
     expect(next_line).to_contain_text(re.compile(r"opens on\s+\w+day, \w+ \d+ at \d+:\d\d [AP]M"))

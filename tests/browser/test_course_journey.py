@@ -22,7 +22,7 @@ from courses.schedule import module_due_at
 from courses.worksheets import MAX_TEXTAREA
 from ehab.management.commands.seed_demo import DEMO_PASSWORD
 
-from .helpers import assert_accessible
+from .helpers import assert_accessible, label, path_is
 
 pytestmark = pytest.mark.browser
 
@@ -33,16 +33,6 @@ NOT_FOUND = "We could not find that page"
 PROGRESS_RE = re.compile(r"^(\d+) of (\d+)$")
 # Long enough for htmx's 1.5 s autosave delay plus the request on a busy machine.
 AUTOSAVE_TIMEOUT_MS = 10_000
-
-
-def label(text: str) -> re.Pattern:
-    """A form label: exactly `text`, with or without Django's trailing colon."""
-    return re.compile(r"^" + re.escape(text) + r":?$")
-
-
-def path_is(path: str) -> re.Pattern:
-    """A URL on any host whose path is exactly `path`, with or without a query string."""
-    return re.compile(r"^https?://[^/]+" + re.escape(path) + r"(\?.*)?$")
 
 
 def seed_demo() -> None:

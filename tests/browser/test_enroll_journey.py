@@ -32,7 +32,7 @@ from payments.models import BillingAccount, BillingState, CheckoutSession, Payme
 from tests.notifications.outbox import deliver_account_mail
 from tests.payments.conftest import fake_stripe  # noqa: F401 - the fixture, shared by import
 
-from .helpers import assert_accessible
+from .helpers import assert_accessible, label, path_is
 
 pytestmark = pytest.mark.browser
 
@@ -56,16 +56,6 @@ REVEALING = (
 NOTHING_CHARGED = "Nothing was charged"
 # Where Stripe's hosted Checkout lives; the fake stands in for it.
 STRIPE_CHECKOUT = "https://checkout.stripe.com"
-
-
-def label(text: str) -> re.Pattern:
-    """A form label: exactly `text`, with or without Django's trailing colon."""
-    return re.compile(r"^" + re.escape(text) + r":?$")
-
-
-def path_is(path: str) -> re.Pattern:
-    """A URL on any host whose path is exactly `path`, with or without a query string."""
-    return re.compile(r"^https?://[^/]+" + re.escape(path) + r"(\?.*)?$")
 
 
 def midday_zone() -> str:

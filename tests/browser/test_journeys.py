@@ -12,23 +12,13 @@ from audit.models import Action, AuditEvent
 from tests.factories import PASSWORD, CareAssignmentFactory, UserFactory
 from tests.notifications.outbox import deliver_account_mail
 
-from .helpers import assert_accessible, denylisted_words, fresh_totp_code
+from .helpers import assert_accessible, denylisted_words, fresh_totp_code, label, path_is
 
 pytestmark = pytest.mark.browser
 
 NEW_CLIENT_EMAIL = "sam.rivers@example.org"
 NEW_CLIENT_PASSWORD = "lantern-harbour-morning-7"
 CONFIRM_LINK_RE = re.compile(r"https?://[^\s\"'<>]+/accounts/confirm-email/[^\s\"'<>]+")
-
-
-def label(text: str) -> re.Pattern:
-    """A form label: exactly `text`, with or without Django's trailing colon."""
-    return re.compile(r"^" + re.escape(text) + r":?$")
-
-
-def path_is(path: str) -> re.Pattern:
-    """A URL on any host whose path is exactly `path`, with or without a query string."""
-    return re.compile(r"^https?://[^/]+" + re.escape(path) + r"(\?.*)?$")
 
 
 def sign_in(page, email: str, password: str) -> None:

@@ -24,32 +24,13 @@ from tests.factories import (
     make_track,
 )
 
-from .helpers import assert_accessible, fresh_totp_code
+from .helpers import assert_accessible, enter_totp_code, label, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
 SECRET = "JBSWY3DPEHPK3PXP"  # tests/conftest.py give_totp
 PACING_NOTE = "CANARY-browser-pacing-71c2 court date this week"
 NOTE_TEXT = "CANARY-browser-note-0b5e Session went well; steadier."
-
-
-def label(text: str) -> re.Pattern:
-    return re.compile(r"^" + re.escape(text) + r":?$")
-
-
-def sign_in(page, email: str, *, code: bool = False) -> None:
-    page.goto(reverse("account_login"))
-    page.get_by_label(label("Email")).fill(email)
-    page.get_by_label(label("Password")).fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    if code:
-        expect(page).to_have_url(re.compile(re.escape(reverse("mfa_authenticate"))))
-        page.locator("input[name=code]").fill(fresh_totp_code(SECRET))
-        page.get_by_role("button", name=re.compile("sign in", re.I)).click()
-
-
-def sign_out(page) -> None:
-    page.get_by_role("button", name="Sign out").click()
 
 
 def test_a_clinician_holds_a_week_and_signs_a_note_and_the_client_sees_only_the_neutral_line(
@@ -66,7 +47,8 @@ def test_a_clinician_holds_a_week_and_signs_a_note_and_the_client_sees_only_the_
     enrollment = EnrollmentFactory(client=client, track=track, start_date=start)
     enrollment_release_due_modules(enrollment=enrollment, now=now)
 
-    sign_in(page, clinician.email, code=True)
+    sign_in(page, clinician.email, PASSWORD)
+    enter_totp_code(page, SECRET)
     page.goto(reverse("care:client_detail", args=[client.pk]))
     expect(page.get_by_role("heading", level=1)).to_have_text("Robin")
     pacing = page.locator("#pacing")
@@ -103,7 +85,7 @@ def test_a_clinician_holds_a_week_and_signs_a_note_and_the_client_sees_only_the_
     assert PacingAction.objects.get().note == PACING_NOTE
 
     sign_out(page)
-    sign_in(page, client.email)
+    sign_in(page, client.email, PASSWORD)
     expect(page).to_have_url(re.compile(re.escape(reverse("courses:dashboard")) + "$"))
     expect(page.get_by_text(re.compile("^Your next week opens on"))).to_be_visible()
     assert_accessible(page)
