@@ -3,15 +3,16 @@
 Compiling the caseload's per-client and per-enrollment figures through the ORM cost more Python
 than the rest of the page, and its correlated subqueries found each enrollment's newest week
 three times over (`bench/care.py`, 60 clients on ehab_bench). So the figures are one statement
-with bound values (no SQL passes in or out), built into model instances by the ORM's own
-converters through courses.queries' machinery. Its ORM twin is in tests/care/test_queries.py and
+with bound values (no SQL passes in or out), read into plain values (RowEnrollment) through
+the ORM's own converters: building model instances for sixty rows cost more than the row. Its
+ORM twin is in tests/care/test_queries.py and
 must return the same thing on SQLite and PostgreSQL.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any, cast
+from typing import Any
 
 from django.db import connection
 from django.db.models import Field, Model
@@ -30,7 +31,7 @@ from courses.models import (
     WorksheetResponse,
     WorksheetReview,
 )
-from courses.queries import _c, _in, _readers, _t
+from courses.queries import _in, _t
 
 CURRENT_STATUSES = (EnrollmentStatus.ACTIVE.value, EnrollmentStatus.PAUSED.value)
 ROW_STATUSES = (*CURRENT_STATUSES, EnrollmentStatus.COMPLETED.value)
@@ -45,23 +46,53 @@ MOMENTS = (
 )
 
 
+@dataclass(frozen=True)
+class RowEnrollment:
+    """What a caseload row needs of its enrollment (the newest active or paused one, else the
+    newest finished one): its id, status, when it was made, whether new weeks wait on billing,
+    the track's length, the newest week released (None before the first), that week's completed
+    and live lessons, and its open holds. Plain values: building sixty model instances cost more
+    than the rest of the row."""
+
+    id: int
+    status: str
+    created_at: datetime
+    new_weeks_held_for_billing: bool
+    weeks: int
+    newest_week: int | None
+    week_done: int
+    week_total: int
+    open_holds: int
+
+
 @dataclass
 class ClientFigures:
     """What the caseload needs of one client besides the assignment: submitted worksheet
     versions nobody reviewed, the newest moment of each kind of activity (None when none), and
-    the row enrollment (the newest active or paused one, else the newest finished one; None
-    without one) with its track attached and `newest_week`, `week_done`, `week_total` and
-    `open_holds` set."""
+    the row enrollment (None without one)."""
 
     to_review: int
     moments: dict[str, datetime | None]
-    enrollment: Enrollment | None
+    enrollment: RowEnrollment | None
+
+
+MOMENT_NAMES = tuple(name for name, _, _ in MOMENTS)
 
 
 @cache
-def _moment_readers(vendor: str) -> list[tuple[list[Any], Any]]:
+def _readers_for(vendor: str) -> list[tuple[list[Any], Any]]:
+    """The ORM's converters for the statement's datetime and flag columns: the five moments,
+    then the row enrollment's id, status, created_at and billing flag (SQLite returns text and
+    integers the ORM would convert)."""
+    columns: list[tuple[type[Model], str]] = [(model, name) for _, model, name in MOMENTS]
+    columns += [
+        (Enrollment, "id"),
+        (Enrollment, "status"),
+        (Enrollment, "created_at"),
+        (Enrollment, "new_weeks_held_for_billing"),
+    ]
     readers = []
-    for _, model, name in MOMENTS:
+    for model, name in columns:
         field = model._meta.get_field(name)
         assert isinstance(field, Field)
         col = field.get_col(model._meta.db_table)
@@ -80,16 +111,6 @@ def _among(values: list[int]) -> tuple[str, list]:
     return f"IN ({_in(values)})", list(values)
 
 
-def _instance(model: type[Model], values: list) -> Model | None:
-    attnames, pk_at, readers = _readers(model, connection.vendor)
-    if values[pk_at] is None:
-        return None
-    for i, (converters, col) in enumerate(readers):
-        for converter in converters:
-            values[i] = converter(values[i], col, connection)
-    return model.from_db(connection.alias, attnames, values)
-
-
 def caseload_figures(*, client_ids: list[int]) -> dict[int, ClientFigures]:
     """Each listed client's figures (1 query, whatever the number of clients or their
     history). A client with no row enrollment still gets their activity and reviews."""
@@ -102,7 +123,8 @@ def caseload_figures(*, client_ids: list[int]) -> dict[int, ClientFigures]:
     sql = (
         # The candidate enrollments, each with its newest released week found once (MATERIALIZED:
         # inlined, PostgreSQL would look the week up again in each count below).
-        f"WITH chosen AS MATERIALIZED (SELECT {_c(Enrollment, 'e')}, "  # noqa: S608 - names from the models, values bound
+        "WITH chosen AS MATERIALIZED (SELECT e.id, e.client_id, e.track_id, e.status, "  # noqa: S608 - names from the models, values bound
+        "e.created_at, e.new_weeks_held_for_billing, "
         f"(SELECT MAX(m.week) FROM {_t(ModuleRelease)} r JOIN {module} m ON m.id = r.module_id "
         "WHERE r.enrollment_id = e.id) AS newest_week "
         f"FROM {enrollment} e WHERE e.client_id {ids} AND e.status IN ({_in(ROW_STATUSES)})), "
@@ -120,7 +142,8 @@ def caseload_figures(*, client_ids: list[int]) -> dict[int, ClientFigures]:
         f"FROM {response} w JOIN {enrollment} e ON e.id = w.enrollment_id "
         f"WHERE e.client_id {ids} GROUP BY e.client_id) "
         "SELECT u.id, COALESCE(s.unreviewed, 0), a.started, a.completed, a.deferred, "
-        f"s.saved, s.submitted, {_c(Enrollment, 'c')}, {_c(Track, 't')}, c.newest_week, "
+        "s.saved, s.submitted, c.id, c.status, c.created_at, c.new_weeks_held_for_billing, "
+        "t.weeks, c.newest_week, "
         # This week: completed lessons of the newest week's live lessons, and those lessons.
         f"(SELECT COUNT(*) FROM {progress} p WHERE p.enrollment_id = c.id "
         f"AND p.completed_at IS NOT NULL AND p.lesson_id IN (SELECT l.id FROM {lesson} l "
@@ -151,39 +174,32 @@ def caseload_figures(*, client_ids: list[int]) -> dict[int, ClientFigures]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    moment_readers = _moment_readers(connection.vendor)
-    n_enrollment = len(Enrollment._meta.concrete_fields)
-    n_track = len(Track._meta.concrete_fields)
+    readers = _readers_for(connection.vendor)
     found: dict[int, ClientFigures] = {}
-    tracks: dict[int, Track] = {}
     for row in rows:
         client_id = row[0]
         if client_id in found:  # an older candidate: the first row is the row enrollment
             continue
-        moments = {}
-        for (name, _, _), value, (converters, col) in zip(
-            MOMENTS, row[2:7], moment_readers, strict=True
-        ):
+        values = list(row[2:11])
+        for i, (converters, col) in enumerate(readers):
             for converter in converters:
-                value = converter(value, col, connection)
-            moments[name] = value
-        start = 7
-        chosen = cast(
-            Enrollment | None, _instance(Enrollment, list(row[start : start + n_enrollment]))
-        )
-        start += n_enrollment
-        track_values = row[start : start + n_track]
-        start += n_track
-        if chosen is not None:
-            # An enrollment always has its track (an inner key); the rows share one per track.
-            if chosen.track_id not in tracks:
-                tracks[chosen.track_id] = cast(Track, _instance(Track, list(track_values)))
-            chosen.track = tracks[chosen.track_id]
-            newest_week, week_done, week_total, open_holds = row[start : start + 4]
-            chosen.newest_week = newest_week  # type: ignore[attr-defined]
-            chosen.week_done = int(week_done)  # type: ignore[attr-defined]
-            chosen.week_total = int(week_total)  # type: ignore[attr-defined]
-            chosen.open_holds = int(open_holds)  # type: ignore[attr-defined]
+                values[i] = converter(values[i], col, connection)
+        moments = dict(zip(MOMENT_NAMES, values[:5], strict=True))
+        chosen = None
+        if row[7] is not None:
+            enrollment_id, status, created_at, held = values[5:9]
+            weeks, newest_week, week_done, week_total, open_holds = row[11:16]
+            chosen = RowEnrollment(
+                id=enrollment_id,
+                status=status,
+                created_at=created_at,
+                new_weeks_held_for_billing=bool(held),
+                weeks=weeks,
+                newest_week=newest_week,
+                week_done=int(week_done),
+                week_total=int(week_total),
+                open_holds=int(open_holds),
+            )
         found[client_id] = ClientFigures(to_review=int(row[1]), moments=moments, enrollment=chosen)
     return found
 

@@ -40,19 +40,17 @@ search and sorting work on those rows in memory: a caseload is tens of rows.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import models
 from django.utils.crypto import salted_hmac
 
 from accounts.models import User
-from courses.models import (
-    Enrollment,
-    EnrollmentStatus,
-)
+from courses.models import EnrollmentStatus
 
-from ..models import CareAssignment
-from ..queries.caseload import ClientFigures, caseload_figures, suds_readings
+from ..queries.caseload import ClientFigures, RowEnrollment, caseload_figures, suds_readings
 from . import assignments_visible_to
 
 INACTIVE_DAYS = 7
@@ -78,7 +76,15 @@ def caseload_row_slug(*, client_id: int) -> str:
     """The opaque id of a client's caseload row (`row-<slug>` on the page, and the anchor an
     alert lands on): an HMAC of the client's id under the site's secret, so a link never carries
     the id (L-2) and nobody can derive a row's slug from an id."""
-    return salted_hmac(_ROW_SLUG_SALT, str(client_id), algorithm="sha256").hexdigest()[:16]
+    return _slug(settings.SECRET_KEY, client_id)
+
+
+@lru_cache(maxsize=4096)
+def _slug(secret: str, client_id: int) -> str:
+    # Remembered per process (and per secret): the same client has the same slug on every visit.
+    return salted_hmac(
+        _ROW_SLUG_SALT, str(client_id), secret=secret, algorithm="sha256"
+    ).hexdigest()[:16]
 
 
 def caseload_row_anchor(*, client_id: int) -> str:
@@ -150,14 +156,25 @@ class Suds:
         )
 
 
+@dataclass(frozen=True)
+class Person:
+    """A client or a clinician as a caseload row names them: what the row shows of the account,
+    read as plain values (sixty whole accounts cost more than the rest of the page)."""
+
+    pk: int
+    preferred_name: str
+    email: str
+    last_login: datetime | None = None
+
+
 @dataclass
 class CaseloadRow:
     """One client on the caseload."""
 
-    client: User
+    client: Person
     slug: str  # opaque: the row's element id is `row-<slug>`
-    clinicians: list[User]
-    enrollment: Enrollment | None
+    clinicians: list[Person]
+    enrollment: RowEnrollment | None
     status: str  # the enrollment's status, "" with none
     week: int | None  # the newest released week, None before the first opens
     weeks_total: int | None
@@ -212,24 +229,26 @@ class Caseload:
 
 _ASSIGNMENT_COLUMNS = (
     "client_id",
-    "clinician_id",
     "client__preferred_name",
     "client__email",
     "client__last_login",
+    "clinician_id",
     "clinician__preferred_name",
     "clinician__email",
 )
 
 
-def _assignments(*, viewer: User) -> list[CareAssignment]:
-    """The viewer's visible active assignments, with client and clinician (query 1): only the
-    columns a row shows, so that sixty clients do not cost sixty whole accounts."""
-    return list(
-        assignments_visible_to(user=viewer)
-        .select_related("client", "clinician")
-        .only(*_ASSIGNMENT_COLUMNS)
-        .order_by("clinician__preferred_name", "clinician__email", "pk")
-    )
+def _assignments(*, viewer: User) -> list[tuple[Person, Person]]:
+    """The viewer's visible active assignments as (client, clinician), ordered by clinician
+    (query 1): only the columns a row shows."""
+    return [
+        (Person(client_id, name, email, last_login), Person(clinician_id, c_name, c_email))
+        for client_id, name, email, last_login, clinician_id, c_name, c_email in (
+            assignments_visible_to(user=viewer)
+            .order_by("clinician__preferred_name", "clinician__email", "pk")
+            .values_list(*_ASSIGNMENT_COLUMNS)
+        )
+    ]
 
 
 def suds_trend(readings: list[int]) -> Suds:
@@ -279,7 +298,7 @@ def _reasons(row: CaseloadRow) -> list[Reason]:
     return reasons
 
 
-def _last_activity(client: User, figures: ClientFigures | None) -> datetime | None:
+def _last_activity(client: Person, figures: ClientFigures | None) -> datetime | None:
     moments = list(figures.moments.values()) if figures else []
     moments.append(client.last_login)
     present = [moment for moment in moments if moment is not None]
@@ -287,14 +306,14 @@ def _last_activity(client: User, figures: ClientFigures | None) -> datetime | No
 
 
 def _row(
-    assignment: CareAssignment,
+    client: Person,
+    clinician: Person,
     *,
     figures: ClientFigures | None,
     readings: list[int],
     now: datetime,
     zone: ZoneInfo,
 ) -> CaseloadRow:
-    client = assignment.client
     enrollment = figures.enrollment if figures else None
     current = enrollment if enrollment and enrollment.status in CURRENT_STATUSES else None
     last = _last_activity(client, figures)
@@ -305,20 +324,20 @@ def _row(
     row = CaseloadRow(
         client=client,
         slug=caseload_row_slug(client_id=client.pk),
-        clinicians=[assignment.clinician],
+        clinicians=[clinician],
         enrollment=enrollment,
         status=enrollment.status if enrollment else "",
-        week=enrollment.newest_week if enrollment else None,  # type: ignore[attr-defined]
-        weeks_total=enrollment.track.weeks if enrollment else None,
-        lessons_done=enrollment.week_done if enrollment else 0,  # type: ignore[attr-defined]
-        lessons_total=enrollment.week_total if enrollment else 0,  # type: ignore[attr-defined]
+        week=enrollment.newest_week if enrollment else None,
+        weeks_total=enrollment.weeks if enrollment else None,
+        lessons_done=enrollment.week_done if enrollment else 0,
+        lessons_total=enrollment.week_total if enrollment else 0,
         # To the second: an HTML <time datetime> takes at most three digits of a fraction.
         last_activity=last.astimezone(zone).replace(microsecond=0) if last else None,
         last_activity_ago=time_ago(last, now=now) if last else "",
         inactive_days=inactive_days,
         suds=suds_trend(readings),
         to_review=figures.to_review if figures else 0,
-        holds=current.open_holds if current else 0,  # type: ignore[attr-defined]
+        holds=current.open_holds if current else 0,
         paused=bool(current and current.status == EnrollmentStatus.PAUSED),
         billing_attention=bool(current and current.new_weeks_held_for_billing),
     )
@@ -366,19 +385,20 @@ def caseload_rows(
     filters = filters or CaseloadFilters()
     zone = ZoneInfo(viewer.timezone)
     assignments = _assignments(viewer=viewer)
-    client_ids = sorted({a.client_id for a in assignments})
+    client_ids = sorted({client.pk for client, _ in assignments})
     figures = caseload_figures(client_ids=client_ids)
     readings = suds_readings(client_ids=client_ids, window=SUDS_WINDOW)
     rows: dict[int, CaseloadRow] = {}
-    for assignment in assignments:
-        seen = rows.get(assignment.client_id)
+    for client, clinician in assignments:
+        seen = rows.get(client.pk)
         if seen is not None:  # a client reached through two clinicians: one row, both named
-            seen.clinicians.append(assignment.clinician)
+            seen.clinicians.append(clinician)
             continue
-        rows[assignment.client_id] = _row(
-            assignment,
-            figures=figures.get(assignment.client_id),
-            readings=readings.get(assignment.client_id, []),
+        rows[client.pk] = _row(
+            client,
+            clinician,
+            figures=figures.get(client.pk),
+            readings=readings.get(client.pk, []),
             now=now,
             zone=zone,
         )

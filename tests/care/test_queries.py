@@ -125,18 +125,22 @@ def orm_twin(client_ids: list[int]) -> dict[int, tuple]:
     }
 
 
-def _described(enrollment: Enrollment | None) -> tuple | None:
+def _described(enrollment) -> tuple | None:
+    """What a row reads of its enrollment, from the ORM's instance or the hand-written one's."""
     if enrollment is None:
         return None
-    fields = tuple(getattr(enrollment, f.attname) for f in Enrollment._meta.concrete_fields)
-    track = tuple(
-        getattr(enrollment.track, f.attname) for f in type(enrollment.track)._meta.concrete_fields
+    weeks = enrollment.weeks if hasattr(enrollment, "weeks") else enrollment.track.weeks
+    return (
+        enrollment.id,
+        enrollment.status,
+        enrollment.created_at,
+        enrollment.new_weeks_held_for_billing,
+        weeks,
+        enrollment.newest_week,
+        enrollment.week_done,
+        enrollment.week_total,
+        enrollment.open_holds,
     )
-    figures = tuple(
-        getattr(enrollment, name)
-        for name in ("newest_week", "week_done", "week_total", "open_holds")
-    )
-    return fields, track, figures
 
 
 def hand_written(client_ids: list[int]) -> dict[int, tuple]:
@@ -202,7 +206,7 @@ def test_the_caseload_figures_match_their_orm_twin(django_assert_num_queries):
     assert found == expected
     assert found[nobody.pk] == (0, dict.fromkeys(found[nobody.pk][1]), None)
     assert found[busy.pk][0] == 2  # both versions of the second wait; the reviewed one does not
-    assert found[busy.pk][2][2] == (3, 2, 3, 1)  # week 3: 2 of its 3 live lessons; one hold
+    assert found[busy.pk][2][5:] == (3, 2, 3, 1)  # week 3: 2 of its 3 live lessons; one hold
     assert caseload_figures(client_ids=[]) == {}
 
 
