@@ -37,6 +37,8 @@ class Action:
     NOTE_UPDATED = "care.note_updated"
     NOTE_SIGNED = "care.note_signed"
     NOTE_AMENDED = "care.note_amended"
+    # Outcome measures (issue 13): never the answers (U-1).
+    MEASURE_SUBMITTED = "measure.submitted"
 
 
 class Outcome(models.TextChoices):

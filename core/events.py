@@ -28,3 +28,9 @@ def publish(event: object) -> None:
 def subscribers(event_type: type) -> list[Callable]:
     """The handlers subscribed to `event_type` (for tests and for reading the wiring)."""
     return list(_handlers[event_type])
+
+
+def unsubscribe(event_type: type, handler: Callable) -> None:
+    """Stop calling `handler` for `event_type` (a no-op if it was not subscribed)."""
+    if handler in _handlers[event_type]:
+        _handlers[event_type].remove(handler)

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "accounts",
     "audit",
     "courses",
+    "measures",
     "care",
     "payments",
     "notifications",

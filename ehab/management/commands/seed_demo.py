@@ -19,6 +19,7 @@ from courses.models import Cohort, Enrollment, Track
 from courses.services.enrollment import enrollment_create
 from courses.services.releases import enrollment_release_due_modules
 from ehab.demo_caseload import DemoCaseload
+from measures.instruments import instruments_load, read_instruments
 from payments.models import Plan
 
 DEMO_PASSWORD = "calm-harbor-2026"  # noqa: S105 - printed on purpose; never used in production
@@ -122,6 +123,7 @@ class Command(BaseCommand):
         the demo caseload, each client in another state, is DemoCaseload's.)"""
         spec = validate_curriculum(settings.BASE_DIR / "curriculum" / "e-hab-iop")
         curriculum_load(spec)
+        instruments_load(read_instruments())
         track = Track.objects.get(slug="core-12")
         # "Today" as the cohort sees it, counted from the moment the week opens there, so that
         # weeks 1-4 are open whatever the hour (week 4 opens on a Monday at the release time).

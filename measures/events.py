@@ -1,0 +1,15 @@
+"""What measures announce (core/events.py). A higher app reacts by subscribing in its
+AppConfig.ready(); measures never imports it."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RiskAnswered:
+    """A client answered a risk item above 0 (PHQ-9 item 9), inside the transaction that
+    stores the administration. Issue [5/10]'s care.RiskFlag is raised from here."""
+
+    administration_id: int
+    client_id: int
+    instrument_key: str
+    items: tuple[int, ...]
