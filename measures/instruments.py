@@ -30,12 +30,16 @@ _KEY = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 _MAX_TEXT = 2000
 
 
-class InstrumentError(Exception):
-    """An instrument file that cannot be used; `errors` says every problem found, one a line."""
+class Problems(Exception):
+    """Something refused with every problem found, in plain words, one a line (`errors`)."""
 
     def __init__(self, errors: list[str]):
         super().__init__("\n".join(errors))
         self.errors = errors
+
+
+class InstrumentError(Problems):
+    """An instrument file that cannot be used."""
 
 
 @dataclass(frozen=True)
@@ -394,12 +398,8 @@ def instruments_load(specs: list[InstrumentSpec]) -> LoadReport:
 # --- Scoring -----------------------------------------------------------------------------------
 
 
-class AnswersError(ValueError):
-    """Answers that do not fit the instrument; `errors` says which, in plain words."""
-
-    def __init__(self, errors: list[str]):
-        super().__init__("\n".join(errors))
-        self.errors = errors
+class AnswersError(Problems, ValueError):
+    """Answers that do not fit the instrument."""
 
 
 @dataclass(frozen=True)

@@ -59,41 +59,43 @@ def test_the_shipped_instruments_are_phq9_and_gad7_with_their_published_items():
     assert {spec.licence_kind for spec in specs.values()} == {"public_domain"}
 
 
-@pytest.mark.parametrize(
-    ("total", "band"),
-    [
-        (0, "minimal"),
-        (4, "minimal"),
-        (5, "mild"),
-        (9, "mild"),
-        (10, "moderate"),
-        (14, "moderate"),
-        (15, "moderately_severe"),
-        (19, "moderately_severe"),
-        (20, "severe"),
-        (27, "severe"),
-    ],
-)
-def test_phq9_scores_each_band_boundary_as_published(total, band):
-    result = score(PHQ9, answers_totalling(PHQ9, total))
-    assert (result.total, result.band.key) == (total, band)
+# Every band boundary of each instrument, as its authors publish them.
+BOUNDARIES = [
+    *(
+        ("phq9", total, band)
+        for total, band in [
+            (0, "minimal"),
+            (4, "minimal"),
+            (5, "mild"),
+            (9, "mild"),
+            (10, "moderate"),
+            (14, "moderate"),
+            (15, "moderately_severe"),
+            (19, "moderately_severe"),
+            (20, "severe"),
+            (27, "severe"),
+        ]
+    ),
+    *(
+        ("gad7", total, band)
+        for total, band in [
+            (0, "minimal"),
+            (4, "minimal"),
+            (5, "mild"),
+            (9, "mild"),
+            (10, "moderate"),
+            (14, "moderate"),
+            (15, "severe"),
+            (21, "severe"),
+        ]
+    ),
+]
 
 
-@pytest.mark.parametrize(
-    ("total", "band"),
-    [
-        (0, "minimal"),
-        (4, "minimal"),
-        (5, "mild"),
-        (9, "mild"),
-        (10, "moderate"),
-        (14, "moderate"),
-        (15, "severe"),
-        (21, "severe"),
-    ],
-)
-def test_gad7_scores_each_band_boundary_as_published(total, band):
-    result = score(GAD7, answers_totalling(GAD7, total))
+@pytest.mark.parametrize(("key", "total", "band"), BOUNDARIES)
+def test_each_band_boundary_scores_as_published(key, total, band):
+    spec = {"phq9": PHQ9, "gad7": GAD7}[key]
+    result = score(spec, answers_totalling(spec, total))
     assert (result.total, result.band.key) == (total, band)
 
 
