@@ -126,3 +126,84 @@ class ProgressNote(models.Model):
         if self.status == self.Status.SIGNED:
             raise NoteImmutableError("A signed note is never deleted.")
         return super().delete(*args, **kwargs)
+
+
+class RiskFlag(models.Model):
+    """A sign that a client may not be safe (S-2): raised by a risk answer (PHQ-9 item 9 above
+    0), the check-in's safety question, the client's own "I'm not safe right now", or a
+    clinician. Raised → acknowledged (a member of the care team has seen it) → resolved (with
+    the action taken). Unacknowledged past its deadline it escalates once (S-5). Visible only to
+    the client's care team and to administrators marked clinical; never to billing staff."""
+
+    class Source(models.TextChoices):
+        MEASURE = "measure", "A questionnaire answer"
+        CHECKIN = "checkin", "The daily check-in's safety question"
+        CLIENT = "client", "The client said they are not safe"
+        CLINICIAN = "clinician", "Raised by the care team"
+
+    class Status(models.TextChoices):
+        RAISED = "raised", "Raised"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        RESOLVED = "resolved", "Resolved"
+
+    class ActionTaken(models.TextChoices):
+        CONTACTED = "contacted", "Contacted the client"
+        PLAN_REVIEWED = "plan_reviewed", "Reviewed the safety plan with the client"
+        REFERRED = "referred", "Referred to crisis or emergency care"
+        NO_ACTION = "no_action", "No action (reason given)"
+
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="risk_flags"
+    )
+    source = models.CharField(max_length=10, choices=Source.choices)
+    # What raised it: the questionnaire answer (measures.Administration id) or the check-in
+    # (issue [6/10]); empty for the client's button and a clinician's flag.
+    source_ref = models.CharField(max_length=64, blank=True)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.TextField(blank=True, max_length=2000, help_text="The care team's own words.")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RAISED)
+    raised_at = models.DateTimeField()
+    escalate_at = models.DateTimeField(help_text="When it escalates if nobody acknowledges it.")
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action_taken = models.CharField(max_length=16, choices=ActionTaken.choices, blank=True)
+    action_note = models.TextField(blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        indexes = [
+            models.Index(fields=["client", "status"]),
+            models.Index(fields=["status", "escalate_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="raised", acknowledged_at__isnull=True)
+                | models.Q(status__in=["acknowledged", "resolved"], acknowledged_at__isnull=False),
+                name="care_flag_acknowledged_iff_acknowledged_at",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="resolved")
+                | (models.Q(resolved_at__isnull=False) & ~models.Q(action_taken="")),
+                name="care_flag_resolved_with_an_action",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Risk flag #{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != self.Status.RESOLVED

@@ -287,6 +287,8 @@ class PacingReason(models.TextChoices):
     LIFE_EVENT = "life_event", "Life event"
     READY_EARLY = "ready_early", "Ready to move on"
     ADMINISTRATIVE = "administrative", "Administrative"
+    # Held by the system while a risk flag waits for the care team (care.RiskFlag, S-2).
+    SAFETY_REVIEW = "safety_review", "Safety review"
 
 
 class PacingAction(models.Model):

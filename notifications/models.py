@@ -25,6 +25,12 @@ class Kind(models.TextChoices):
     INACTIVITY_ALERT = "inactivity_alert", "A client has been away (clinicians)"
     BILLING_PAST_DUE = "billing_past_due", "A payment didn't go through"
     BILLING_ALERT = "billing_alert", "A payment needs attention (staff)"
+    # A short questionnaire (an outcome measure) is ready for the client.
+    MEASURE_DUE = "measure_due", "A short questionnaire is ready"
+    # A client may not be safe: the care team's urgent alert, and its escalation when nobody
+    # has acknowledged it in time. Never held for quiet hours; cannot be switched off.
+    RISK_ALERT = "risk_alert", "Important: a client needs you (clinicians)"
+    RISK_ESCALATION = "risk_escalation", "Important: an alert is waiting (supervisors)"
     # allauth's account emails, rendered in the request and sealed (SealedMessage).
     ACCOUNT_PASSWORD_RESET = "account_password_reset", "Account: choosing a new password"
     ACCOUNT_CONFIRM_EMAIL = "account_confirm_email", "Account: confirming an email address"
@@ -50,9 +56,15 @@ ACCOUNT_KINDS = frozenset(
 
 # Messages a person cannot switch off. They stay discreet; all but the account emails also wait
 # for the end of quiet hours.
+# Urgent messages about a client's safety (S-2, S-5): sent at once whatever the hour (never held
+# for quiet hours), by email and, when the person has a phone number and SMS is configured, by
+# text message too.
+URGENT_KINDS = frozenset({Kind.RISK_ALERT, Kind.RISK_ESCALATION})
+
 MANDATORY_KINDS = (
     frozenset({Kind.WELCOME, Kind.INACTIVITY_ALERT, Kind.BILLING_PAST_DUE, Kind.BILLING_ALERT})
     | ACCOUNT_KINDS
+    | URGENT_KINDS
 )
 
 
