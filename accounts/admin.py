@@ -11,7 +11,13 @@ from django.utils.decorators import method_decorator
 
 from .admin_site import AdminRefusal, RefusalsAsMessages
 from .models import User
-from .services import user_create, user_set_role, user_update_profile
+from .roles import Role
+from .services import (
+    user_create,
+    user_set_clinical_oversight,
+    user_set_role,
+    user_update_profile,
+)
 
 EMAIL_TAKEN = "Another account already uses this email address."
 PROFILE_FIELDS = ("preferred_name", "timezone", "phone")
@@ -20,11 +26,27 @@ PROFILE_FIELDS = ("preferred_name", "timezone", "phone")
 class UserAdminForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ("email", "role", "preferred_name", "timezone", "phone", "is_active")
+        fields = (
+            "email",
+            "role",
+            "preferred_name",
+            "timezone",
+            "phone",
+            "is_active",
+            "clinical_oversight",
+        )
         help_texts = {
             "email": "The sign-in address. Once the account exists, its owner changes it "
             "(confirming the new address); it is not changed here."
         }
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        if cleaned.get("clinical_oversight") and cleaned.get("role") != Role.ADMIN:
+            self.add_error(
+                "clinical_oversight", "Only an administrator can be marked for clinical oversight."
+            )
+        return cleaned
 
     def clean_email(self):
         email = self.cleaned_data["email"]
@@ -83,6 +105,8 @@ class UserAdmin(RefusalsAsMessages, admin.ModelAdmin):
                     acting_user=request.user,
                     now=now,
                 )
+            if obj.clinical_oversight:
+                user_set_clinical_oversight(user=created, value=True, acting_user=request.user)
             if not obj.is_active:
                 created.is_active = False
                 created.save(update_fields=["is_active"])
@@ -106,6 +130,12 @@ class UserAdmin(RefusalsAsMessages, admin.ModelAdmin):
             stored.save(update_fields=["is_active"])
         if "role" in changed:
             user_set_role(user=stored, role=form.cleaned_data["role"], acting_user=request.user)
+        if "clinical_oversight" in changed or ("role" in changed and stored.clinical_oversight):
+            user_set_clinical_oversight(
+                user=stored,
+                value=form.cleaned_data["clinical_oversight"] and stored.role == Role.ADMIN,
+                acting_user=request.user,
+            )
 
 
 # E-Hab decides permissions by role (accounts/roles.py); Django's groups are not used.

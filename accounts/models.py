@@ -56,6 +56,15 @@ class User(AbstractBaseUser):
     )
     phone = models.CharField(max_length=16, blank=True, validators=[validate_phone])
     is_active = models.BooleanField(default=True)
+    # An administrator marked clinical (a licensed clinician who runs the practice): receives
+    # escalated risk alerts and may open the flags they are about (S-5). Means nothing for
+    # other roles.
+    clinical_oversight = models.BooleanField(
+        "clinical oversight",
+        default=False,
+        help_text="Administrators only: a clinician who receives escalated safety alerts and "
+        "may open them.",
+    )
     date_joined = models.DateTimeField(default=dj_timezone.now)
 
     objects = UserManager()

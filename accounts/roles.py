@@ -66,6 +66,12 @@ def is_admin_role(role: str) -> bool:
     return role == Role.ADMIN
 
 
+def has_clinical_oversight(user) -> bool:
+    """An active administrator marked clinical: receives escalated risk alerts and may open
+    them. Billing staff and other administrators never do."""
+    return bool(user.is_active and user.role == Role.ADMIN and user.clinical_oversight)
+
+
 def home_url_name(role: str) -> str:
     """The URL name of a role's home page."""
     return _HOME_URL_NAME[role]

@@ -9,6 +9,7 @@ from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from allauth.mfa.utils import decrypt
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from audit.models import Action
@@ -70,6 +71,26 @@ def user_set_role(*, user: User, role: str, acting_user: User | None) -> User:
 
 
 @transaction.atomic
+def user_set_clinical_oversight(*, user: User, value: bool, acting_user: User | None) -> User:
+    """Mark an administrator as clinical (or not); audited. Only an administrator can be."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if value and locked.role != Role.ADMIN:
+        raise ValidationError("Only an administrator can be marked for clinical oversight.")
+    if locked.clinical_oversight == value:
+        return locked
+    locked.clinical_oversight = value
+    locked.save(update_fields=["clinical_oversight"])
+    audit_record(
+        action=Action.CLINICAL_OVERSIGHT_CHANGED,
+        actor=acting_user,
+        subject=locked,
+        target=locked,
+        metadata={"to": value},
+    )
+    user.clinical_oversight = value
+    return locked
+
+
 def user_update_profile(
     *, user: User, preferred_name: str, timezone: str, phone: str, acting_user: User, now: datetime
 ) -> User:

@@ -25,6 +25,7 @@ class Action:
     USER_SIGNED_UP = "account.signed_up"
     USER_CREATED = "account.created"
     ROLE_CHANGED = "account.role_changed"
+    CLINICAL_OVERSIGHT_CHANGED = "account.clinical_oversight_changed"
     PROFILE_UPDATED = "account.profile_updated"
     ACCESS_DENIED = "access.denied"
     RECORD_VIEWED = "record.viewed"
@@ -39,6 +40,12 @@ class Action:
     NOTE_AMENDED = "care.note_amended"
     # Outcome measures (issue 13): never the answers (U-1).
     MEASURE_SUBMITTED = "measure.submitted"
+    # Risk flags (care, S-2/S-5): never the client's or the clinician's words.
+    RISK_FLAG_RAISED = "care.risk_flag_raised"
+    RISK_FLAG_ACKNOWLEDGED = "care.risk_flag_acknowledged"
+    RISK_FLAG_RESOLVED = "care.risk_flag_resolved"
+    RISK_FLAG_ESCALATED = "care.risk_flag_escalated"
+    RISK_FLAG_VIEWED = "care.risk_flag_viewed"
 
 
 class Outcome(models.TextChoices):

@@ -1,15 +1,30 @@
-"""Writes to care records: care assignments, and the care team's progress notes."""
+"""Writes to care records: care assignments, the care team's progress notes, and risk flags."""
 
 from datetime import date, datetime
 
+from django.conf import settings
 from django.db import transaction
+from django.utils.crypto import salted_hmac
 
 from accounts.models import User
-from accounts.roles import Capability, is_client_role, role_can
+from accounts.roles import Capability, Role, is_client_role, role_can
 from audit.models import Action
 from audit.services import audit_record
+from core.localtime import add_business_hours
+from courses.models import (
+    Enrollment,
+    EnrollmentStatus,
+    Module,
+    PacingAction,
+    PacingKind,
+    PacingReason,
+)
+from courses.services.pacing import pacing_hold, pacing_lift_hold
+from measures.events import RiskAnswered
+from notifications.models import Kind
+from notifications.services import OutboxItem, outbox_enqueue
 
-from .models import CareAssignment, ProgressNote
+from .models import CareAssignment, ProgressNote, RiskFlag
 
 
 @transaction.atomic
@@ -170,3 +185,290 @@ def note_amend(*, note: ProgressNote, author: User, now: datetime) -> ProgressNo
     )
     _audit_note(Action.NOTE_AMENDED, amendment, author=author)
     return amendment
+
+
+# --- Risk flags (S-2, S-5): raised by a risk answer, the client's own "I'm not safe right now",
+# the check-in's safety question or a clinician; the care team is alerted at once whatever the
+# hour, weeks marked trauma-intense wait until the flag is resolved, and a flag nobody
+# acknowledges in time escalates once. The trail records who did what, never anyone's words.
+
+MAX_FLAG_NOTE = 2000
+_FLAG_SLUG_SALT = "care.risk_flag"
+
+
+class FlagError(ValueError):
+    """The flag change is not allowed (a resolved flag, a missing reason, bad content)."""
+
+
+def risk_flag_anchor(*, flag_id: int) -> str:
+    """The element id of a flag on the flags page, for a message's link_anchor: an HMAC of the
+    flag's id, so a link never carries an id (L-2)."""
+    slug = salted_hmac(_FLAG_SLUG_SALT, str(flag_id), algorithm="sha256").hexdigest()[:16]
+    return f"flag-{slug}"
+
+
+def care_team_of(*, client: User) -> list[User]:
+    """The clinicians with an active care assignment to `client`, active accounts only."""
+    return [
+        assignment.clinician
+        for assignment in CareAssignment.objects.filter(
+            client=client, is_active=True, clinician__is_active=True
+        )
+        .select_related("clinician")
+        .order_by("pk")
+    ]
+
+
+def escalation_recipients(
+    *, client: User, exclude: frozenset[int] | set[int] = frozenset()
+) -> list[User]:
+    """Who an unacknowledged flag escalates to: the active supervisors of the client's
+    clinicians, then the active administrators marked for clinical oversight; each once, and
+    never those in `exclude` (who had the first alert)."""
+    clinicians = [c.pk for c in care_team_of(client=client)]
+    supervisors = User.objects.filter(
+        is_active=True,
+        supervisions__clinician_id__in=clinicians,
+        supervisions__is_active=True,
+    )
+    overseers = User.objects.filter(is_active=True, role=Role.ADMIN, clinical_oversight=True)
+    found: dict[int, User] = {}
+    for person in [*supervisors.order_by("pk"), *overseers.order_by("pk")]:
+        if person.pk not in exclude:
+            found.setdefault(person.pk, person)
+    return list(found.values())
+
+
+def _alert_items(flag: RiskFlag, people: list[User], kind: str) -> list[OutboxItem]:
+    return [
+        OutboxItem(
+            person,
+            kind,
+            f"{kind}:{flag.pk}:{person.pk}",
+            link_target="care:flags",
+            link_anchor=risk_flag_anchor(flag_id=flag.pk),
+        )
+        for person in people
+    ]
+
+
+def _hold_trauma_weeks(*, client: User, now: datetime) -> int:
+    """Hold every week marked trauma-intense that has not opened yet on the client's current
+    programs (reason safety_review, placed by E-Hab itself); weeks already open stay open.
+    Returns how many holds were placed."""
+    placed = 0
+    for enrollment in Enrollment.objects.filter(
+        client=client, status__in=(EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED)
+    ):
+        released = set(enrollment.releases.values_list("module_id", flat=True))
+        held = set(
+            PacingAction.objects.filter(
+                enrollment=enrollment, kind=PacingKind.HOLD, lifted_at__isnull=True
+            ).values_list("module_id", flat=True)
+        )
+        for module in Module.objects.filter(
+            track_id=enrollment.track_id, trauma_intense=True, retired_at__isnull=True
+        ).order_by("week"):
+            if module.pk in released or module.pk in held:
+                continue
+            pacing_hold(
+                enrollment=enrollment,
+                module=module,
+                reason_code=PacingReason.SAFETY_REVIEW,
+                author=None,
+                now=now,
+            )
+            placed += 1
+    return placed
+
+
+def _lift_safety_holds(*, client: User, by: User, now: datetime) -> int:
+    """Lift the safety-review holds on the client's programs (the weeks then open as their
+    schedule says). Returns how many were lifted."""
+    holds = PacingAction.objects.filter(
+        enrollment__client=client,
+        kind=PacingKind.HOLD,
+        reason_code=PacingReason.SAFETY_REVIEW,
+        lifted_at__isnull=True,
+    ).select_related("enrollment", "module")
+    lifted = 0
+    for hold in holds:
+        assert hold.module is not None  # a hold is always on a week
+        pacing_lift_hold(
+            enrollment=hold.enrollment,
+            module=hold.module,
+            reason_code=PacingReason.SAFETY_REVIEW,
+            author=by,
+            now=now,
+        )
+        lifted += 1
+    return lifted
+
+
+@transaction.atomic
+def risk_flag_raise(
+    *,
+    client: User,
+    source: str,
+    now: datetime,
+    raised_by: User | None = None,
+    source_ref: str = "",
+    note: str = "",
+) -> RiskFlag:
+    """Raise a risk flag about `client` at `now`, in one transaction: the flag, an urgent alert
+    to each of the client's clinicians (at once, whatever the hour; straight to the escalation
+    list when nobody is assigned), holds on the weeks marked trauma-intense that have not opened
+    yet, and the audit row. The client's own "I'm not safe" raises one flag while it is open: a
+    second tap returns that flag."""
+    if source not in RiskFlag.Source.values:
+        raise FlagError("Unknown source.")
+    if not is_client_role(client.role):
+        raise FlagError("Only a client can be the subject of a risk flag.")
+    note = note.strip()
+    if len(note) > MAX_FLAG_NOTE:
+        raise FlagError(f"Keep the note under {MAX_FLAG_NOTE:,} characters.")
+    if "\x00" in note:
+        raise FlagError("The note has a character that cannot be stored.")
+    User.objects.select_for_update().filter(pk=client.pk).first()  # one flag at a time per client
+    if source == RiskFlag.Source.CLIENT:
+        open_flag = (
+            RiskFlag.objects.filter(client=client, source=source)
+            .exclude(status=RiskFlag.Status.RESOLVED)
+            .first()
+        )
+        if open_flag is not None:
+            return open_flag
+    escalate_at = add_business_hours(
+        now,
+        settings.EHAB_RISK_ESCALATION_BUSINESS_HOURS,
+        tz=settings.EHAB_PRACTICE_TIMEZONE,
+    )
+    flag = RiskFlag.objects.create(
+        client=client,
+        source=source,
+        source_ref=source_ref,
+        raised_by=raised_by,
+        note=note,
+        raised_at=now,
+        escalate_at=escalate_at,
+    )
+    audit_record(
+        action=Action.RISK_FLAG_RAISED,
+        actor=raised_by or client,
+        subject=client,
+        target=flag,
+        metadata={"source": source},
+    )
+    team = care_team_of(client=client)
+    if team:
+        items = _alert_items(flag, team, Kind.RISK_ALERT)
+    else:
+        # Nobody to alert first: it escalates at once.
+        flag.escalated_at = now
+        flag.save(update_fields=["escalated_at"])
+        items = _alert_items(flag, escalation_recipients(client=client), Kind.RISK_ESCALATION)
+    outbox_enqueue(items, now=now)
+    _hold_trauma_weeks(client=client, now=now)
+    return flag
+
+
+def risk_flag_from_answer(event: RiskAnswered) -> None:
+    """measures announced a risk answer (PHQ-9 item 9 above 0): raise the flag in the same
+    transaction (subscribed in CareConfig.ready())."""
+    client = User.objects.get(pk=event.client_id)
+    risk_flag_raise(
+        client=client,
+        source=RiskFlag.Source.MEASURE,
+        source_ref=f"administration:{event.administration_id}",
+        now=event.at,
+    )
+
+
+def _locked_flag(flag: RiskFlag) -> RiskFlag:
+    return RiskFlag.objects.select_for_update().select_related("client").get(pk=flag.pk)
+
+
+@transaction.atomic
+def risk_flag_acknowledge(*, flag: RiskFlag, by: User, now: datetime) -> RiskFlag:
+    """`by` (a member of the care team) has seen the flag: it stops escalating. Acknowledging
+    again changes nothing."""
+    locked = _locked_flag(flag)
+    if locked.status != RiskFlag.Status.RAISED:
+        return locked
+    locked.status = RiskFlag.Status.ACKNOWLEDGED
+    locked.acknowledged_at, locked.acknowledged_by = now, by
+    locked.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
+    audit_record(
+        action=Action.RISK_FLAG_ACKNOWLEDGED, actor=by, subject=locked.client, target=locked
+    )
+    return locked
+
+
+@transaction.atomic
+def risk_flag_resolve(
+    *, flag: RiskFlag, by: User, action: str, note: str, now: datetime
+) -> RiskFlag:
+    """Close the flag with the action taken (and, for "no action", the reason in `note`); it is
+    acknowledged too if it was not. When the client has no other open flag, the safety-review
+    holds are lifted and the weeks they kept closed open as their schedule says."""
+    if action not in RiskFlag.ActionTaken.values:
+        raise FlagError("Choose the action you took.")
+    note = note.strip()
+    if action == RiskFlag.ActionTaken.NO_ACTION and not note:
+        raise FlagError("Say why no action was needed.")
+    if len(note) > MAX_FLAG_NOTE:
+        raise FlagError(f"Keep the note under {MAX_FLAG_NOTE:,} characters.")
+    if "\x00" in note:
+        raise FlagError("The note has a character that cannot be stored.")
+    locked = _locked_flag(flag)
+    if locked.status == RiskFlag.Status.RESOLVED:
+        raise FlagError("This flag is already resolved.")
+    if locked.acknowledged_at is None:
+        locked.acknowledged_at, locked.acknowledged_by = now, by
+    locked.status = RiskFlag.Status.RESOLVED
+    locked.resolved_at, locked.resolved_by = now, by
+    locked.action_taken, locked.action_note = action, note
+    locked.save()
+    audit_record(
+        action=Action.RISK_FLAG_RESOLVED,
+        actor=by,
+        subject=locked.client,
+        target=locked,
+        metadata={"action": action},
+    )
+    still_open = (
+        RiskFlag.objects.filter(client=locked.client)
+        .exclude(status=RiskFlag.Status.RESOLVED)
+        .exists()
+    )
+    if not still_open:
+        _lift_safety_holds(client=locked.client, by=by, now=now)
+    return locked
+
+
+def risk_flags_escalate_due(*, now: datetime) -> int:
+    """Escalate, once each, the flags nobody acknowledged by their deadline: an alert to the
+    escalation list (supervisors, then administrators marked clinical). Returns how many flags
+    escalated."""
+    with transaction.atomic():
+        due = list(
+            RiskFlag.objects.select_for_update(skip_locked=True)
+            .filter(status=RiskFlag.Status.RAISED, escalated_at__isnull=True, escalate_at__lte=now)
+            .select_related("client")
+            .order_by("escalate_at", "pk")
+        )
+        items: list[OutboxItem] = []
+        for flag in due:
+            flag.escalated_at = now
+            flag.save(update_fields=["escalated_at"])
+            audit_record(
+                action=Action.RISK_FLAG_ESCALATED, actor=None, subject=flag.client, target=flag
+            )
+            first = {person.pk for person in care_team_of(client=flag.client)}
+            items += _alert_items(
+                flag,
+                escalation_recipients(client=flag.client, exclude=first),
+                Kind.RISK_ESCALATION,
+            )
+        outbox_enqueue(items, now=now)
+    return len(due)

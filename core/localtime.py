@@ -22,3 +22,31 @@ def local_instant(day: date, at: time, tz: str) -> datetime:
             gap_end -= timedelta(minutes=1)
         return gap_end
     return as_utc
+
+
+def add_business_hours(
+    start: datetime,
+    hours: float,
+    *,
+    tz: str,
+    opens: time = time(9),
+    closes: time = time(17),
+    weekdays: frozenset[int] = frozenset(range(5)),
+) -> datetime:
+    """The UTC instant `hours` of business time after `start`: only time between `opens` and
+    `closes` on `weekdays` (Monday is 0) in `tz` counts. A start outside business hours counts
+    from the next opening. DST-safe: each day's opening and closing are wall-clock times."""
+    zone = ZoneInfo(tz)
+    left = timedelta(hours=hours)
+    moment = start.astimezone(UTC)
+    day = moment.astimezone(zone).date()
+    while True:
+        if day.weekday() in weekdays:
+            day_open, day_close = local_instant(day, opens, tz), local_instant(day, closes, tz)
+            begin = max(moment, day_open)
+            if begin < day_close:
+                if begin + left <= day_close:
+                    return begin + left
+                left -= day_close - begin
+        day += timedelta(days=1)
+        moment = max(moment, local_instant(day, time(0), tz))

@@ -298,7 +298,14 @@ class PacingAction(models.Model):
     kind = models.CharField(max_length=16, choices=PacingKind.choices)
     reason_code = models.CharField(max_length=24, choices=PacingReason.choices)
     note = models.TextField(blank=True, max_length=2000)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # None: placed by E-Hab itself (a safety-review hold while a risk flag waits: care).
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
     module = models.ForeignKey(
         Module, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -22,6 +22,7 @@ app.conf.beat_schedule = {
     "notification-relay": {"task": "notifications.tasks.relay_due_notifications", "schedule": 60.0},
     "course-reminders": {"task": "courses.tasks.evaluate_reminders", "schedule": 300.0},
     "care-alerts": {"task": "care.tasks.evaluate_alerts", "schedule": 300.0},
+    "risk-escalation": {"task": "care.tasks.escalate_risk_flags", "schedule": 60.0},
     "recover-stale-sends": {"task": "notifications.tasks.recover_stale_sends", "schedule": 300.0},
     "billing-grace": {"task": "payments.tasks.enforce_grace", "schedule": 3600.0},
     "billing-reconciliation": {"task": "payments.tasks.reconcile", "schedule": 86400.0},

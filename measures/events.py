@@ -2,6 +2,7 @@
 AppConfig.ready(); measures never imports it."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -13,3 +14,4 @@ class RiskAnswered:
     client_id: int
     instrument_key: str
     items: tuple[int, ...]
+    at: datetime  # when it was answered: the moment the flag is raised

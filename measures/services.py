@@ -66,6 +66,7 @@ def administration_submit(
                 client_id=client.pk,
                 instrument_key=instrument.key,
                 items=scored.risk_items,
+                at=now,
             )
         )
     return administration

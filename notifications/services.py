@@ -27,6 +27,7 @@ from accounts.models import User
 from .models import (
     ACCOUNT_KINDS,
     MANDATORY_KINDS,
+    URGENT_KINDS,
     Channel,
     DeliverySettings,
     Kind,
@@ -91,7 +92,9 @@ def outbox_enqueue(items: list[OutboxItem], *, now: datetime) -> int:
 
     Bulk and idempotent: a key already present is skipped by the unique constraint. Preferences
     decide the channel (switched-off kinds are stored as `skipped`, so the key still holds);
-    quiet hours move `scheduled_for`. Queries do not grow with the number of items: preferences
+    quiet hours move `scheduled_for`. Urgent kinds (URGENT_KINDS) go at once, by email and, when
+    SMS is configured and the person has a phone number, by text message too (a second row whose
+    key ends in ":sms"). Queries do not grow with the number of items: preferences
     and settings are read in one query each.
     """
     if not items:
@@ -104,25 +107,34 @@ def outbox_enqueue(items: list[OutboxItem], *, now: datetime) -> int:
         prefs.setdefault(pref["user_id"], {})[pref["kind"]] = pref["channel"]
     quiet = {row.user_id: row for row in DeliverySettings.objects.filter(user_id__in=user_ids)}
     default_quiet = DeliverySettings()
-    rows = []
+    rows: list[Notification] = []
     for item in items:
         user = item.user
-        channel = _channel_for(user, item.kind, prefs.get(user.pk, {}))
         hours = quiet.get(user.pk, default_quiet)
-        rows.append(
+        if item.kind in URGENT_KINDS:
+            # At once whatever the hour, by email and, when it can be sent, by text message too.
+            due = now
+            channels: list[tuple[str, str]] = [(Channel.EMAIL, item.dedupe_key)]
+            if settings.SMS_ENABLED and user.phone:
+                channels.append((Channel.SMS, f"{item.dedupe_key}:sms"))
+        else:
+            due = after_quiet_hours(
+                now, tz=user.timezone, start=hours.quiet_start, end=hours.quiet_end
+            )
+            channels = [(_channel_for(user, item.kind, prefs.get(user.pk, {})), item.dedupe_key)]
+        rows.extend(
             Notification(
                 user=user,
                 kind=item.kind,
                 channel=channel,
-                dedupe_key=item.dedupe_key,
+                dedupe_key=key,
                 link_target=item.link_target,
                 link_anchor=item.link_anchor,
                 status=Status.SKIPPED if channel == Channel.NONE else Status.PENDING,
-                scheduled_for=after_quiet_hours(
-                    now, tz=user.timezone, start=hours.quiet_start, end=hours.quiet_end
-                ),
+                scheduled_for=due,
                 created_at=now,
             )
+            for channel, key in channels
         )
     existing = set(
         Notification.objects.filter(dedupe_key__in=[r.dedupe_key for r in rows]).values_list(

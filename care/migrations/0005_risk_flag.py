@@ -6,37 +6,147 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('care', '0004_progressnote_supervision'),
+        ("care", "0004_progressnote_supervision"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RiskFlag',
+            name="RiskFlag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('measure', 'A questionnaire answer'), ('checkin', "The daily check-in's safety question"), ('client', 'The client said they are not safe'), ('clinician', 'Raised by the care team')], max_length=10)),
-                ('source_ref', models.CharField(blank=True, max_length=64)),
-                ('note', models.TextField(blank=True, help_text="The care team's own words.", max_length=2000)),
-                ('status', models.CharField(choices=[('raised', 'Raised'), ('acknowledged', 'Acknowledged'), ('resolved', 'Resolved')], default='raised', max_length=12)),
-                ('raised_at', models.DateTimeField()),
-                ('escalate_at', models.DateTimeField(help_text='When it escalates if nobody acknowledges it.')),
-                ('escalated_at', models.DateTimeField(blank=True, null=True)),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('action_taken', models.CharField(blank=True, choices=[('contacted', 'Contacted the client'), ('plan_reviewed', 'Reviewed the safety plan with the client'), ('referred', 'Referred to crisis or emergency care'), ('no_action', 'No action (reason given)')], max_length=16)),
-                ('action_note', models.TextField(blank=True, max_length=2000)),
-                ('acknowledged_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='risk_flags', to=settings.AUTH_USER_MODEL)),
-                ('raised_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('resolved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("measure", "A questionnaire answer"),
+                            ("checkin", "The daily check-in's safety question"),
+                            ("client", "The client said they are not safe"),
+                            ("clinician", "Raised by the care team"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("source_ref", models.CharField(blank=True, max_length=64)),
+                (
+                    "note",
+                    models.TextField(
+                        blank=True, help_text="The care team's own words.", max_length=2000
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("raised", "Raised"),
+                            ("acknowledged", "Acknowledged"),
+                            ("resolved", "Resolved"),
+                        ],
+                        default="raised",
+                        max_length=12,
+                    ),
+                ),
+                ("raised_at", models.DateTimeField()),
+                (
+                    "escalate_at",
+                    models.DateTimeField(help_text="When it escalates if nobody acknowledges it."),
+                ),
+                ("escalated_at", models.DateTimeField(blank=True, null=True)),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "action_taken",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("contacted", "Contacted the client"),
+                            ("plan_reviewed", "Reviewed the safety plan with the client"),
+                            ("referred", "Referred to crisis or emergency care"),
+                            ("no_action", "No action (reason given)"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("action_note", models.TextField(blank=True, max_length=2000)),
+                (
+                    "acknowledged_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="risk_flags",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "raised_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "resolved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-raised_at', '-id'],
-                'indexes': [models.Index(fields=['client', 'status'], name='care_riskfl_client__c74e75_idx'), models.Index(fields=['status', 'escalate_at'], name='care_riskfl_status_594b99_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('acknowledged_at__isnull', True), ('status', 'raised')), models.Q(('acknowledged_at__isnull', False), ('status__in', ['acknowledged', 'resolved'])), _connector='OR'), name='care_flag_acknowledged_iff_acknowledged_at'), models.CheckConstraint(condition=models.Q(models.Q(('status', 'resolved'), _negated=True), models.Q(('resolved_at__isnull', False), models.Q(('action_taken', ''), _negated=True)), _connector='OR'), name='care_flag_resolved_with_an_action')],
+                "ordering": ["-raised_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["client", "status"], name="care_riskfl_client__c74e75_idx"
+                    ),
+                    models.Index(
+                        fields=["status", "escalate_at"], name="care_riskfl_status_594b99_idx"
+                    ),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("acknowledged_at__isnull", True), ("status", "raised")),
+                            models.Q(
+                                ("acknowledged_at__isnull", False),
+                                ("status__in", ["acknowledged", "resolved"]),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="care_flag_acknowledged_iff_acknowledged_at",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("status", "resolved"), _negated=True),
+                            models.Q(
+                                ("resolved_at__isnull", False),
+                                models.Q(("action_taken", ""), _negated=True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="care_flag_resolved_with_an_action",
+                    ),
+                ],
             },
         ),
     ]

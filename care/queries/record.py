@@ -176,13 +176,13 @@ def suds_rows(*, enrollment_id: int) -> list[SudsRow]:
 
 
 def pacing_history(*, enrollment_id: int) -> list[PacingAction]:
-    """The enrollment's pacing actions, newest first, each with its author and week (None for
-    an action on the whole schedule) attached (1 query)."""
+    """The enrollment's pacing actions, newest first, each with its author (None for a hold
+    E-Hab placed itself) and week (None for an action on the whole schedule) attached (1 query)."""
     vendor = connection.vendor
     found = _fetch(
         f"SELECT {_columns(PacingAction, 'a', vendor)}, {_columns(User, 'u', vendor)}, "  # noqa: S608 - names from the models, values bound
         f"{_columns(Module, 'm', vendor)} FROM {_t(PacingAction)} a "
-        f"JOIN {_t(User)} u ON u.id = a.author_id "
+        f"LEFT JOIN {_t(User)} u ON u.id = a.author_id "
         f"LEFT JOIN {_t(Module)} m ON m.id = a.module_id "
         "WHERE a.enrollment_id = %s ORDER BY a.created_at DESC, a.id DESC",
         [enrollment_id],

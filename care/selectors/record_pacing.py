@@ -106,7 +106,10 @@ def history_table(history: list[PacingAction]) -> SafeString:
             what = f"{sign}{action.days} {unit}"
         else:
             what = ""
-        author = action.author.preferred_name or action.author.email
+        if action.author is None:
+            author = "E-Hab (automatic)"
+        else:
+            author = action.author.preferred_name or action.author.email
         out.append(
             "<tr>\n"
             f'              <td><time datetime="{dateformat.format(created, _MACHINE)}">'

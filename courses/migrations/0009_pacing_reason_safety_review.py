@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('courses', '0008_labels_say_what_exists'),
+        ("courses", "0008_labels_say_what_exists"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='pacingaction',
-            name='reason_code',
-            field=models.CharField(choices=[('clinical_judgement', 'Clinical judgement'), ('client_request', 'Client asked'), ('stabilization', 'Stabilization first'), ('life_event', 'Life event'), ('ready_early', 'Ready to move on'), ('administrative', 'Administrative'), ('safety_review', 'Safety review')], max_length=24),
+            model_name="pacingaction",
+            name="reason_code",
+            field=models.CharField(
+                choices=[
+                    ("clinical_judgement", "Clinical judgement"),
+                    ("client_request", "Client asked"),
+                    ("stabilization", "Stabilization first"),
+                    ("life_event", "Life event"),
+                    ("ready_early", "Ready to move on"),
+                    ("administrative", "Administrative"),
+                    ("safety_review", "Safety review"),
+                ],
+                max_length=24,
+            ),
         ),
     ]

@@ -54,7 +54,7 @@ def _record(
     kind: str,
     reason_code: str,
     note: str,
-    author: User,
+    author: User | None,
     now: datetime,
     module: Module | None = None,
     days: int | None = None,
@@ -87,7 +87,7 @@ def pacing_hold(
     enrollment: Enrollment,
     module: Module,
     reason_code: str,
-    author: User,
+    author: User | None,
     now: datetime,
     note: str = "",
 ) -> PacingAction:
@@ -110,7 +110,7 @@ def pacing_lift_hold(
     enrollment: Enrollment,
     module: Module,
     reason_code: str,
-    author: User,
+    author: User | None,
     now: datetime,
     note: str = "",
 ) -> PacingAction:
@@ -132,7 +132,7 @@ def pacing_advance(
     enrollment: Enrollment,
     module: Module,
     reason_code: str,
-    author: User,
+    author: User | None,
     now: datetime,
     note: str = "",
 ) -> PacingAction:
@@ -189,7 +189,7 @@ def pacing_shift(
     enrollment: Enrollment,
     days: int,
     reason_code: str,
-    author: User,
+    author: User | None,
     now: datetime,
     note: str = "",
 ) -> PacingAction:

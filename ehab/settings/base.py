@@ -340,6 +340,11 @@ EHAB_PRACTICE_NAME = env_str("EHAB_PRACTICE_NAME", "the E-Hab care team")
 EHAB_PRACTICE_PHONE = env_str("EHAB_PRACTICE_PHONE", "")
 EHAB_PRACTICE_EMAIL = env_str("EHAB_PRACTICE_EMAIL", "")
 EHAB_PRACTICE_HOURS = env_str("EHAB_PRACTICE_HOURS", "Monday to Friday, 9am to 5pm Eastern")
+# The practice's own time zone: its business hours (9 to 5, Monday to Friday) are counted there.
+EHAB_PRACTICE_TIMEZONE = env_timezone("EHAB_PRACTICE_TIMEZONE", "America/New_York")
+# A risk flag nobody has acknowledged after this many business hours escalates to the
+# clinician's supervisors and the administrators marked clinical (S-5).
+EHAB_RISK_ESCALATION_BUSINESS_HOURS = env_int("EHAB_RISK_ESCALATION_BUSINESS_HOURS", 4, minimum=1)
 
 # --- Logging ------------------------------------------------------------------------------------
 LOG_LEVEL = env_choice("EHAB_LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"})

@@ -4,20 +4,65 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0006_kinds_feedback_ready_and_daily_reminder'),
+        ("notifications", "0006_kinds_feedback_ready_and_daily_reminder"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('welcome', 'Welcome'), ('module_released', 'Something new is ready'), ('feedback_ready', 'A reply to your work is waiting'), ('module_not_started', 'Not started yet'), ('module_not_finished', 'Not finished yet'), ('checkin_reminder', 'Daily reminder'), ('inactivity_nudge', "We're here when you're ready"), ('inactivity_alert', 'A client has been away (clinicians)'), ('billing_past_due', "A payment didn't go through"), ('billing_alert', 'A payment needs attention (staff)'), ('measure_due', 'A short questionnaire is ready'), ('risk_alert', 'Important: a client needs you (clinicians)'), ('risk_escalation', 'Important: an alert is waiting (supervisors)'), ('account_password_reset', 'Account: choosing a new password'), ('account_confirm_email', 'Account: confirming an email address'), ('account_already_exists', 'Account: someone signed up again'), ('account_unknown', 'Account: no account for this address'), ('account_sign_in_code', 'Account: a sign-in code'), ('account_notice', 'Account: a change to the account')], max_length=32),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("welcome", "Welcome"),
+                    ("module_released", "Something new is ready"),
+                    ("feedback_ready", "A reply to your work is waiting"),
+                    ("module_not_started", "Not started yet"),
+                    ("module_not_finished", "Not finished yet"),
+                    ("checkin_reminder", "Daily reminder"),
+                    ("inactivity_nudge", "We're here when you're ready"),
+                    ("inactivity_alert", "A client has been away (clinicians)"),
+                    ("billing_past_due", "A payment didn't go through"),
+                    ("billing_alert", "A payment needs attention (staff)"),
+                    ("measure_due", "A short questionnaire is ready"),
+                    ("risk_alert", "Important: a client needs you (clinicians)"),
+                    ("risk_escalation", "Important: an alert is waiting (supervisors)"),
+                    ("account_password_reset", "Account: choosing a new password"),
+                    ("account_confirm_email", "Account: confirming an email address"),
+                    ("account_already_exists", "Account: someone signed up again"),
+                    ("account_unknown", "Account: no account for this address"),
+                    ("account_sign_in_code", "Account: a sign-in code"),
+                    ("account_notice", "Account: a change to the account"),
+                ],
+                max_length=32,
+            ),
         ),
         migrations.AlterField(
-            model_name='preference',
-            name='kind',
-            field=models.CharField(choices=[('welcome', 'Welcome'), ('module_released', 'Something new is ready'), ('feedback_ready', 'A reply to your work is waiting'), ('module_not_started', 'Not started yet'), ('module_not_finished', 'Not finished yet'), ('checkin_reminder', 'Daily reminder'), ('inactivity_nudge', "We're here when you're ready"), ('inactivity_alert', 'A client has been away (clinicians)'), ('billing_past_due', "A payment didn't go through"), ('billing_alert', 'A payment needs attention (staff)'), ('measure_due', 'A short questionnaire is ready'), ('risk_alert', 'Important: a client needs you (clinicians)'), ('risk_escalation', 'Important: an alert is waiting (supervisors)'), ('account_password_reset', 'Account: choosing a new password'), ('account_confirm_email', 'Account: confirming an email address'), ('account_already_exists', 'Account: someone signed up again'), ('account_unknown', 'Account: no account for this address'), ('account_sign_in_code', 'Account: a sign-in code'), ('account_notice', 'Account: a change to the account')], max_length=32),
+            model_name="preference",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("welcome", "Welcome"),
+                    ("module_released", "Something new is ready"),
+                    ("feedback_ready", "A reply to your work is waiting"),
+                    ("module_not_started", "Not started yet"),
+                    ("module_not_finished", "Not finished yet"),
+                    ("checkin_reminder", "Daily reminder"),
+                    ("inactivity_nudge", "We're here when you're ready"),
+                    ("inactivity_alert", "A client has been away (clinicians)"),
+                    ("billing_past_due", "A payment didn't go through"),
+                    ("billing_alert", "A payment needs attention (staff)"),
+                    ("measure_due", "A short questionnaire is ready"),
+                    ("risk_alert", "Important: a client needs you (clinicians)"),
+                    ("risk_escalation", "Important: an alert is waiting (supervisors)"),
+                    ("account_password_reset", "Account: choosing a new password"),
+                    ("account_confirm_email", "Account: confirming an email address"),
+                    ("account_already_exists", "Account: someone signed up again"),
+                    ("account_unknown", "Account: no account for this address"),
+                    ("account_sign_in_code", "Account: a sign-in code"),
+                    ("account_notice", "Account: a change to the account"),
+                ],
+                max_length=32,
+            ),
         ),
     ]

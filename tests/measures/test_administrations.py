@@ -105,7 +105,11 @@ def test_item_nine_above_zero_is_announced_in_the_same_transaction(instruments, 
     assert risky.risk_answered
     assert heard == [
         RiskAnswered(
-            administration_id=risky.pk, client_id=client.pk, instrument_key="phq9", items=(9,)
+            administration_id=risky.pk,
+            client_id=client.pk,
+            instrument_key="phq9",
+            items=(9,),
+            at=NOW,
         )
     ]
 
