@@ -2,11 +2,12 @@
 
 Seeds the course bench's clients (bench.course: N enrollments, default 10,000, with twelve weeks
 of releases, lessons, SUDS readings and submitted worksheets) on the database in DATABASE_URL if
-they are not there yet, then gives one clinician a caseload of 60 of them (holds, a pause, replies
-and reviews among them) and another clinician 5. It times the caseload page and the client's
-record page in-process, round-robin with the floor view, and counts their queries for the
-clinician with 5 clients and the one with 60: the counts must be the same. Prints JSON; the goal
-(issue 12) is each page within twice the floor with query counts independent of caseload size.
+they are not there yet, then gives one clinician a caseload of 60 of them (holds, a shift,
+replies, reviews and open and resolved risk flags among them) and another clinician 5. It times
+the caseload page and the client's record page in-process, round-robin with the floor view, and
+counts their queries for the clinician with 5 clients and the one with 60: the counts must be the
+same. Prints JSON; the goal (issue 12) is each page within twice the floor with query counts
+independent of caseload size.
 """
 
 import argparse
@@ -61,6 +62,7 @@ def _clinician(size: int):
 def _history(clinician, clients) -> None:
     """What a real caseload carries besides the course data: a week held for some, a pause for
     one, reviews and replies on some submitted worksheets."""
+    from care.models import RiskFlag
     from courses.models import (
         Enrollment,
         PacingAction,
@@ -103,6 +105,19 @@ def _history(clinician, clients) -> None:
                 )
             )
     PacingAction.objects.bulk_create(actions)
+    # Risk flags: one open for every fifteenth client, one resolved for every tenth.
+    flags = []
+    for index, enrollment in enumerate(enrollments):
+        if index % 15 == 7:
+            flags.append(RiskFlag(client_id=enrollment.client_id, source=RiskFlag.Source.CLIENT,
+                                  raised_at=now - timedelta(hours=3),
+                                  escalate_at=now + timedelta(hours=1)))  # fmt: skip
+        if index % 10 == 3:
+            flags.append(RiskFlag(client_id=enrollment.client_id, source=RiskFlag.Source.MEASURE,
+                                  raised_at=now - timedelta(days=9), escalate_at=now,
+                                  status=RiskFlag.Status.RESOLVED, acknowledged_at=now,
+                                  resolved_at=now, action_taken="contacted"))  # fmt: skip
+    RiskFlag.objects.bulk_create(flags)
     submitted = list(
         WorksheetResponse.objects.filter(enrollment__in=enrollments, status="submitted").order_by(
             "pk"

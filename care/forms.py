@@ -15,8 +15,8 @@ from courses.selectors import ModuleState
 from courses.services.pacing import MAX_NOTE, MAX_SHIFT_DAYS
 
 from .formhtml import paragraphs
-from .models import ProgressNote
-from .services import MAX_NOTE_TEXT
+from .models import ProgressNote, RiskFlag
+from .services import MAX_FLAG_NOTE, MAX_NOTE_TEXT
 
 NUL = {"null_characters_not_allowed": "The text has a character that cannot be stored."}
 
@@ -191,3 +191,57 @@ class NoteForm(forms.Form):
         if note_date > self.today:
             raise forms.ValidationError("A note cannot be dated in the future.")
         return note_date
+
+
+# --- Risk flags -----------------------------------------------------------------------------
+
+
+class RiskFlagRaiseForm(forms.Form):
+    """A member of the care team raises a flag: what they noticed, in a line or two (kept on
+    the flag for the care team; never in the audit trail, never shown to the client)."""
+
+    note = forms.CharField(
+        label="What you noticed",
+        max_length=MAX_FLAG_NOTE,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": "Say in a line what you noticed.",
+            "max_length": f"Keep it under {MAX_FLAG_NOTE:,} characters.",
+            **NUL,
+        },
+    )
+
+
+class RiskFlagResolveForm(forms.Form):
+    """Resolving a flag: the action taken, and a note (required for "no action")."""
+
+    action = forms.ChoiceField(
+        label="What you did",
+        choices=[("", "Choose…"), *RiskFlag.ActionTaken.choices],
+        error_messages={
+            "required": "Choose the action you took.",
+            "invalid_choice": "Choose the action you took from the list.",
+        },
+    )
+    note = forms.CharField(
+        label="Note (required for no action: say why)",
+        required=False,
+        max_length=MAX_FLAG_NOTE,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"max_length": f"Keep the note under {MAX_FLAG_NOTE:,} characters.", **NUL},
+    )
+
+    def __init__(self, *args: Any, flag_id: int, **kwargs: Any) -> None:
+        # Several flags share the flags page: each field's id carries its flag.
+        kwargs.setdefault("auto_id", f"flag-{flag_id}-%s")
+        super().__init__(*args, **kwargs)
+        self.flag_id = flag_id
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if (
+            cleaned.get("action") == RiskFlag.ActionTaken.NO_ACTION
+            and not (cleaned.get("note") or "").strip()
+        ):
+            self.add_error("note", "Say why no action was needed.")
+        return cleaned

@@ -1,10 +1,14 @@
 """Access to a client's clinical record."""
 
+from django.db.models import QuerySet
+
+from accounts.roles import Capability, has_clinical_oversight, role_can
 from audit.access import gate
 from audit.models import Action
 from audit.services import audit_record
 from courses.models import WorksheetResponse
 
+from .models import RiskFlag
 from .selectors import clients_visible_to
 from .selectors.record_notes import notes_visible_to
 
@@ -54,5 +58,39 @@ def access_note(*, user, client, note_id, for_write: bool = False):
         user=user,
         pk=note_id,
         target_type="care.progressnote",
+        for_write=for_write,
+    )
+
+
+# --- risk flags ---
+def may_see_flags(user) -> bool:
+    """The care team (a caseload) and administrators marked clinical see risk flags; billing
+    staff and other administrators never do (S-2)."""
+    return user.is_authenticated and (
+        role_can(user.role, Capability.CASELOAD) or has_clinical_oversight(user)
+    )
+
+
+def flags_visible_to(*, user) -> QuerySet[RiskFlag]:
+    """The flags `user` may open: those about the clients they follow (clinicians and
+    supervisors, A-2) and, for an administrator marked clinical, every flag that has escalated
+    (S-5). Nobody else sees any."""
+    if not user.is_authenticated:
+        return RiskFlag.objects.none()
+    if has_clinical_oversight(user):
+        return RiskFlag.objects.filter(escalated_at__isnull=False)
+    if role_can(user.role, Capability.CASELOAD):
+        return RiskFlag.objects.filter(client__in=clients_visible_to(user=user))
+    return RiskFlag.objects.none()
+
+
+def access_flag(*, user, flag_id, for_write: bool = False) -> RiskFlag:
+    """A risk flag `user` may open, with its client, or a denied 404 (A-1); opening it for a
+    change is audited by the service, reading it by the page."""
+    return gate(
+        flags_visible_to(user=user).select_related("client"),
+        user=user,
+        pk=flag_id,
+        target_type="care.riskflag",
         for_write=for_write,
     )

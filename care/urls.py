@@ -1,12 +1,17 @@
 from django.urls import path
 
-from .views import caseload, notes, pacing, record, worksheets
+from .views import caseload, notes, pacing, record, risk, worksheets
 
 app_name = "care"
 
 urlpatterns = [
     path("caseload/", caseload.caseload, name="caseload"),
     path("clients/<id:client_id>/", record.client_record, name="client_detail"),
+    # --- risk flags: the flags page, acknowledging and resolving, raising one from the record ---
+    path("flags/", risk.flags, name="flags"),
+    path("flags/<id:flag_id>/acknowledge/", risk.flag_acknowledge, name="flag_acknowledge"),
+    path("flags/<id:flag_id>/resolve/", risk.flag_resolve, name="flag_resolve"),
+    path("clients/<id:client_id>/flags/", risk.flag_raise, name="flag_raise"),
     # --- worksheets: one submitted version, and the care team's reply to it ---
     path(
         "clients/<id:client_id>/worksheets/<id:version_id>/",

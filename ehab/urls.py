@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
     path("me/billing/", include("payments.urls.my_billing")),
+    path("me/safety/", include("care.urls_risk")),
     path("me/", include("courses.urls")),
     path("care/", include("care.urls")),
     path("billing/", include("payments.urls.console")),

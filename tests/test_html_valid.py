@@ -469,3 +469,36 @@ def test_every_notification_email_body_is_valid_html(pages):
         name = f"notifications/{body.parent.name}/body.html"
         pages.html(render_to_string(name, context), url=name)
     pages.assert_valid("email")
+
+
+def test_the_risk_pages_are_valid_html(demo, pages):
+    """The client's support page (with and without an alerted care team), the flags page with
+    open, escalated and resolved flags and a refused resolve form, and the record's Risk section
+    with flags on it."""
+    from care.models import RiskFlag
+    from care.services import risk_flag_acknowledge, risk_flag_raise, risk_flag_resolve
+
+    client, clinician = demo["client"], demo["clinician"]
+    sign_in(pages.client, client)
+    pages.get(reverse("risk:support"))  # no flag yet
+    response = pages.client.post(reverse("risk:not_safe"))
+    assert response.status_code == 302
+    pages.get(reverse("risk:support"))
+    flag = RiskFlag.objects.get(client=client)
+    other = risk_flag_raise(
+        client=client,
+        source=RiskFlag.Source.CLINICIAN,
+        raised_by=clinician,
+        note="Sounded <low> on the phone & tired.",
+        now=NOW,
+    )
+    risk_flag_acknowledge(flag=other, by=clinician, now=NOW)
+    done = risk_flag_raise(client=client, source=RiskFlag.Source.MEASURE, now=NOW)
+    risk_flag_resolve(flag=done, by=clinician, action="no_action", note="Talked <it> through.",
+                      now=NOW)  # fmt: skip
+    RiskFlag.objects.filter(pk=flag.pk).update(escalated_at=NOW)
+    sign_in(pages.client, clinician)
+    pages.get(reverse("care:flags"))
+    pages.post(reverse("care:flag_resolve", args=[flag.pk]), {"action": "no_action"}, status=400)
+    pages.get(reverse("care:client_detail", args=[client.pk]))
+    pages.assert_valid("risk")

@@ -122,6 +122,14 @@ MATRIX = {
     "care:note_edit": (_matrix_note, post_only(CL), True),
     "care:note_sign": (_matrix_note, post_only(CL), True),
     "care:note_amend": (_matrix_note, post_only(CL), True),
+    # Risk flags: the client's "I'm not safe right now" and support page; the care team's flags
+    # page (every clinician has one, empty or not) and the actions on client A's flag.
+    "risk:support": (None, only(CA, CB), True),
+    "risk:not_safe": (None, post_only(CA, CB), True),
+    "care:flags": (None, only(CL, OC), True),
+    "care:flag_acknowledge": (lambda p: {"flag_id": p["flag"].pk}, post_only(CL), True),
+    "care:flag_resolve": (lambda p: {"flag_id": p["flag"].pk}, post_only(CL), True),
+    "care:flag_raise": (lambda p: {"client_id": p[CA].pk}, post_only(CL), True),
     # The billing console (/billing/): billing staff and administrators.
     "billing:console": (None, only(BI, AD), True),
     "billing:account": (lambda p: {"account_id": p["checkout"].account_id}, only(BI, AD), True),
@@ -279,7 +287,18 @@ def people(client_a, client_b, clinician, other_clinician, billing_user, admin_u
     worksheet_version = WorksheetResponse.objects.create(
         enrollment=enrollment, lesson=week1.lessons.first(), status="submitted", version=1
     )
+    from django.utils import timezone
+
+    from care.models import RiskFlag
+
+    flag = RiskFlag.objects.create(
+        client=client_a,
+        source=RiskFlag.Source.CLIENT,
+        raised_at=timezone.now(),
+        escalate_at=timezone.now(),
+    )
     return {
+        "flag": flag,
         "worksheet_version": worksheet_version,
         "plan": plan,
         "checkout": checkout,

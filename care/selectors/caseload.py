@@ -17,11 +17,12 @@ What a row shows, and where it comes from:
 - **Holds**: open holds (PacingAction HOLD not lifted) and a paused enrollment.
 - **Billing**: new weeks wait on a billing matter (Enrollment.new_weeks_held_for_billing): a
   neutral flag, never an amount.
-- **Risk** and **Check-ins**: empty seams (`CaseloadRow.risk`, `CaseloadRow.checkins`) that
-  issues 5 (risk flags) and 6 (daily check-ins) fill.
+- **Risk**: the client's open risk flags (care.RiskFlag), linked to the flags page.
+- **Check-ins**: an empty seam (`CaseloadRow.checkins`) that issue 6 (daily check-ins) fills.
 
 The urgency score, the sum of (each reason is shown on the row as a chip):
 
+    an open risk flag (whatever the enrollment)                           +10
     inactive for INACTIVE_DAYS days or more (a current enrollment only)   +4
     SUDS rising                                                           +3
     each worksheet waiting for review, counting at most REVIEW_CAP        +2 each
@@ -31,9 +32,10 @@ The urgency score, the sum of (each reason is shown on the row as a chip):
 Worst first is the highest score first; ties go by name (then email), so the order never
 depends on the database.
 
-Query count: three queries whatever the caseload's size or the clients' history (the
-assignments; each client's figures and row enrollment; and at most SUDS_WINDOW readings per
-client through a window function; the last two hand-written in care/queries/caseload.py). Filters,
+Query count: four queries whatever the caseload's size or the clients' history (the
+assignments; each client's figures and row enrollment; at most SUDS_WINDOW readings per client
+through a window function, these two hand-written in care/queries/caseload.py; and the open risk
+flags). Filters,
 search and sorting work on those rows in memory: a caseload is tens of rows.
 """
 
@@ -50,6 +52,7 @@ from django.utils.crypto import salted_hmac
 from accounts.models import User
 from courses.models import EnrollmentStatus
 
+from ..models import RiskFlag
 from ..queries.caseload import ClientFigures, RowEnrollment, caseload_figures, suds_readings
 from . import assignments_visible_to
 
@@ -59,6 +62,7 @@ SUDS_RECENT = 3
 SUDS_SHIFT = 1.0
 REVIEW_CAP = 3
 
+POINTS_RISK = 10
 POINTS_INACTIVE = 4
 POINTS_SUDS_RISING = 3
 POINTS_PER_REVIEW = 2
@@ -188,9 +192,8 @@ class CaseloadRow:
     holds: int  # open holds on the current enrollment
     paused: bool
     billing_attention: bool
-    # Seams for later issues: issue 5 (risk flags) fills `risk`, issue 6 (daily check-ins)
-    # fills `checkins`; both render a dash while None, and add to the score when they arrive.
-    risk: object | None = None
+    risk: int = 0  # open risk flags
+    # A seam for issue 6 (daily check-ins): renders a dash while None.
     checkins: object | None = None
     reasons: list[Reason] = field(default_factory=list)
 
@@ -284,6 +287,9 @@ def time_ago(moment: datetime, *, now: datetime) -> str:
 
 def _reasons(row: CaseloadRow) -> list[Reason]:
     reasons = []
+    if row.risk:
+        label = "Safety flag open" if row.risk == 1 else f"{row.risk} safety flags open"
+        reasons.append(Reason("risk", label, POINTS_RISK))
     if row.inactive:
         reasons.append(Reason("inactive", f"Quiet {row.inactive_days} days", POINTS_INACTIVE))
     if row.suds.trend == SudsTrend.RISING:
@@ -311,6 +317,7 @@ def _row(
     *,
     figures: ClientFigures | None,
     readings: list[int],
+    risk: int,
     now: datetime,
     zone: ZoneInfo,
 ) -> CaseloadRow:
@@ -340,6 +347,7 @@ def _row(
         holds=current.open_holds if current else 0,
         paused=bool(current and current.status == EnrollmentStatus.PAUSED),
         billing_attention=bool(current and current.new_weeks_held_for_billing),
+        risk=risk,
     )
     row.reasons = _reasons(row)
     return row
@@ -381,13 +389,14 @@ def caseload_rows(
     """The viewer's caseload at `now`: one row per client with an active care assignment to the
     viewer or, for a supervisor, to a clinician they actively supervise; filtered and sorted by
     `filters` (ranked worst first by default, see the module docstring). Times are in the
-    viewer's own time zone. Three queries, whatever the caseload's size or history."""
+    viewer's own time zone. Four queries, whatever the caseload's size or history."""
     filters = filters or CaseloadFilters()
     zone = ZoneInfo(viewer.timezone)
     assignments = _assignments(viewer=viewer)
     client_ids = sorted({client.pk for client, _ in assignments})
     figures = caseload_figures(client_ids=client_ids)
     readings = suds_readings(client_ids=client_ids, window=SUDS_WINDOW)
+    risks = open_flag_counts(client_ids=client_ids)
     rows: dict[int, CaseloadRow] = {}
     for client, clinician in assignments:
         seen = rows.get(client.pk)
@@ -399,6 +408,7 @@ def caseload_rows(
             clinician,
             figures=figures.get(client.pk),
             readings=readings.get(client.pk, []),
+            risk=risks.get(client.pk, 0),
             now=now,
             zone=zone,
         )
@@ -412,3 +422,16 @@ def caseload_rows(
         shows_clinicians=any(c.pk != viewer.pk for row in rows.values() for c in row.clinicians),
         tz=viewer.timezone,
     )
+
+
+def open_flag_counts(*, client_ids: list[int]) -> dict[int, int]:
+    """How many open risk flags each listed client has (1 query; clients with none are
+    absent)."""
+    counts: dict[int, int] = {}
+    for client_id in (
+        RiskFlag.objects.filter(client_id__in=client_ids)
+        .exclude(status=RiskFlag.Status.RESOLVED)
+        .values_list("client_id", flat=True)
+    ):
+        counts[client_id] = counts.get(client_id, 0) + 1
+    return counts

@@ -17,12 +17,14 @@ from ..queries.record import ProgressReads, progress_reads
 from .record_notes import notes_section
 from .record_pacing import pacing_section
 from .record_progress import progress_section
+from .record_risk import risk_section
 from .record_suds import suds_section
 from .record_worksheets import worksheets_section
 
 # The record's sections in page order: (anchor, heading, selector). The anchor is the id of the
 # section's element, which links (a message, the caseload) can land on.
 SECTIONS = (
+    ("risk", "Risk", risk_section),
     ("progress", "Progress", progress_section),
     ("suds", "SUDS", suds_section),
     ("worksheets", "Worksheets", worksheets_section),
@@ -134,6 +136,7 @@ def record_context(*, client: User, viewer: User, now: datetime) -> dict[str, ob
         "header": header,
         "now": now,
         "sections": [(anchor, heading) for anchor, heading, _ in SECTIONS],
+        "risk": risk_section(client=client, enrollment=enrollment, viewer=viewer, now=now),
         "progress": progress,
         "suds": suds_section(client=client, enrollment=enrollment, viewer=viewer, now=now),
         "worksheets": worksheets_section(

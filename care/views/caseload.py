@@ -98,7 +98,7 @@ def _name(person) -> str:
 def _row_html(
     row: CaseloadRow,
     *,
-    link: tuple[str, str],
+    link: tuple[str, str, str],
     shows_clinicians: bool,
     names: tuple[list[str], list[str]],
 ) -> str:
@@ -174,7 +174,7 @@ def _row_html(
     parts.append(f'<td data-label="Holds">{holds}</td>')
     billing = "Needs attention" if row.billing_attention else _DASH
     parts.append(f'<td data-label="Billing">{billing}</td>')
-    risk = _NOT_TRACKED if row.risk is None else escape(str(row.risk))
+    risk = f'<a class="caseload-risk" href="{link[2]}">{row.risk} open</a>' if row.risk else "None"
     parts.append(f'<td data-label="Risk">{risk}</td>')
     checkins = _NOT_TRACKED if row.checkins is None else escape(str(row.checkins))
     parts.append(f'<td data-label="Check-ins">{checkins}</td></tr>')
@@ -186,7 +186,7 @@ def _rows_html(result: Caseload) -> SafeString:
     template."""
     url = reverse("care:client_detail", args=[_STAND_IN_ID])
     before, after = url.split(str(_STAND_IN_ID), 1)
-    link = (escape(before), escape(after))
+    link = (escape(before), escape(after), escape(reverse("care:flags")))
     names = _date_names()
     return mark_safe(  # noqa: S308 - every value is escaped in _row_html
         "\n".join(

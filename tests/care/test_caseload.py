@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from audit.models import Action, AuditEvent
-from care.models import CareAssignment
+from care.models import CareAssignment, RiskFlag
 from care.reminders import inactivity_alert_items
 from care.selectors.caseload import (
     CaseloadFilters,
@@ -26,6 +26,7 @@ from care.selectors.caseload import (
     suds_trend,
     time_ago,
 )
+from care.services import risk_flag_raise, risk_flag_resolve
 from courses.models import (
     Enrollment,
     EnrollmentStatus,
@@ -340,18 +341,30 @@ def test_billing_is_a_neutral_flag_without_amounts(client, clinician, client_a, 
     assert "$" not in page and "past due" not in page.lower()
 
 
-def test_risk_and_check_ins_are_empty_seams_rendered_as_a_dash(
-    client, clinician, client_a, track, signed_in
+def test_an_open_risk_flag_ranks_first_and_links_to_the_flags_page_check_ins_are_a_seam(
+    client, clinician, client_a, client_b, track, signed_in
 ):
     enrol(client_a, track)
-    row = row_for(caseload_rows(viewer=clinician, now=NOW), client_a)
-    assert (row.risk, row.checkins) == (None, None)
+    enrol(client_b, track)
+    CareAssignment.objects.create(clinician=clinician, client=client_b)
+    # Blake would rank first on quiet days alone; Alex's open flag outranks it.
+    client_b.last_login = NOW - timedelta(days=20)
+    client_b.save(update_fields=["last_login"])
+    flag = risk_flag_raise(client=client_a, source=RiskFlag.Source.CLIENT, now=NOW)
+    rows = caseload_rows(viewer=clinician, now=NOW).rows
+    assert [row.client.pk for row in rows] == [client_a.pk, client_b.pk]
+    assert (rows[0].risk, rows[0].checkins, rows[1].risk) == (1, None, 0)
+    assert rows[0].reasons[0].key == "risk"
 
     signed_in(clinician)
     page = client.get(reverse("care:caseload")).content.decode()
-
     assert '<th scope="col">Risk</th>' in page and '<th scope="col">Check-ins</th>' in page
-    assert page.count("Not tracked yet") == 2
+    assert f'href="{reverse("care:flags")}">1 open</a>' in page
+    assert "Safety flag open" in page
+    assert page.count("Not tracked yet") == len(rows)  # the check-ins cell of each row only
+
+    risk_flag_resolve(flag=flag, by=clinician, action="contacted", note="", now=NOW)
+    assert row_for(caseload_rows(viewer=clinician, now=NOW), client_a).risk == 0
 
 
 # --- Ranking ------------------------------------------------------------------------------------
@@ -584,7 +597,7 @@ def test_reading_the_caseload_is_audited_once_without_content(client, clinician,
 
 # --- Query count --------------------------------------------------------------------------------
 
-BUDGET = 9
+BUDGET = 10
 
 
 def _caseload_with_history(clinician, track, size):
@@ -656,9 +669,9 @@ def test_the_query_count_is_the_same_for_5_and_60_clients(
     assert small == large
 
 
-def test_the_selector_itself_takes_three_queries(other_clinician, track, django_assert_num_queries):
+def test_the_selector_itself_takes_four_queries(other_clinician, track, django_assert_num_queries):
     _caseload_with_history(other_clinician, track, 8)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         caseload = caseload_rows(viewer=other_clinician, now=NOW)
     assert len(caseload.rows) == 8
     assert all(len(row.suds.readings) == 8 for row in caseload.rows)
