@@ -1,13 +1,14 @@
 """A-2 in the Django admin: administrators run programs, cohorts and accounts, and see no clinical
-content: no worksheets, replies, reviews, lesson progress or SUDS, no progress notes, and of a
-pacing action only what was done and when, never the clinician's reason or note."""
+content: no worksheets, replies, reviews, lesson progress or SUDS, no progress notes or risk
+flags, no questionnaire answers, and of a pacing action only what was done and when, never the
+clinician's reason or note."""
 
 import pytest
 from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from care.models import ProgressNote
+from care.models import ProgressNote, RiskFlag
 from courses.models import (
     LessonProgress,
     PacingAction,
@@ -18,14 +19,17 @@ from courses.models import (
     WorksheetReview,
 )
 from courses.services.pacing import pacing_hold
+from measures.models import Administration
 from tests.factories import EnrollmentFactory, make_track
 
 CLINICAL = (
     ProgressNote,
+    RiskFlag,
     WorksheetResponse,
     WorksheetFeedback,
     WorksheetReview,
     LessonProgress,
+    Administration,
 )
 NOTE = "CANARY-admin-3b7e talked about the funeral"
 
