@@ -59,9 +59,12 @@ class User(AbstractBaseUser):
     # An administrator marked clinical (a licensed clinician who runs the practice): receives
     # escalated risk alerts and may open the flags they are about (S-5). Means nothing for
     # other roles.
+    # db_default too: code that predates the column (a process still running during a deploy, a
+    # migration test's older state) can still write accounts.
     clinical_oversight = models.BooleanField(
         "clinical oversight",
         default=False,
+        db_default=False,
         help_text="Administrators only: a clinician who receives escalated safety alerts and "
         "may open them.",
     )

@@ -137,7 +137,7 @@ class RiskFlag(models.Model):
 
     class Source(models.TextChoices):
         MEASURE = "measure", "A questionnaire answer"
-        CHECKIN = "checkin", "The daily check-in's safety question"
+        CHECKIN = "checkin", "The check-in's safety question"
         CLIENT = "client", "The client said they are not safe"
         CLINICIAN = "clinician", "Raised by the care team"
 

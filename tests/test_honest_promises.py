@@ -95,7 +95,16 @@ def sources() -> list[Path]:
         for path in sorted((ROOT / folder).rglob("*"))
         if path.suffix in {".html", ".txt", ".md", ".yaml", ".yml"}
     ]
-    for app in ("accounts", "care", "core", "courses", "notifications", "payments", "ehab"):
+    for app in (
+        "accounts",
+        "care",
+        "core",
+        "courses",
+        "measures",
+        "notifications",
+        "payments",
+        "ehab",
+    ):
         found += [
             path
             for path in sorted((ROOT / app).rglob("*.py"))

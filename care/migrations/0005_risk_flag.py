@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
                     models.CharField(
                         choices=[
                             ("measure", "A questionnaire answer"),
-                            ("checkin", "The daily check-in's safety question"),
+                            ("checkin", "The check-in's safety question"),
                             ("client", "The client said they are not safe"),
                             ("clinician", "Raised by the care team"),
                         ],
