@@ -40,6 +40,9 @@ class Action:
     NOTE_AMENDED = "care.note_amended"
     # Outcome measures (issue 13): never the answers (U-1).
     MEASURE_SUBMITTED = "measure.submitted"
+    MEASURE_SKIPPED = "measure.skipped"
+    MEASURE_INTERVAL_SET = "measure.interval_set"
+    MEASURE_REQUESTED = "measure.requested"
     # Risk flags (care, S-2/S-5): never the client's or the clinician's words.
     RISK_FLAG_RAISED = "care.risk_flag_raised"
     RISK_FLAG_ACKNOWLEDGED = "care.risk_flag_acknowledged"

@@ -17,6 +17,7 @@ from accounts.roles import Capability
 
 from .content import module_lessons
 from .forms import SUDS_VALUES, SudsForm, WorksheetForm
+from .home import home_panels
 from .models import EnrollmentStatus
 from .permissions import access_lesson, access_module
 from .selectors import (
@@ -72,6 +73,7 @@ def dashboard(request):
         context["paused"] = enrollment.status == EnrollmentStatus.PAUSED
         context["next_waiting"] = WAITING_TEXT.get(upcoming.waiting_reason, "")
         context["upcoming"] = upcoming
+        context["panels"] = home_panels(client=request.user, now=now)
     return render(request, "courses/dashboard.html", context)
 
 

@@ -74,3 +74,51 @@ class Administration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.instrument_id} answered {self.submitted_at:%Y-%m-%d}"
+
+
+class MeasureSchedule(models.Model):
+    """How often a client is asked to answer the instruments, and a clinician's request for an
+    answer now. A client without a row is on the default interval
+    (settings.EHAB_MEASURE_INTERVAL_DAYS); measures/schedule.py decides what is due."""
+
+    client = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="measure_schedule"
+    )
+    interval_days = models.PositiveSmallIntegerField(
+        help_text="Days between answers, from the last one."
+    )
+    requested_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A clinician asked for an answer now: every instrument is due from this "
+        "moment until the client answers it.",
+    )
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(interval_days__gte=7, interval_days__lte=56),
+                name="measures_interval_between_one_and_eight_weeks",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"every {self.interval_days} days"
+
+
+class MeasureSkip(models.Model):
+    """A client chose "not now" for a due instrument. Recorded for the care team; the
+    instrument is due again after settings.EHAB_MEASURE_SNOOZE_DAYS."""
+
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="measure_skips"
+    )
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="skips")
+    skipped_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["client", "instrument", "skipped_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_id} not now {self.skipped_at:%Y-%m-%d}"

@@ -11,7 +11,12 @@ from core.events import publish
 
 from .events import RiskAnswered
 from .instruments import InstrumentSpec, reliable_change, score
-from .models import Administration, Instrument
+from .models import Administration, Instrument, MeasureSchedule, MeasureSkip
+from .schedule import default_interval_days
+
+# The interval a clinician can choose, in days: one to eight weeks.
+INTERVAL_MIN = 7
+INTERVAL_MAX = 56
 
 
 def instrument_spec(instrument: Instrument) -> InstrumentSpec:
@@ -70,3 +75,63 @@ def administration_submit(
             )
         )
     return administration
+
+
+class ScheduleError(ValueError):
+    """A schedule change that cannot be made; the message says why in plain words."""
+
+
+def measure_skip(*, client: User, instrument: Instrument, now: datetime) -> MeasureSkip:
+    """Record `client`'s "not now" for `instrument` (audited). It comes back after the snooze
+    (measures/schedule.py); the care team sees the skip on the record."""
+    skip = MeasureSkip.objects.create(client=client, instrument=instrument, skipped_at=now)
+    audit_record(
+        action=Action.MEASURE_SKIPPED,
+        actor=client,
+        subject=client,
+        target=skip,
+        metadata={"instrument": instrument.key},
+    )
+    return skip
+
+
+def _schedule_for_update(client: User, now: datetime) -> MeasureSchedule:
+    schedule, _ = MeasureSchedule.objects.select_for_update().get_or_create(
+        client=client, defaults={"interval_days": default_interval_days(), "updated_at": now}
+    )
+    return schedule
+
+
+@transaction.atomic
+def measure_interval_set(
+    *, client: User, interval_days: int, by: User, now: datetime
+) -> MeasureSchedule:
+    """Set how many days pass between `client`'s answers (INTERVAL_MIN to INTERVAL_MAX),
+    counted from their last answer. Audited with the old and new interval."""
+    if not INTERVAL_MIN <= interval_days <= INTERVAL_MAX:
+        raise ScheduleError(f"Choose an interval between {INTERVAL_MIN} and {INTERVAL_MAX} days.")
+    schedule = _schedule_for_update(client, now)
+    before = schedule.interval_days
+    schedule.interval_days = interval_days
+    schedule.updated_at = now
+    schedule.save(update_fields=["interval_days", "updated_at"])
+    audit_record(
+        action=Action.MEASURE_INTERVAL_SET,
+        actor=by,
+        subject=client,
+        target=schedule,
+        metadata={"from_days": before, "to_days": interval_days},
+    )
+    return schedule
+
+
+@transaction.atomic
+def measure_request(*, client: User, by: User, now: datetime) -> MeasureSchedule:
+    """Ask `client` for an answer to every instrument now (they are due from `now` until
+    answered, whatever the interval). Audited."""
+    schedule = _schedule_for_update(client, now)
+    schedule.requested_at = now
+    schedule.updated_at = now
+    schedule.save(update_fields=["requested_at", "updated_at"])
+    audit_record(action=Action.MEASURE_REQUESTED, actor=by, subject=client, target=schedule)
+    return schedule

@@ -71,6 +71,7 @@ def enrollment_create(
         cohort=cohort,
         status=status,
         start_date=anchor,
+        created_at=now,
     )
     try:
         enrollment.full_clean(validate_constraints=False)

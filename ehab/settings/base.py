@@ -345,6 +345,10 @@ EHAB_PRACTICE_TIMEZONE = env_timezone("EHAB_PRACTICE_TIMEZONE", "America/New_Yor
 # A risk flag nobody has acknowledged after this many business hours escalates to the
 # clinician's supervisors and the administrators marked clinical (S-5).
 EHAB_RISK_ESCALATION_BUSINESS_HOURS = env_int("EHAB_RISK_ESCALATION_BUSINESS_HOURS", 4, minimum=1)
+# Outcome measures: days between answers unless a clinician sets a client's own interval (7 to
+# 56), and how long "not now" puts a due questionnaire aside.
+EHAB_MEASURE_INTERVAL_DAYS = env_int("EHAB_MEASURE_INTERVAL_DAYS", 14, minimum=7)
+EHAB_MEASURE_SNOOZE_DAYS = env_int("EHAB_MEASURE_SNOOZE_DAYS", 3, minimum=1)
 
 # --- Logging ------------------------------------------------------------------------------------
 LOG_LEVEL = env_choice("EHAB_LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"})
