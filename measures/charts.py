@@ -70,19 +70,28 @@ def trend_chart(spec: InstrumentSpec, points: list[TrendPoint], *, title: str) -
     right = LEFT + STEP * max(len(points), MIN_COLUMNS)
     stripes = format_html_join(
         "",
-        '<rect class="trend__band trend__band--{}" x="{}" y="{:.1f}" width="{}" height="{:.1f}">'
+        '<rect class="trend__band trend__band--{}" x="{}" y="{}" width="{}" height="{}">'
         "<title>{}: {} to {}</title></rect>",
         (
-            (index % 2, LEFT, upper, right - LEFT, lower - upper, band.label, band.min, band.max)
+            (
+                index % 2,
+                LEFT,
+                f"{upper:.1f}",
+                right - LEFT,
+                f"{lower - upper:.1f}",
+                band.label,
+                band.min,
+                band.max,
+            )
             for index, band in enumerate(spec.bands)
             for upper, lower in [_band_edges(band.min, band.max, top_value)]
         ),
     )
     axis = format_html_join(
         "",
-        '<text class="trend__label" x="{}" y="{:.1f}" text-anchor="end" '
+        '<text class="trend__label" x="{}" y="{}" text-anchor="end" '
         'dominant-baseline="middle">{}</text>',
-        ((LEFT - 6, _y(value, top_value), value) for value in _ticks(spec)),
+        ((LEFT - 6, f"{_y(value, top_value):.1f}", value) for value in _ticks(spec)),
     )
     coords = [(_x(i), _y(p.total, top_value)) for i, p in enumerate(points)]
     polyline = (
@@ -95,9 +104,11 @@ def trend_chart(spec: InstrumentSpec, points: list[TrendPoint], *, title: str) -
     )
     markers = format_html_join(
         "",
-        '<circle class="trend__point" cx="{:.1f}" cy="{:.1f}" r="4.5"><title>{}: {}</title>'
-        "</circle>",
-        ((x, y, f"{p.on:%b %d, %Y}", p.total) for (x, y), p in zip(coords, points, strict=True)),
+        '<circle class="trend__point" cx="{}" cy="{}" r="4.5"><title>{}: {}</title></circle>',
+        (
+            (f"{x:.1f}", f"{y:.1f}", f"{p.on:%b %d, %Y}", p.total)
+            for (x, y), p in zip(coords, points, strict=True)
+        ),
     )
     return TrendChart(
         title=title,

@@ -170,9 +170,7 @@ def test_many_clients_in_five_queries(instruments, track, django_assert_num_quer
 # --- The reminder ---
 
 
-def test_the_baseline_reminder_comes_a_day_after_enrollment_and_only_once(
-    instruments, client_user
-):
+def test_the_baseline_reminder_comes_a_day_after_enrollment_and_only_once(instruments, client_user):
     assert measure_reminders_enqueue_due(now=ENROLLED + DAY - timedelta(minutes=1)) == 0
     assert measure_reminders_enqueue_due(now=ENROLLED + DAY) == 1
     assert measure_reminders_enqueue_due(now=ENROLLED + 2 * DAY) == 0
