@@ -245,3 +245,26 @@ class RiskFlagResolveForm(forms.Form):
         ):
             self.add_error("note", "Say why no action was needed.")
         return cleaned
+
+
+# --- Outcome measures ---------------------------------------------------------------------------
+
+
+class MeasureIntervalForm(forms.Form):
+    """How often the client is asked to answer the questionnaires, from their last answer."""
+
+    interval_days = forms.TypedChoiceField(
+        label="Ask every",
+        coerce=int,
+        choices=[
+            (days, f"{days // 7} week{'s' if days > 7 else ''}") for days in (7, 14, 21, 28, 42, 56)
+        ],
+        error_messages={
+            "required": "Choose how often to ask.",
+            "invalid_choice": "Choose one of the intervals in the list.",
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "measures-%s")
+        super().__init__(*args, **kwargs)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import caseload, notes, pacing, record, risk, worksheets
+from .views import caseload, measures, notes, pacing, record, risk, worksheets
 
 app_name = "care"
 
@@ -23,6 +23,13 @@ urlpatterns = [
         worksheets.worksheet_reply,
         name="worksheet_reply",
     ),
+    # --- outcome measures (the record's Measures section) ---
+    path(
+        "clients/<id:client_id>/measures/interval/",
+        measures.measures_interval,
+        name="measures_interval",
+    ),
+    path("clients/<id:client_id>/measures/ask/", measures.measures_ask, name="measures_request"),
     # --- pacing and notes (the record's pacing and notes sections) ---
     path("clients/<id:client_id>/pacing/", pacing.pacing, name="pacing"),
     path("clients/<id:client_id>/notes/", notes.note_new, name="note_new"),

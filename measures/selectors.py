@@ -5,9 +5,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from courses.models import Enrollment, EnrollmentStatus
+
 from .charts import TrendChart, TrendPoint, trend_chart
 from .instruments import Band, InstrumentSpec, band_for
-from .models import Administration, Instrument, MeasureSkip, ReliableChangeDirection
+from .models import (
+    Administration,
+    Instrument,
+    MeasureSchedule,
+    MeasureSkip,
+    ReliableChangeDirection,
+)
+from .schedule import ClientSchedule, schedule_at
 
 
 @dataclass(frozen=True)
@@ -76,55 +85,101 @@ def instrument_spec_of(instrument: Instrument) -> InstrumentSpec:
     return InstrumentSpec.from_data(instrument.definition)
 
 
-def histories(*, client_id: int, zone: ZoneInfo) -> list[InstrumentHistory]:
-    """Each instrument the client has answered, by key, with every answer (2 queries)."""
-    instruments = {i.pk: i for i in Instrument.objects.order_by("key")}
+@dataclass(frozen=True)
+class Skipped:
+    short_title: str
+    at: datetime  # in the reader's zone
+
+
+@dataclass(frozen=True)
+class ClientMeasures:
+    """A client's measures for a page: every answer per instrument (with charts), their
+    schedule at `now` (None without an active enrollment), and their "not now" choices, newest
+    first."""
+
+    histories: list[InstrumentHistory]
+    schedule: ClientSchedule | None
+    skips: list[Skipped]
+
+
+def active_anchor(*, client_id: int) -> datetime | None:
+    """When the client's (first) active enrollment began, or None (1 query)."""
+    return (
+        Enrollment.objects.filter(client_id=client_id, status=EnrollmentStatus.ACTIVE)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+
+
+def client_measures(
+    *, client_id: int, zone: ZoneInfo, anchor: datetime | None, now: datetime
+) -> ClientMeasures:
+    """Everything about one client's measures (4 queries, however long their history):
+    `anchor` is when their active enrollment began (active_anchor), None without one."""
+    instruments = list(Instrument.objects.order_by("key"))
     by_instrument: dict[int, list[Administration]] = {}
     for administration in Administration.objects.filter(client_id=client_id).order_by(
         "submitted_at", "pk"
     ):
         by_instrument.setdefault(administration.instrument_id, []).append(administration)
-    result = []
-    for instrument_id, instrument in instruments.items():
-        rows = by_instrument.get(instrument_id)
-        if not rows:
-            continue
-        spec = instrument_spec_of(instrument)
-        answered = [
-            Answered(
-                pk=a.pk,
-                on=a.submitted_at.astimezone(zone).date(),
-                at=a.submitted_at.astimezone(zone),
-                total=a.total,
-                band=band_for(spec, a.total),
-                change=a.change,
-                reliable_change=a.reliable_change,
-                risk_answered=a.risk_answered,
-            )
-            for a in rows
-        ]
-        result.append(
-            InstrumentHistory(
-                key=instrument.key,
-                title=instrument.title,
-                short_title=instrument.short_title,
-                measures=spec.measures,
-                max_total=spec.max_total,
-                answered=answered,
-                chart=trend_chart(
-                    spec,
-                    [TrendPoint(on=a.on, total=a.total) for a in answered],
-                    title=f"{instrument.short_title} totals over time",
-                ),
-            )
+    skips = list(MeasureSkip.objects.filter(client_id=client_id).order_by("-skipped_at", "-pk"))
+    own = MeasureSchedule.objects.filter(client_id=client_id).first()
+    schedule = None
+    if anchor is not None:
+        last_skip: dict[int, datetime] = {}
+        for skip in skips:
+            last_skip.setdefault(skip.instrument_id, skip.skipped_at)
+        schedule = schedule_at(
+            anchor=anchor,
+            instruments=[
+                {"id": i.pk, "key": i.key, "short_title": i.short_title, "title": i.title}
+                for i in instruments
+            ],
+            last_answer={i: rows[-1].submitted_at for i, rows in by_instrument.items()},
+            last_skip=last_skip,
+            own=own,
+            now=now,
         )
-    return result
+    titles = {i.pk: i.short_title for i in instruments}
+    return ClientMeasures(
+        histories=[
+            _history(instrument, by_instrument[instrument.pk], zone)
+            for instrument in instruments
+            if instrument.pk in by_instrument
+        ],
+        schedule=schedule,
+        skips=[Skipped(titles[s.instrument_id], s.skipped_at.astimezone(zone)) for s in skips],
+    )
 
 
-def recent_skips(*, client_id: int, limit: int = 10) -> list[MeasureSkip]:
-    """The client's latest "not now" choices, newest first, with their instrument (1 query)."""
-    return list(
-        MeasureSkip.objects.filter(client_id=client_id)
-        .select_related("instrument")
-        .order_by("-skipped_at", "-pk")[:limit]
+def _history(
+    instrument: Instrument, rows: list[Administration], zone: ZoneInfo
+) -> InstrumentHistory:
+    spec = instrument_spec_of(instrument)
+    answered = [
+        Answered(
+            pk=a.pk,
+            on=a.submitted_at.astimezone(zone).date(),
+            at=a.submitted_at.astimezone(zone),
+            total=a.total,
+            band=band_for(spec, a.total),
+            change=a.change,
+            reliable_change=a.reliable_change,
+            risk_answered=a.risk_answered,
+        )
+        for a in rows
+    ]
+    return InstrumentHistory(
+        key=instrument.key,
+        title=instrument.title,
+        short_title=instrument.short_title,
+        measures=spec.measures,
+        max_total=spec.max_total,
+        answered=answered,
+        chart=trend_chart(
+            spec,
+            [TrendPoint(on=a.on, total=a.total) for a in answered],
+            title=f"{instrument.short_title} totals over time",
+        ),
     )

@@ -17,7 +17,7 @@ from .forms import AnswersForm
 from .instruments import AnswersError
 from .models import Instrument
 from .schedule import client_schedule
-from .selectors import histories, instrument_spec_of
+from .selectors import active_anchor, client_measures, instrument_spec_of
 from .services import administration_submit, measure_skip
 
 own_program = capability_required(Capability.OWN_PROGRAM)
@@ -37,14 +37,16 @@ def _instrument(request, key: str, *, for_write: bool) -> Instrument:
 @require_GET
 def mine(request):
     """What is due, what was put aside, and every score so far, gently."""
-    now = timezone.now()
+    measures = client_measures(
+        client_id=request.user.pk,
+        zone=ZoneInfo(request.user.timezone),
+        anchor=active_anchor(client_id=request.user.pk),
+        now=timezone.now(),
+    )
     return render(
         request,
         "measures/mine.html",
-        {
-            "schedule": client_schedule(client_id=request.user.pk, now=now),
-            "histories": histories(client_id=request.user.pk, zone=ZoneInfo(request.user.timezone)),
-        },
+        {"schedule": measures.schedule, "histories": measures.histories},
     )
 
 

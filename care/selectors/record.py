@@ -14,6 +14,7 @@ from courses.selectors import ModuleState
 
 from ..queries import record as queries
 from ..queries.record import ProgressReads, progress_reads
+from .record_measures import measures_section
 from .record_notes import notes_section
 from .record_pacing import pacing_section
 from .record_progress import progress_section
@@ -26,6 +27,7 @@ from .record_worksheets import worksheets_section
 SECTIONS = (
     ("risk", "Risk", risk_section),
     ("progress", "Progress", progress_section),
+    ("measures", "Measures", measures_section),
     ("suds", "SUDS", suds_section),
     ("worksheets", "Worksheets", worksheets_section),
     ("pacing", "Pacing", pacing_section),
@@ -138,6 +140,7 @@ def record_context(*, client: User, viewer: User, now: datetime) -> dict[str, ob
         "sections": [(anchor, heading) for anchor, heading, _ in SECTIONS],
         "risk": risk_section(client=client, enrollment=enrollment, viewer=viewer, now=now),
         "progress": progress,
+        "measures": measures_section(client=client, enrollment=enrollment, viewer=viewer, now=now),
         "suds": suds_section(client=client, enrollment=enrollment, viewer=viewer, now=now),
         "worksheets": worksheets_section(
             client=client, enrollment=enrollment, viewer=viewer, now=now

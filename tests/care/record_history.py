@@ -5,6 +5,8 @@ fixed instants so the figures the page shows can be worked out by hand."""
 from datetime import UTC, date, datetime, time, timedelta
 
 from core.localtime import local_instant
+from measures.models import Instrument
+from measures.services import administration_submit
 from courses.models import (
     Enrollment,
     EnrollmentStatus,
@@ -43,7 +45,8 @@ def with_history(
     """`client` enrolled on `track` `weeks` weeks ago (a Monday), each of those weeks opened on
     its Monday at 06:00 in the client's zone, and every lesson of it done the next evening in
     LESSON_MINUTES minutes: SUDS 7 before and 4 after on the practice, the worksheet submitted
-    (version 1). Content notes are acknowledged the day the week opened."""
+    (version 1). Content notes are acknowledged the day the week opened. The PHQ-9 and GAD-7
+    were answered each other week (when the instruments are loaded), worsening as it goes."""
     start = monday_weeks_ago(weeks, now=now)
     enrollment = EnrollmentFactory(client=client, track=track, start_date=start, status=status)
     for module in track.modules.order_by("week")[:weeks]:
@@ -77,5 +80,18 @@ def with_history(
                     version=1,
                     answers={"one-word": "steady"},
                     submitted_at=started + timedelta(minutes=LESSON_MINUTES),
+                )
+        if module.week % 2:
+            for instrument in Instrument.objects.all():
+                value = min(3, module.week // 3)
+                administration_submit(
+                    client=client,
+                    instrument=instrument,
+                    answers={
+                        item["number"]: 0 if item["risk"] else value
+                        for item in instrument.definition["items"]
+                        if item["scored"]
+                    },
+                    now=opened + timedelta(days=2),
                 )
     return enrollment

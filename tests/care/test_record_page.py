@@ -13,14 +13,16 @@ from django.urls import reverse
 from audit.models import Action, AuditEvent, Outcome
 from care.selectors.record import record_enrollment
 from courses.models import EnrollmentStatus
+from measures.instruments import instruments_load, read_instruments
 from tests.factories import CareAssignmentFactory, EnrollmentFactory, UserFactory
 
 from .record_history import NOW, record_track, with_history
 
 # The page's reads: session and user, the gate and its audit row, the risk flags, the enrollment,
 # its history (one read for the header, progress and pacing: care/queries/record.py), SUDS, the
-# worksheets and their replies, the pacing history and the notes.
-BUDGET = 12
+# worksheets and their replies, the pacing history and the notes; the measures (instruments,
+# answers, "not now" choices, the client's schedule).
+BUDGET = 16
 
 
 @pytest.fixture(autouse=True)
@@ -146,6 +148,7 @@ def test_a_client_without_a_program_gets_a_calm_empty_record(
 def test_the_query_count_is_flat_from_no_history_to_twelve_weeks_of_it_and_once_finished(
     client, clinician, signed_in, django_assert_max_num_queries
 ):
+    instruments_load(read_instruments())
     track = record_track(weeks=12)
     counts = []
     signed_in(clinician)
@@ -158,4 +161,5 @@ def test_the_query_count_is_flat_from_no_history_to_twelve_weeks_of_it_and_once_
             html = client.get(url_for(person)).content.decode()
         counts.append(len(queries.captured_queries))
         assert html.count('class="record-week record-week--completed"') == weeks
+        assert html.count('<circle class="trend__point"') == 2 * ((weeks + 1) // 2)
     assert len(set(counts)) == 1, counts
