@@ -65,6 +65,7 @@ class Band:
     key: str
     label: str  # the instrument's own name for the band, for the care team
     plain: str  # the same band in gentle words, for the client
+    elevated: bool = False  # the caseload ranks a latest answer in this band high
 
 
 @dataclass(frozen=True)
@@ -267,7 +268,7 @@ class _Checker:
 
     def bands(self, raw: Any) -> tuple[Band, ...]:
         if not isinstance(raw, list) or not raw:
-            self.err("bands", "must be a list of {min, max, key, label, plain}.")
+            self.err("bands", "must be a list of {min, max, key, label, plain[, elevated]}.")
             return ()
         bands = []
         for index, entry in enumerate(raw, start=1):
@@ -280,8 +281,9 @@ class _Checker:
             label, plain = self.text(entry, "label", where), self.text(entry, "plain", where)
             if low is not None and high is not None and low > high:
                 self.err(where, f"'min' ({low}) is above 'max' ({high}).")
+            elevated = self.flag(entry, "elevated", where, False)
             if None not in (low, high) and key and label and plain:
-                bands.append(Band(low, high, key, label, plain))  # type: ignore[arg-type]
+                bands.append(Band(low, high, key, label, plain, elevated))  # type: ignore[arg-type]
         keys = [band.key for band in bands]
         if len(set(keys)) != len(keys):
             self.err("bands", "two bands share a key.")

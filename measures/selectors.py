@@ -5,6 +5,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
+
 from courses.models import Enrollment, EnrollmentStatus
 
 from .charts import TrendChart, TrendPoint, trend_chart
@@ -183,3 +186,64 @@ def _history(
             title=f"{instrument.short_title} totals over time",
         ),
     )
+
+
+@dataclass(frozen=True)
+class LatestScore:
+    """A client's most recent answer to one instrument, as the caseload shows it."""
+
+    short_title: str
+    total: int
+    max_total: int
+    band_label: str
+    elevated: bool  # in a band the instrument marks elevated (15 and up on the PHQ-9, GAD-7)
+    reliable_change: str  # improved, none, worsened; "" for a baseline
+
+    @property
+    def worsened(self) -> bool:
+        return self.reliable_change == ReliableChangeDirection.WORSENED
+
+    @property
+    def improved(self) -> bool:
+        return self.reliable_change == ReliableChangeDirection.IMPROVED
+
+
+def latest_scores(*, client_ids: list[int]) -> dict[int, list[LatestScore]]:
+    """Each listed client's latest answer to each instrument, by instrument key (2 queries,
+    however many clients and answers: a window function picks the newest per pair)."""
+    if not client_ids:
+        return {}
+    instruments = {i.pk: (i, instrument_spec_of(i)) for i in Instrument.objects.order_by("key")}
+    newest = (
+        Administration.objects.filter(client_id__in=client_ids)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("client_id"), F("instrument_id")],
+                order_by=[F("submitted_at").desc(), F("pk").desc()],
+            )
+        )
+        .filter(rank=1)
+        .values_list("client_id", "instrument_id", "total", "reliable_change")
+    )
+    found: dict[int, list[tuple[str, LatestScore]]] = {}
+    for client_id, instrument_id, total, reliable in newest:
+        instrument, spec = instruments[instrument_id]
+        band = band_for(spec, total)
+        found.setdefault(client_id, []).append(
+            (
+                instrument.key,
+                LatestScore(
+                    short_title=instrument.short_title,
+                    total=total,
+                    max_total=spec.max_total,
+                    band_label=band.label,
+                    elevated=band.elevated,
+                    reliable_change=reliable,
+                ),
+            )
+        )
+    return {
+        client_id: [score for _, score in sorted(scores, key=lambda pair: pair[0])]
+        for client_id, scores in found.items()
+    }

@@ -18,11 +18,15 @@ What a row shows, and where it comes from:
 - **Billing**: new weeks wait on a billing matter (Enrollment.new_weeks_held_for_billing): a
   neutral flag, never an amount.
 - **Risk**: the client's open risk flags (care.RiskFlag), linked to the flags page.
+- **Measures**: the latest answer to each questionnaire (PHQ-9, GAD-7): total, band, and whether
+  it is reliably worse or better than the client's first (measures.selectors.latest_scores).
 - **Check-ins**: an empty seam (`CaseloadRow.checkins`) that issue 6 (daily check-ins) fills.
 
 The urgency score, the sum of (each reason is shown on the row as a chip):
 
     an open risk flag (whatever the enrollment)                           +10
+    a questionnaire's latest answer reliably worse than the first          +4
+    a questionnaire's latest answer in an elevated band (15 and up)       +3
     inactive for INACTIVE_DAYS days or more (a current enrollment only)   +4
     SUDS rising                                                           +3
     each worksheet waiting for review, counting at most REVIEW_CAP        +2 each
@@ -32,10 +36,10 @@ The urgency score, the sum of (each reason is shown on the row as a chip):
 Worst first is the highest score first; ties go by name (then email), so the order never
 depends on the database.
 
-Query count: four queries whatever the caseload's size or the clients' history (the
+Query count: six queries whatever the caseload's size or the clients' history (the
 assignments; each client's figures and row enrollment; at most SUDS_WINDOW readings per client
-through a window function, these two hand-written in care/queries/caseload.py; and the open risk
-flags). Filters,
+through a window function, these two hand-written in care/queries/caseload.py; the open risk
+flags; and the instruments with each client's latest answer to each). Filters,
 search and sorting work on those rows in memory: a caseload is tens of rows.
 """
 
@@ -51,6 +55,7 @@ from django.utils.crypto import salted_hmac
 
 from accounts.models import User
 from courses.models import EnrollmentStatus
+from measures.selectors import LatestScore, latest_scores
 
 from ..models import RiskFlag
 from ..queries.caseload import ClientFigures, RowEnrollment, caseload_figures, suds_readings
@@ -63,6 +68,8 @@ SUDS_SHIFT = 1.0
 REVIEW_CAP = 3
 
 POINTS_RISK = 10
+POINTS_MEASURE_WORSE = 4
+POINTS_MEASURE_HIGH = 3
 POINTS_INACTIVE = 4
 POINTS_SUDS_RISING = 3
 POINTS_PER_REVIEW = 2
@@ -193,6 +200,7 @@ class CaseloadRow:
     paused: bool
     billing_attention: bool
     risk: int = 0  # open risk flags
+    measures: list[LatestScore] = field(default_factory=list)  # latest answer per instrument
     # A seam for issue 6 (daily check-ins): renders a dash while None.
     checkins: object | None = None
     reasons: list[Reason] = field(default_factory=list)
@@ -290,6 +298,14 @@ def _reasons(row: CaseloadRow) -> list[Reason]:
     if row.risk:
         label = "Safety flag open" if row.risk == 1 else f"{row.risk} safety flags open"
         reasons.append(Reason("risk", label, POINTS_RISK))
+    worse = [score.short_title for score in row.measures if score.worsened]
+    if worse:
+        reasons.append(
+            Reason("measures_worse", f"{' and '.join(worse)} worse", POINTS_MEASURE_WORSE)
+        )
+    high = [f"{s.short_title} {s.band_label.lower()}" for s in row.measures if s.elevated]
+    if high:
+        reasons.append(Reason("measures_high", ", ".join(high), POINTS_MEASURE_HIGH))
     if row.inactive:
         reasons.append(Reason("inactive", f"Quiet {row.inactive_days} days", POINTS_INACTIVE))
     if row.suds.trend == SudsTrend.RISING:
@@ -318,6 +334,7 @@ def _row(
     figures: ClientFigures | None,
     readings: list[int],
     risk: int,
+    measures: list[LatestScore],
     now: datetime,
     zone: ZoneInfo,
 ) -> CaseloadRow:
@@ -348,6 +365,7 @@ def _row(
         paused=bool(current and current.status == EnrollmentStatus.PAUSED),
         billing_attention=bool(current and current.new_weeks_held_for_billing),
         risk=risk,
+        measures=measures,
     )
     row.reasons = _reasons(row)
     return row
@@ -389,7 +407,7 @@ def caseload_rows(
     """The viewer's caseload at `now`: one row per client with an active care assignment to the
     viewer or, for a supervisor, to a clinician they actively supervise; filtered and sorted by
     `filters` (ranked worst first by default, see the module docstring). Times are in the
-    viewer's own time zone. Four queries, whatever the caseload's size or history."""
+    viewer's own time zone. Six queries, whatever the caseload's size or history."""
     filters = filters or CaseloadFilters()
     zone = ZoneInfo(viewer.timezone)
     assignments = _assignments(viewer=viewer)
@@ -397,6 +415,7 @@ def caseload_rows(
     figures = caseload_figures(client_ids=client_ids)
     readings = suds_readings(client_ids=client_ids, window=SUDS_WINDOW)
     risks = open_flag_counts(client_ids=client_ids)
+    scores = latest_scores(client_ids=client_ids)
     rows: dict[int, CaseloadRow] = {}
     for client, clinician in assignments:
         seen = rows.get(client.pk)
@@ -409,6 +428,7 @@ def caseload_rows(
             figures=figures.get(client.pk),
             readings=readings.get(client.pk, []),
             risk=risks.get(client.pk, 0),
+            measures=scores.get(client.pk, []),
             now=now,
             zone=zone,
         )

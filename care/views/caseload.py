@@ -176,9 +176,28 @@ def _row_html(
     parts.append(f'<td data-label="Billing">{billing}</td>')
     risk = f'<a class="caseload-risk" href="{link[2]}">{row.risk} open</a>' if row.risk else "None"
     parts.append(f'<td data-label="Risk">{risk}</td>')
+    parts.append(f'<td data-label="Measures">{_measures_html(row)}</td>')
     checkins = _NOT_TRACKED if row.checkins is None else escape(str(row.checkins))
     parts.append(f'<td data-label="Check-ins">{checkins}</td></tr>')
     return "".join(parts)
+
+
+def _measures_html(row: CaseloadRow) -> str:
+    """The latest answer to each questionnaire: "PHQ-9 16 (moderately severe), worse"."""
+    if not row.measures:
+        return '<span class="muted">None yet</span>'
+    lines = []
+    for score in row.measures:
+        change = ""
+        if score.worsened:
+            change = ', <span class="caseload-measure--worse">worse</span>'
+        elif score.improved:
+            change = ", better"
+        lines.append(
+            f"{escape(score.short_title)} {score.total} ({escape(score.band_label.lower())})"
+            f"{change}"
+        )
+    return "<br>".join(lines)
 
 
 def _rows_html(result: Caseload) -> SafeString:

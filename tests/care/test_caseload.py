@@ -40,6 +40,9 @@ from courses.models import (
     WorksheetResponse,
     WorksheetReview,
 )
+from measures.instruments import instruments_load, read_instruments
+from measures.models import Instrument
+from measures.services import administration_submit
 from notifications.models import Kind, Notification
 from notifications.services import outbox_enqueue
 from payments.models import BillingAccount, BillingState, Plan
@@ -367,6 +370,66 @@ def test_an_open_risk_flag_ranks_first_and_links_to_the_flags_page_check_ins_are
     assert row_for(caseload_rows(viewer=clinician, now=NOW), client_a).risk == 0
 
 
+def test_reliably_worse_and_elevated_scores_rank_high_and_show_in_their_column(
+    client, clinician, client_a, client_b, track, signed_in
+):
+    instruments_load(read_instruments())
+    phq9 = Instrument.objects.get(key="phq9")
+    enrol(client_a, track)
+    enrol(client_b, track)
+    CareAssignment.objects.create(clinician=clinician, client=client_b)
+    for person in (client_a, client_b):  # both recently active: nothing else to rank by
+        person.last_login = NOW - timedelta(hours=1)
+        person.save(update_fields=["last_login"])
+
+    def answer(person, value, days_ago):
+        administration_submit(
+            client=person, instrument=phq9, answers={n: value for n in range(1, 9)} | {9: 0},
+            now=NOW - timedelta(days=days_ago),
+        )  # fmt: skip
+
+    answer(client_a, 1, 30)  # 8: mild
+    answer(client_a, 1, 2)  # 8 again: no reliable change
+    answer(client_b, 1, 30)  # 8: mild
+    answer(client_b, 2, 2)  # 16: moderately severe, reliably worse (+8)
+    rows = caseload_rows(viewer=clinician, now=NOW).rows
+    assert [row.client.pk for row in rows] == [client_b.pk, client_a.pk]
+    assert [(r.key, r.label, r.points) for r in rows[0].reasons] == [
+        ("measures_worse", "PHQ-9 worse", 4),
+        ("measures_high", "PHQ-9 moderately severe", 3),
+    ]
+    assert rows[1].reasons == []
+
+    signed_in(clinician)
+    page = client.get(reverse("care:caseload")).content.decode()
+    assert '<th scope="col">Measures</th>' in page
+    assert (
+        'PHQ-9 16 (moderately severe), <span class="caseload-measure--worse">worse</span>' in page
+    )
+    assert "PHQ-9 8 (mild)</td>" in page
+
+
+def test_an_open_risk_flag_still_outranks_every_measure(clinician, client_a, client_b, track):
+    instruments_load(read_instruments())
+    enrol(client_a, track)
+    enrol(client_b, track)
+    CareAssignment.objects.create(clinician=clinician, client=client_b)
+    for instrument in Instrument.objects.all():
+        for days, value in ((30, 0), (2, 3)):
+            administration_submit(
+                client=client_b, instrument=instrument,
+                answers={
+                    item["number"]: 0 if item["risk"] else value
+                    for item in instrument.definition["items"] if item["scored"]
+                },
+                now=NOW - timedelta(days=days),
+            )  # fmt: skip
+    risk_flag_raise(client=client_a, source=RiskFlag.Source.CLIENT, now=NOW)
+    rows = caseload_rows(viewer=clinician, now=NOW).rows
+    assert rows[0].client.pk == client_a.pk
+    assert rows[1].reasons[0].label == "GAD-7 and PHQ-9 worse"
+
+
 # --- Ranking ------------------------------------------------------------------------------------
 
 
@@ -597,12 +660,14 @@ def test_reading_the_caseload_is_audited_once_without_content(client, clinician,
 
 # --- Query count --------------------------------------------------------------------------------
 
-BUDGET = 10
+BUDGET = 12
 
 
 def _caseload_with_history(clinician, track, size):
-    """`size` clients, each with six weeks released, every lesson done with SUDS readings, and
-    two worksheets submitted (one reviewed)."""
+    """`size` clients, each with six weeks released, every lesson done with SUDS readings, two
+    worksheets submitted (one reviewed), and the PHQ-9 and GAD-7 answered three times."""
+    instruments_load(read_instruments())
+    instruments = list(Instrument.objects.all())
     modules = list(track.modules.order_by("week")[:6])
     lessons = [lesson for module in modules for lesson in module.lessons.all()]
     sheets = [lesson for lesson in lessons if lesson.kind == LessonKind.WORKSHEET][:2]
@@ -634,6 +699,18 @@ def _caseload_with_history(clinician, track, size):
             author=clinician,
             module=track.modules.get(week=7),
         )
+        for days, value in ((40, 0), (26, 1), (12, n % 4)):
+            for instrument in instruments:
+                administration_submit(
+                    client=person,
+                    instrument=instrument,
+                    answers={
+                        item["number"]: 0 if item["risk"] else value
+                        for item in instrument.definition["items"]
+                        if item["scored"]
+                    },
+                    now=NOW - timedelta(days=days),
+                )
 
 
 def _queries_for_the_page(client, size_label):
@@ -669,12 +746,13 @@ def test_the_query_count_is_the_same_for_5_and_60_clients(
     assert small == large
 
 
-def test_the_selector_itself_takes_four_queries(other_clinician, track, django_assert_num_queries):
+def test_the_selector_itself_takes_six_queries(other_clinician, track, django_assert_num_queries):
     _caseload_with_history(other_clinician, track, 8)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(6):
         caseload = caseload_rows(viewer=other_clinician, now=NOW)
     assert len(caseload.rows) == 8
     assert all(len(row.suds.readings) == 8 for row in caseload.rows)
+    assert all([s.short_title for s in row.measures] == ["GAD-7", "PHQ-9"] for row in caseload.rows)
 
 
 # --- The row an alert lands on ------------------------------------------------------------------

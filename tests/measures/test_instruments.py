@@ -178,8 +178,8 @@ def _variant(old: str, new: str, *, key: str = "phq9") -> str:
             "phq9.yaml: bands: an overlap at 5: 'mild' starts at 4.",
         ),
         (
-            "{min: 20, max: 27, key: severe",
-            "{min: 20, max: 26, key: severe",
+            "  - min: 20\n    max: 27\n",
+            "  - min: 20\n    max: 26\n",
             "phq9.yaml: bands: the last band ends at 26; the items' total runs to 27.",
         ),
         (
