@@ -502,3 +502,32 @@ def test_the_risk_pages_are_valid_html(demo, pages):
     pages.post(reverse("care:flag_resolve", args=[flag.pk]), {"action": "no_action"}, status=400)
     pages.get(reverse("care:client_detail", args=[client.pk]))
     pages.assert_valid("risk")
+
+
+def test_the_measures_pages_are_valid_html(demo, pages):
+    """The client's home with a questionnaire due, the questionnaire (and its refusal), their
+    scores page with a chart, and the record's Measures section (and a refused interval)."""
+    from measures.models import Instrument
+    from measures.services import administration_submit, measure_skip
+
+    client, clinician = demo["client"], demo["clinician"]
+    sign_in(pages.client, client)
+    pages.get(reverse("measures:mine"))  # nothing answered yet
+    pages.get(reverse("courses:dashboard"))  # the card
+    pages.get(reverse("measures:answer", args=["phq9"]))
+    pages.post(reverse("measures:answer", args=["phq9"]), {"item_1": "2"}, status=400)
+    phq9 = Instrument.objects.get(key="phq9")
+    for days, value in ((30, 0), (16, 1), (2, 2)):
+        administration_submit(
+            client=client, instrument=phq9, answers={n: value for n in range(1, 10)} | {9: 0},
+            now=timezone.now() - timedelta(days=days),
+        )  # fmt: skip
+    measure_skip(client=client, instrument=Instrument.objects.get(key="gad7"), now=timezone.now())
+    pages.get(reverse("measures:mine"))
+    sign_in(pages.client, clinician)
+    pages.get(reverse("care:client_detail", args=[client.pk]))
+    pages.post(
+        reverse("care:measures_interval", args=[client.pk]), {"interval_days": "3"}, status=400
+    )
+    pages.get(reverse("care:caseload"))
+    pages.assert_valid("measures")

@@ -130,6 +130,13 @@ MATRIX = {
     "care:flag_acknowledge": (lambda p: {"flag_id": p["flag"].pk}, post_only(CL), True),
     "care:flag_resolve": (lambda p: {"flag_id": p["flag"].pk}, post_only(CL), True),
     "care:flag_raise": (lambda p: {"client_id": p[CA].pk}, post_only(CL), True),
+    # Questionnaires: every client has the page; only A (in an active program) answers one or
+    # says "not now". The record's measures controls: A's care team alone.
+    "measures:mine": (None, only(CA, CB), True),
+    "measures:answer": (lambda p: {"key": "phq9"}, only(CA), True),
+    "measures:not_now": (lambda p: {"key": "phq9"}, post_only(CA), True),
+    "care:measures_interval": (lambda p: {"client_id": p[CA].pk}, post_only(CL), True),
+    "care:measures_request": (lambda p: {"client_id": p[CA].pk}, post_only(CL), True),
     # The billing console (/billing/): billing staff and administrators.
     "billing:console": (None, only(BI, AD), True),
     "billing:account": (lambda p: {"account_id": p["checkout"].account_id}, only(BI, AD), True),
@@ -291,6 +298,9 @@ def people(client_a, client_b, clinician, other_clinician, billing_user, admin_u
 
     from care.models import RiskFlag
 
+    from measures.instruments import instruments_load, read_instruments
+
+    instruments_load(read_instruments())
     flag = RiskFlag.objects.create(
         client=client_a,
         source=RiskFlag.Source.CLIENT,
