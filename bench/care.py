@@ -3,7 +3,9 @@
 Seeds the course bench's clients (bench.course: N enrollments, default 10,000, with twelve weeks
 of releases, lessons, SUDS readings and submitted worksheets) on the database in DATABASE_URL if
 they are not there yet, then gives one clinician a caseload of 60 of them (holds, a shift,
-replies, reviews and open and resolved risk flags among them) and another clinician 5. It times
+replies, reviews and open and resolved risk flags among them) and another clinician 5, and at
+least 10,000 questionnaire answers (PHQ-9 and GAD-7: every caseload client's, and thousands of
+other clients'). It times
 the caseload page and the client's record page in-process, round-robin with the floor view, and
 counts their queries for the clinician with 5 clients and the one with 60: the counts must be the
 same. Prints JSON; the goal (issue 12) is each page within twice the floor with query counts
@@ -134,6 +136,76 @@ def _history(clinician, clients) -> None:
     )
 
 
+ADMINISTRATIONS = 10_000
+
+
+def _measures(rng: random.Random, caseload_clients: list[int]) -> int:
+    """At least ADMINISTRATIONS questionnaire answers (PHQ-9 and GAD-7, each a baseline and a
+    follow-up, scored as the service scores them) over the bench clients, the caseloads' clients
+    first with a third answer each; made once. Returns how many there are."""
+    from accounts.models import User
+    from measures.instruments import (
+        InstrumentSpec,
+        Score,
+        instruments_load,
+        read_instruments,
+        reliable_change,
+        score,
+    )
+    from measures.models import Administration, Instrument
+
+    existing = Administration.objects.count()
+    if existing >= ADMINISTRATIONS:
+        return existing
+    instruments_load(read_instruments())
+    specs = [(i, InstrumentSpec.from_data(i.definition)) for i in Instrument.objects.all()]
+    others = list(
+        User.objects.filter(email__startswith=course.EMAIL_PREFIX)
+        .exclude(pk__in=caseload_clients)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    per_client = 2 * len(specs)
+    clients = caseload_clients + others[: ADMINISTRATIONS // per_client]
+    now = datetime.now(UTC)
+
+    def answered(spec, level: int) -> tuple[dict[int, int], Score]:
+        answers = {
+            item.number: 0 if item.risk else min(3, max(0, level + rng.randint(-1, 1)))
+            for item in spec.items
+            if item.scored
+        }
+        return answers, score(spec, answers)
+
+    baselines = []
+    for client_id in clients:
+        for instrument, spec in specs:
+            answers, scored = answered(spec, rng.randint(0, 2))
+            baselines.append(Administration(
+                client_id=client_id, instrument=instrument, content_token=instrument.content_token,
+                answers={str(k): v for k, v in answers.items()}, total=scored.total,
+                band=scored.band.key, submitted_at=now - timedelta(days=42),
+            ))  # fmt: skip
+    Administration.objects.bulk_create(baselines, batch_size=2000)
+    followups = []
+    for baseline in baselines:
+        spec = dict(specs)[baseline.instrument]
+        rounds = (28, 14) if baseline.client_id in caseload_clients else (14,)
+        for days in rounds:
+            answers, scored = answered(spec, rng.randint(0, 3))
+            change = reliable_change(spec, earlier=baseline.total, later=scored.total)
+            followups.append(Administration(
+                client_id=baseline.client_id, instrument=baseline.instrument,
+                content_token=baseline.content_token,
+                answers={str(k): v for k, v in answers.items()}, total=scored.total,
+                band=scored.band.key, baseline=baseline, change=change.change,
+                reliable_change_index=change.index, reliable_change=change.direction,
+                submitted_at=now - timedelta(days=days),
+            ))  # fmt: skip
+    Administration.objects.bulk_create(followups, batch_size=2000)
+    return Administration.objects.count()
+
+
 def _signed_in(user) -> Client:
     from allauth.mfa.models import Authenticator
 
@@ -187,6 +259,12 @@ def main(argv=None) -> int:
         raise SystemExit(f"The database holds only {existing} bench clients.")
     started = time.perf_counter()
     small, large = _clinician(5), _clinician(args.caseload)
+    followed = sorted(
+        CareAssignment.objects.filter(clinician__in=[small, large]).values_list(
+            "client_id", flat=True
+        )
+    )
+    administrations = _measures(rng, followed)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -249,6 +327,7 @@ def main(argv=None) -> int:
         "seed_seconds": seed_seconds,
         "caseload_seed_seconds": caseload_seconds,
         "caseload": args.caseload,
+        "administrations": administrations,
         "records_sampled": len(samples),
         "samples_per_page": len(samples) * args.repeats,
         "pages": pages,

@@ -23,6 +23,8 @@ from courses.services.pacing import pacing_hold, pacing_pause
 from courses.services.progress import lesson_complete, lesson_defer, lesson_start
 from courses.services.releases import enrollment_release_due_modules
 from courses.services.worksheets import worksheet_submit
+from measures.models import Instrument
+from measures.services import administration_submit
 
 # SUDS before and after, lesson by lesson: easing for most, rising for the client who is away.
 EASING = [(6, 4), (5, 4), (6, 3), (5, 3), (4, 3), (4, 2)]
@@ -59,12 +61,20 @@ class DemoCaseload:
         away_since = self.now - timedelta(days=9)
         enrollment = self._enroll(client, weeks_ago=4, days=2)
         self._live(enrollment, until=away_since, suds=RISING)
+        # Low mood at the start, reliably heavier two weeks later.
+        self._answer(client, "phq9", level=1, at=self.began[enrollment.pk] + timedelta(hours=2))
+        self._answer(client, "phq9", level=2, at=away_since - timedelta(days=1))
         User.objects.filter(pk=client.pk).update(last_login=away_since)
 
     def _week_six_held(self, client: User) -> None:
         """Keeping up; the clinician holds the next week until they have met."""
         enrollment = self._enroll(client, weeks_ago=4, days=3)
         self._live(enrollment, until=self.now - timedelta(hours=5), suds=EASING)
+        # Worry easing over the month: high at first, lower each fortnight.
+        began = self.began[enrollment.pk]
+        for level, days in ((2, 0), (1, 14), (0, 28)):
+            for key in ("gad7", "phq9"):
+                self._answer(client, key, level=level, at=began + timedelta(days=days, hours=3))
         enrollment_release_due_modules(enrollment=enrollment, now=self.now - timedelta(hours=4))
         opened = enrollment.releases.count()
         pacing_hold(
@@ -117,6 +127,21 @@ class DemoCaseload:
         Enrollment.objects.filter(pk=enrollment.pk).update(created_at=began)
         self.began[enrollment.pk] = began
         return enrollment
+
+    def _answer(self, client: User, key: str, *, level: int, at: datetime) -> None:
+        """Answer instrument `key` with `level` (0 to 3) on every scored item but the risk item,
+        at `at`, through the service."""
+        instrument = Instrument.objects.get(key=key)
+        administration_submit(
+            client=client,
+            instrument=instrument,
+            answers={
+                item["number"]: 0 if item["risk"] else level
+                for item in instrument.definition["items"]
+                if item["scored"]
+            },
+            now=at,
+        )
 
     def _week(self, number: int) -> Module:
         return Module.objects.get(track=self.track, week=number)

@@ -138,3 +138,12 @@ def test_the_demo_caseload_holds_a_realistic_morning(db):
     assert finished.releases.count() == finished.track.modules.count() == 12
     # SUDS readings come with the lessons that ask for them.
     assert finished.progress.exclude(suds_before=None).exclude(suds_after=None).exists()
+    # Questionnaires: heavier for the client who is away, easing for the one on hold.
+    from measures.models import Administration
+
+    heavier = Administration.objects.filter(client=away.client).order_by("submitted_at")
+    assert [(a.total, a.reliable_change) for a in heavier] == [(8, ""), (16, "worsened")]
+    easing = Administration.objects.filter(
+        client=held.client, instrument__key="gad7"
+    ).order_by("submitted_at")
+    assert [a.reliable_change for a in easing] == ["", "improved", "improved"]
