@@ -120,6 +120,15 @@ def _in(values: Sequence[object]) -> str:
     return ", ".join(["%s"] * len(values))
 
 
+def among(values: list[int]) -> tuple[str, list]:
+    """A condition that a column is among `values`, and its parameters: one array on PostgreSQL
+    (so that psycopg caches the statement's parsing, which it does not past 50 parameters, and
+    the server prepares one statement for every caseload size), a list elsewhere."""
+    if connection.vendor == "postgresql":
+        return "= ANY(%s)", [list(values)]
+    return f"IN ({_in(values)})", list(values)
+
+
 # --- The reads ----------------------------------------------------------------------------------
 
 

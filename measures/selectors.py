@@ -5,9 +5,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from django.db.models import F, Window
-from django.db.models.functions import RowNumber
-
 from courses.models import Enrollment, EnrollmentStatus
 
 from .charts import TrendChart, TrendPoint, trend_chart
@@ -19,6 +16,7 @@ from .models import (
     MeasureSkip,
     ReliableChangeDirection,
 )
+from .queries import latest_answers
 from .schedule import ClientSchedule, schedule_at
 
 
@@ -208,42 +206,41 @@ class LatestScore:
         return self.reliable_change == ReliableChangeDirection.IMPROVED
 
 
+# Checked specs by (instrument id, content token): an instrument's spec changes only when its
+# file is loaded again, which gives it a new content token.
+_specs: dict[tuple[int, str], InstrumentSpec] = {}
+
+
+def specs_for(pairs: set[tuple[int, str]]) -> dict[tuple[int, str], InstrumentSpec]:
+    """The checked spec of each (instrument id, content token), read from the database only
+    for those not yet seen by this process (0 queries once warm, else 1)."""
+    missing = {pk for pk, token in pairs if (pk, token) not in _specs}
+    if missing:
+        for instrument in Instrument.objects.filter(pk__in=missing):
+            _specs[(instrument.pk, instrument.content_token)] = instrument_spec_of(instrument)
+    return {pair: _specs[pair] for pair in pairs if pair in _specs}
+
+
 def latest_scores(*, client_ids: list[int]) -> dict[int, list[LatestScore]]:
-    """Each listed client's latest answer to each instrument, by instrument key (2 queries,
-    however many clients and answers: a window function picks the newest per pair)."""
-    if not client_ids:
-        return {}
-    instruments = {i.pk: (i, instrument_spec_of(i)) for i in Instrument.objects.order_by("key")}
-    newest = (
-        Administration.objects.filter(client_id__in=client_ids)
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("client_id"), F("instrument_id")],
-                order_by=[F("submitted_at").desc(), F("pk").desc()],
+    """Each listed client's latest answer to each instrument, by instrument key (1 query once
+    the instruments' specs are known to the process, else 2; however many clients and
+    answers)."""
+    answers = latest_answers(client_ids=client_ids)
+    specs = specs_for({(a.instrument_id, a.content_token) for a in answers})
+    found: dict[int, list[LatestScore]] = {}
+    for answer in answers:
+        spec = specs.get((answer.instrument_id, answer.content_token))
+        if spec is None:  # its file was loaded again between the two reads: next time
+            continue
+        band = band_for(spec, answer.total)
+        found.setdefault(answer.client_id, []).append(
+            LatestScore(
+                short_title=answer.short_title,
+                total=answer.total,
+                max_total=spec.max_total,
+                band_label=band.label,
+                elevated=band.elevated,
+                reliable_change=answer.reliable_change,
             )
         )
-        .filter(rank=1)
-        .values_list("client_id", "instrument_id", "total", "reliable_change")
-    )
-    found: dict[int, list[tuple[str, LatestScore]]] = {}
-    for client_id, instrument_id, total, reliable in newest:
-        instrument, spec = instruments[instrument_id]
-        band = band_for(spec, total)
-        found.setdefault(client_id, []).append(
-            (
-                instrument.key,
-                LatestScore(
-                    short_title=instrument.short_title,
-                    total=total,
-                    max_total=spec.max_total,
-                    band_label=band.label,
-                    elevated=band.elevated,
-                    reliable_change=reliable,
-                ),
-            )
-        )
-    return {
-        client_id: [score for _, score in sorted(scores, key=lambda pair: pair[0])]
-        for client_id, scores in found.items()
-    }
+    return found

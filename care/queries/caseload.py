@@ -31,7 +31,7 @@ from courses.models import (
     WorksheetResponse,
     WorksheetReview,
 )
-from courses.queries import _in, _t
+from courses.queries import _in, _t, among
 
 CURRENT_STATUSES = (EnrollmentStatus.ACTIVE.value, EnrollmentStatus.PAUSED.value)
 ROW_STATUSES = (*CURRENT_STATUSES, EnrollmentStatus.COMPLETED.value)
@@ -102,21 +102,12 @@ def _readers_for(vendor: str) -> list[tuple[list[Any], Any]]:
     return readers
 
 
-def _among(values: list[int]) -> tuple[str, list]:
-    """A condition that a column is among `values`, and its parameters: one array on PostgreSQL
-    (so that psycopg caches the statement's parsing, which it does not past 50 parameters, and
-    the server prepares one statement for every caseload size), a list elsewhere."""
-    if connection.vendor == "postgresql":
-        return "= ANY(%s)", [list(values)]
-    return f"IN ({_in(values)})", list(values)
-
-
 def caseload_figures(*, client_ids: list[int]) -> dict[int, ClientFigures]:
     """Each listed client's figures (1 query, whatever the number of clients or their
     history). A client with no row enrollment still gets their activity and reviews."""
     if not client_ids:
         return {}
-    ids, bound = _among(client_ids)
+    ids, bound = among(client_ids)
     enrollment, track = _t(Enrollment), _t(Track)
     progress, response = _t(LessonProgress), _t(WorksheetResponse)
     lesson, module = _t(Lesson), _t(Module)
@@ -210,7 +201,7 @@ def suds_readings(*, client_ids: list[int], window: int) -> dict[int, list[int]]
     (1 query: a window function keeps at most `window` rows per client)."""
     if not client_ids:
         return {}
-    ids, bound = _among(client_ids)
+    ids, bound = among(client_ids)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT client_id, nth, reading FROM (SELECT e.client_id AS client_id, "  # noqa: S608 - names from the models, values bound
