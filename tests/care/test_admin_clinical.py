@@ -1,7 +1,7 @@
 """A-2 in the Django admin: administrators run programs, cohorts and accounts, and see no clinical
 content: no worksheets, replies, reviews, lesson progress or SUDS, no progress notes, risk
-flags or safety plans, no questionnaire answers, and of a pacing action only what was done and when, never the
-clinician's reason or note."""
+flags or safety plans, no questionnaire answers, and of a pacing action only what was done and
+when, never the clinician's reason or note."""
 
 import pytest
 from django.contrib import admin
