@@ -256,7 +256,7 @@ class SafetyPlanForm(forms.Form):
     browser would cut a pasted text short without a word); a part that is too long comes back
     with everything typed and how much to shorten it."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for section in SAFETY_PLAN_SECTIONS:
             self.fields[section.key] = forms.CharField(

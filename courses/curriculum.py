@@ -337,7 +337,7 @@ class _Checker:
             self.err(path, data.get("__line__"), "only a worksheet lesson may have 'fills'")
         return fills
 
-    def prompt_fills(self, item, path: Path, *, fills: str, kind: str, taken: set) -> dict:
+    def prompt_fills(self, item, path: Path, *, fills: str, kind: str, taken: set[str]) -> dict:
         """A prompt's `fills`: the section of the lesson's `fills` it fills (each one once), with
         the section's length limit; nothing for a prompt that fills nothing."""
         section = item.get("fills")
@@ -367,7 +367,9 @@ class _Checker:
             return []
         if kind in NEEDS_PROMPTS and not raw:
             self.err(path, line, f"{kind} lessons need at least one prompt")
-        prompts, keys, taken = [], set(), set()
+        prompts: list[dict] = []
+        keys: set[str] = set()
+        taken: set[str] = set()
         for item in raw:
             if not isinstance(item, dict):
                 self.err(path, line, "each prompt must be a mapping")
