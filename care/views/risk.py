@@ -46,7 +46,7 @@ def not_safe(request):
 def support(request):
     """Help right now for a client who may not be safe: crisis lines first, then what the
     care team has been told (only what is true: an alert was written for this flag), then the
-    client's own safety plan, or an invitation to write one (4 queries with the session's)."""
+    client's own safety plan, or an invitation to write one (5 queries with the session's)."""
     flag = newest_open_flag_for_client(client=request.user)
     alerted = (
         flag is not None

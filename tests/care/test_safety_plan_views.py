@@ -185,6 +185,7 @@ def test_after_not_safe_right_now_the_support_page_shows_the_plan(
     signed_in(client_a)
     support = client.post(reverse("risk:not_safe")).url
     client.get(support)  # warm the session
+    # Session, user, the open flag, its alert, the plan: as many as before the plan was shown.
     with django_assert_max_num_queries(5):
         html = client.get(support).content.decode()
     assert html.index('href="tel:988"') < html.index("Your safety plan")
