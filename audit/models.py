@@ -49,6 +49,8 @@ class Action:
     RISK_FLAG_RESOLVED = "care.risk_flag_resolved"
     RISK_FLAG_ESCALATED = "care.risk_flag_escalated"
     RISK_FLAG_VIEWED = "care.risk_flag_viewed"
+    # The client's safety plan (care, S-4): the version saved, never its words.
+    SAFETY_PLAN_SAVED = "care.safety_plan_saved"
 
 
 class Outcome(models.TextChoices):

@@ -7,9 +7,12 @@ class CareConfig(AppConfig):
 
     def ready(self) -> None:
         from core.events import subscribe
+        from courses.events import WorksheetSubmitted
         from measures.events import RiskAnswered
 
-        from .services import risk_flag_from_answer
+        from .services import risk_flag_from_answer, safety_plan_from_worksheet
 
         # A risk answer on a questionnaire (PHQ-9 item 9 above 0) raises a risk flag (S-2).
         subscribe(RiskAnswered, risk_flag_from_answer)
+        # Week 1's safety-plan worksheet starts the client's safety plan (decision 0014).
+        subscribe(WorksheetSubmitted, safety_plan_from_worksheet)

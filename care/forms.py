@@ -13,9 +13,10 @@ from django.utils.safestring import SafeString
 from courses.models import Module, PacingReason
 from courses.selectors import ModuleState
 from courses.services.pacing import MAX_NOTE, MAX_SHIFT_DAYS
+from courses.worksheets import SAFETY_PLAN_SECTION_MAX
 
 from .formhtml import paragraphs
-from .models import ProgressNote, RiskFlag
+from .models import SAFETY_PLAN_SECTIONS, ProgressNote, RiskFlag
 from .services import MAX_FLAG_NOTE, MAX_NOTE_TEXT
 
 NUL = {"null_characters_not_allowed": "The text has a character that cannot be stored."}
@@ -268,3 +269,32 @@ class MeasureIntervalForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "measures-%s")
         super().__init__(*args, **kwargs)
+
+
+# --- The client's safety plan ------------------------------------------------------------------
+
+
+class SafetyPlanForm(forms.Form):
+    """The client's safety plan: seven parts, each optional. No `maxlength` in the page (a
+    browser would cut a pasted text short without a word); a part that is too long comes back
+    with everything typed and how much to shorten it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for section in SAFETY_PLAN_SECTIONS:
+            self.fields[section.key] = forms.CharField(
+                label=section.label,
+                help_text=section.help,
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 4}),
+                validators=[_section_length],
+                error_messages=NUL,
+            )
+
+
+def _section_length(value: str) -> None:
+    if len(value) > SAFETY_PLAN_SECTION_MAX:
+        raise forms.ValidationError(
+            f"This part is {len(value):,} characters; the limit is "
+            f"{SAFETY_PLAN_SECTION_MAX:,}. Nothing was lost: shorten it a little."
+        )

@@ -1,9 +1,13 @@
-"""Clinical care records: who cares for whom. (A client's worksheets are course records:
-courses.WorksheetResponse.)"""
+"""Clinical care records: who cares for whom, progress notes, risk flags and the client's safety
+plan. (A client's worksheets are course records: courses.WorksheetResponse.)"""
+
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+from courses.worksheets import FILLABLE, SAFETY_PLAN, SAFETY_PLAN_SECTION_MAX
 
 
 class CareAssignment(models.Model):
@@ -207,3 +211,127 @@ class RiskFlag(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status != self.Status.RESOLVED
+
+
+# --- The client's safety plan (S-4, decision 0014) ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanSection:
+    """One of the plan's seven sections: its field, its heading on the page, the question the
+    form asks, and a line of help."""
+
+    key: str
+    heading: str
+    label: str
+    help: str
+
+
+SAFETY_PLAN_SECTIONS = (
+    PlanSection(
+        "warning_signs",
+        "My warning signs",
+        "What are the warning signs that pressure is building in me?",
+        "Body sensations, thoughts, situations, times of day, moods. A few words each is enough.",
+    ),
+    PlanSection(
+        "coping",
+        "Things I can do on my own",
+        "What can I do on my own, in the moment, to steady myself?",
+        "One or two things you could do in the next ten minutes, wherever you are.",
+    ),
+    PlanSection(
+        "people_places",
+        "People and places that steady me",
+        "Which people and places help me feel steadier, without having to explain anything?",
+        "A friend you can sit with, a coffee shop, the gym, a walk, a pet.",
+    ),
+    PlanSection(
+        "ask_for_help",
+        "People I can ask for help",
+        "Who can I ask for help, and how would I reach them?",
+        "Real names and how you would contact them: call, text, meet.",
+    ),
+    PlanSection(
+        "professionals",
+        "Professionals and 988",
+        "Which professionals and services can I contact, and how?",
+        "Your clinician, your doctor, other services, with their numbers. 988 and 911 are "
+        "always listed here for you.",
+    ),
+    PlanSection(
+        "safe_space",
+        "Making my space safer",
+        "What can I put away, block or hand to someone, to make my space safer?",
+        "Anything you could use to hurt yourself, and anything that pulls you back toward the "
+        "old pattern. Small steps count.",
+    ),
+    PlanSection(
+        "reasons",
+        "My reasons",
+        "What are my reasons for getting through hard moments?",
+        "People, hopes, things you care about. One is enough.",
+    ),
+)
+# The sections are the curriculum's contract too (a worksheet's `fills`, courses.worksheets).
+assert tuple(section.key for section in SAFETY_PLAN_SECTIONS) == FILLABLE[SAFETY_PLAN]
+
+
+class SafetyPlanImmutableError(Exception):
+    """Raised on any attempt to change or delete a stored version of a safety plan."""
+
+
+def _section_field() -> models.TextField:
+    return models.TextField(blank=True, max_length=SAFETY_PLAN_SECTION_MAX)
+
+
+class SafetyPlan(models.Model):
+    """One version of a client's own safety plan, in their words (S-4): what they notice, what
+    they can do, who and where helps, professionals, a safer space, their reasons. Every save is
+    a new row and none is ever changed or deleted, so nothing they wrote is lost; the current
+    plan is the newest version. Never paused for billing; visible to the client and to their
+    care team (the record's Safety plan section), never to billing staff or administrators."""
+
+    class Source(models.TextChoices):
+        PAGE = "page", "The safety plan page"
+        WORKSHEET = "worksheet", "The week 1 worksheet"
+
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="safety_plans"
+    )
+    version = models.PositiveIntegerField()
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.PAGE)
+    created_at = models.DateTimeField()
+    warning_signs = _section_field()
+    coping = _section_field()
+    people_places = _section_field()
+    ask_for_help = _section_field()
+    professionals = _section_field()
+    safe_space = _section_field()
+    reasons = _section_field()
+
+    class Meta:
+        ordering = ["client", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "version"], name="care_safety_plan_one_row_per_version"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(version__gte=1), name="care_safety_plan_version_from_1"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Safety plan #{self.pk}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise SafetyPlanImmutableError("A saved safety plan is never changed: save a new one.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise SafetyPlanImmutableError("A saved safety plan is never deleted.")
+
+    def sections(self) -> dict[str, str]:
+        """The plan's text by section key."""
+        return {section.key: getattr(self, section.key) for section in SAFETY_PLAN_SECTIONS}

@@ -1,5 +1,8 @@
-"""Writes to care records: care assignments, the care team's progress notes, and risk flags."""
+"""Writes to care records: care assignments, the care team's progress notes, risk flags, and
+the client's safety plan."""
 
+import logging
+from collections.abc import Mapping
 from datetime import date, datetime
 
 from django.conf import settings
@@ -11,6 +14,7 @@ from accounts.roles import Capability, Role, is_client_role, role_can
 from audit.models import Action
 from audit.services import audit_record
 from core.localtime import add_business_hours
+from courses.events import WorksheetSubmitted
 from courses.models import (
     Enrollment,
     EnrollmentStatus,
@@ -20,11 +24,12 @@ from courses.models import (
     PacingReason,
 )
 from courses.services.pacing import pacing_hold, pacing_lift_hold
+from courses.worksheets import SAFETY_PLAN, SAFETY_PLAN_SECTION_MAX
 from measures.events import RiskAnswered
 from notifications.models import Kind
 from notifications.services import OutboxItem, outbox_enqueue
 
-from .models import CareAssignment, ProgressNote, RiskFlag
+from .models import SAFETY_PLAN_SECTIONS, CareAssignment, ProgressNote, RiskFlag, SafetyPlan
 
 
 @transaction.atomic
@@ -472,3 +477,117 @@ def risk_flags_escalate_due(*, now: datetime) -> int:
             )
         outbox_enqueue(items, now=now)
     return len(due)
+
+
+# --- The client's safety plan (S-4, decision 0014): written by the client, each save a new
+# version (nothing they wrote is ever lost), the newest is the plan. Started from week 1's
+# worksheet when they have none. The trail records who saved which version, never the words.
+
+SAFETY_PLAN_KEYS = tuple(section.key for section in SAFETY_PLAN_SECTIONS)
+_log = logging.getLogger(__name__)
+
+
+class SafetyPlanError(ValueError):
+    """The plan cannot be stored as given; `errors` maps each refused section to why."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{key}: {message}" for key, message in errors.items()))
+        self.errors = errors
+
+
+def safety_plan_clean(sections: Mapping[str, object]) -> dict[str, str]:
+    """Every section's text as it will be stored (surrounding spaces and blank lines trimmed,
+    otherwise as typed; a missing section is empty), or SafetyPlanError naming every section
+    refused: not text, too long, or holding a character that cannot be stored. Unknown keys
+    are ignored."""
+    cleaned: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for key in SAFETY_PLAN_KEYS:
+        value = sections.get(key, "")
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            errors[key] = "Please type this part as text."
+            continue
+        if "\x00" in value:
+            errors[key] = "This part has a character that cannot be stored."
+            continue
+        value = value.strip()
+        if len(value) > SAFETY_PLAN_SECTION_MAX:
+            errors[key] = (
+                f"This part is {len(value):,} characters; the limit is "
+                f"{SAFETY_PLAN_SECTION_MAX:,}. Nothing was lost: shorten it a little."
+            )
+            continue
+        cleaned[key] = value
+    if errors:
+        raise SafetyPlanError(errors)
+    return cleaned
+
+
+@transaction.atomic
+def safety_plan_save(
+    *,
+    client: User,
+    sections: Mapping[str, object],
+    now: datetime,
+    source: str = SafetyPlan.Source.PAGE,
+) -> SafetyPlan | None:
+    """Save `client`'s safety plan as its next version at `now` and return it; audited (the
+    version number, never the text). Saving the same text as the current version stores
+    nothing and returns None. Raises SafetyPlanError, storing nothing, when a section is refused
+    (see safety_plan_clean), or for someone who is not a client. Locks the client's row, so two
+    saves at once make two versions, one after the other."""
+    if not is_client_role(client.role):
+        raise SafetyPlanError({"__all__": "Only a client has a safety plan."})
+    if source not in SafetyPlan.Source.values:
+        raise SafetyPlanError({"__all__": "Unknown source."})
+    cleaned = safety_plan_clean(sections)
+    User.objects.select_for_update().filter(pk=client.pk).first()  # one save at a time
+    current = SafetyPlan.objects.filter(client=client).order_by("-version").first()
+    if current is not None and current.sections() == cleaned:
+        return None
+    if current is None and not any(cleaned.values()):
+        return None  # an empty plan is no plan: nothing to keep yet
+    plan = SafetyPlan.objects.create(
+        client=client,
+        version=(current.version if current is not None else 0) + 1,
+        source=source,
+        created_at=now,
+        **cleaned,
+    )
+    audit_record(
+        action=Action.SAFETY_PLAN_SAVED,
+        actor=client,
+        subject=client,
+        target=plan,
+        metadata={"version": plan.version, "source": source},
+    )
+    return plan
+
+
+def safety_plan_from_worksheet(event: WorksheetSubmitted) -> None:
+    """courses announced a submitted worksheet: when it is one that starts the safety plan and
+    the client has no plan yet, its answers become the plan's first version, in the same
+    transaction (subscribed in CareConfig.ready()). A plan the client already wrote is never
+    overwritten. A refused answer (possible only for content loaded before the plan's limits)
+    leaves the worksheet stored and the plan unwritten, for the client to write on its page."""
+    if event.fills != SAFETY_PLAN:
+        return
+    client = User.objects.select_for_update().get(pk=event.client_id)
+    if SafetyPlan.objects.filter(client=client).exists():
+        return
+    try:
+        with transaction.atomic():
+            safety_plan_save(
+                client=client,
+                sections=event.sections,
+                now=event.at,
+                source=SafetyPlan.Source.WORKSHEET,
+            )
+    except SafetyPlanError as exc:
+        _log.warning(
+            "safety plan not started from worksheet %s: sections refused (%s)",
+            event.response_id,
+            ", ".join(sorted(exc.errors)),
+        )

@@ -25,6 +25,7 @@ from .models import (
     Track,
     new_content_token,
 )
+from .worksheets import FILLABLE, FILLABLE_MAX
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 PROMPT_KINDS = {"text", "textarea", "scale"}
@@ -62,6 +63,7 @@ class LessonSpec:
     required: bool
     suds: bool
     prompts: list[dict]
+    fills: str = ""
 
 
 @dataclass
@@ -310,7 +312,8 @@ class _Checker:
                     self.err(md_path, 1, "do not repeat the title as a '#' heading")
                 if kind in NEEDS_TRANSCRIPT and not re.search(r"^##\s+Transcript\s*$", body, re.M):
                     self.err(md_path, None, f"{kind} lessons need a '## Transcript' section")
-        prompts = self.prompts(data, path, kind)
+        fills = self.fills(data, path, kind)
+        prompts = self.prompts(data, path, kind, fills=fills)
         return LessonSpec(
             slug=self.slug(data, "slug", path),
             title=self.text(data, "title", path, max_len=200),
@@ -320,9 +323,41 @@ class _Checker:
             required=self.boolean(data, "required", path, True),
             suds=self.boolean(data, "suds", path, False),
             prompts=prompts,
+            fills=fills,
         )
 
-    def prompts(self, data, path: Path, kind: str) -> list[dict]:
+    def fills(self, data, path: Path, kind: str) -> str:
+        """The lesson's `fills` marker: what its answers start (only a worksheet may have one)."""
+        if data.get("fills") is None:
+            return ""
+        fills = self.choice(data, "fills", path, set(FILLABLE))
+        if fills not in FILLABLE:
+            return ""
+        if kind != LessonKind.WORKSHEET:
+            self.err(path, data.get("__line__"), "only a worksheet lesson may have 'fills'")
+        return fills
+
+    def prompt_fills(self, item, path: Path, *, fills: str, kind: str, taken: set[str]) -> dict:
+        """A prompt's `fills`: the section of the lesson's `fills` it fills (each one once), with
+        the section's length limit; nothing for a prompt that fills nothing."""
+        section = item.get("fills")
+        line = item.get("__line__")
+        if section is None:
+            return {}
+        if not fills:
+            self.err(path, line, "a prompt may have 'fills' only in a lesson with 'fills'")
+            return {}
+        if section not in FILLABLE[fills]:
+            self.err(path, line, f"'fills' must be one of {list(FILLABLE[fills])}")
+            return {}
+        if section in taken:
+            self.err(path, line, f"section {section!r} is filled by two prompts")
+        if kind == "scale":
+            self.err(path, line, "a scale cannot fill a section: use text or textarea")
+        taken.add(section)
+        return {"fills": section, "max_length": FILLABLE_MAX[fills]}
+
+    def prompts(self, data, path: Path, kind: str, *, fills: str = "") -> list[dict]:
         raw = data.get("prompts", [])
         line = data.get("__line__")
         if raw is None:
@@ -332,7 +367,9 @@ class _Checker:
             return []
         if kind in NEEDS_PROMPTS and not raw:
             self.err(path, line, f"{kind} lessons need at least one prompt")
-        prompts, keys = [], set()
+        prompts: list[dict] = []
+        keys: set[str] = set()
+        taken: set[str] = set()
         for item in raw:
             if not isinstance(item, dict):
                 self.err(path, line, "each prompt must be a mapping")
@@ -341,14 +378,18 @@ class _Checker:
             if key in keys:
                 self.err(path, item.get("__line__"), f"prompt key {key!r} repeats")
             keys.add(key)
+            prompt_kind = self.choice(item, "kind", path, PROMPT_KINDS, "textarea")
             prompts.append(
                 {
                     "key": key,
                     "label": self.text(item, "label", path, max_len=300),
                     "help": self.text(item, "help", path, required=False, max_len=500),
-                    "kind": self.choice(item, "kind", path, PROMPT_KINDS, "textarea"),
+                    "kind": prompt_kind,
+                    **self.prompt_fills(item, path, fills=fills, kind=prompt_kind, taken=taken),
                 }
             )
+        if fills and not taken:
+            self.err(path, line, f"a lesson that fills {fills!r} needs a prompt with 'fills'")
         return prompts
 
 
@@ -463,6 +504,7 @@ def _load_track(spec: ProgramSpec, track_spec: TrackSpec, report: LoadReport) ->
                     "required": lesson_spec.required,
                     "suds": lesson_spec.suds,
                     "prompts": lesson_spec.prompts,
+                    "fills": lesson_spec.fills,
                     "retired_at": None,
                 },
                 report,

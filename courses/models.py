@@ -133,6 +133,9 @@ class Lesson(models.Model):
     required = models.BooleanField(default=True)
     suds = models.BooleanField(default=False, help_text="Ask 0–10 distress before and after.")
     prompts = models.JSONField(default=list, blank=True)
+    # What the worksheet's answers start (curriculum/FORMAT.md `fills`), e.g. "safety_plan";
+    # its prompts name the sections they fill.
+    fills = models.CharField(max_length=20, blank=True, default="")
     retired_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

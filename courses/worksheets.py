@@ -11,6 +11,34 @@ from django.utils.crypto import salted_hmac
 MAX_TEXT = 500
 MAX_TEXTAREA = 20_000
 
+# --- What a worksheet may fill (a lesson's `fills`, curriculum/FORMAT.md) ----------------------
+# A worksheet marked `fills: safety_plan` starts the client's safety plan (care.SafetyPlan,
+# decision 0014): each of its prompts names the plan's section it fills. The section names and
+# their length limit are the contract between the curriculum and care; an answer to such a prompt
+# is limited to what a section holds, so a submitted worksheet always fits its plan.
+SAFETY_PLAN = "safety_plan"
+SAFETY_PLAN_SECTIONS = (
+    "warning_signs",
+    "coping",
+    "people_places",
+    "ask_for_help",
+    "professionals",
+    "safe_space",
+    "reasons",
+)
+SAFETY_PLAN_SECTION_MAX = 4_000
+FILLABLE: dict[str, tuple[str, ...]] = {SAFETY_PLAN: SAFETY_PLAN_SECTIONS}
+FILLABLE_MAX: dict[str, int] = {SAFETY_PLAN: SAFETY_PLAN_SECTION_MAX}
+
+
+def filled_sections(prompts: list[dict], answers: dict) -> dict[str, str]:
+    """The answers of the prompts that fill a section (a prompt's `fills`), keyed by section."""
+    return {
+        prompt["fills"]: str(answers.get(prompt["key"], ""))
+        for prompt in prompts
+        if prompt.get("fills")
+    }
+
 
 def clean_answers(prompts: list[dict], raw: dict) -> dict[str, str]:
     """Answers keyed by prompt key, each stored exactly as typed or refused with a message.
@@ -40,7 +68,7 @@ def clean_answers(prompts: list[dict], raw: dict) -> dict[str, str]:
             else:
                 errors[key] = "Choose a number from 0 to 10."
             continue
-        limit = MAX_TEXT if kind == "text" else MAX_TEXTAREA
+        limit = prompt.get("max_length") or (MAX_TEXT if kind == "text" else MAX_TEXTAREA)
         if len(value) > limit:
             errors[key] = (
                 f"This answer is {len(value):,} characters; the limit is {limit:,}. "

@@ -20,6 +20,7 @@ urlpatterns = [
     path("me/billing/", include("payments.urls.my_billing")),
     path("me/safety/", include("care.urls_risk")),
     path("me/measures/", include("measures.urls")),
+    path("me/safety-plan/", include("care.urls_safety_plan")),
     path("me/", include("courses.urls")),
     path("care/", include("care.urls")),
     path("billing/", include("payments.urls.console")),

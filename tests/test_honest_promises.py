@@ -32,13 +32,14 @@ class Feature:
 
 FEATURES = {
     "care_record": Feature(
-        "The care team's record of a client: progress, SUDS before and after each lesson, and "
-        "every submitted worksheet version, with replies",
+        "The care team's record of a client: progress, SUDS before and after each lesson, "
+        "every submitted worksheet version, with replies, and the client's safety plan",
         url_names=("care:caseload", "care:client_detail", "care:worksheet_version"),
         templates=(
             "care/record/progress.html",
             "care/record/suds.html",
             "care/record/worksheets.html",
+            "care/record/safety_plan.html",
         ),
     ),
     "worksheet_replies": Feature(

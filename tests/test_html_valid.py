@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
-from care.models import Supervision
+from care.models import SafetyPlan, Supervision
 from courses.models import (
     Enrollment,
     Lesson,
@@ -531,3 +531,27 @@ def test_the_measures_pages_are_valid_html(demo, pages):
     )
     pages.get(reverse("care:caseload"))
     pages.assert_valid("measures")
+
+
+def test_the_safety_plan_pages_are_valid_html(demo, pages):
+    """The client's safety plan: empty, its form empty and sent back with errors, written; the
+    help and support pages leading to it; and the record's Safety plan section."""
+    client, clinician = demo["client"], demo["clinician"]
+    assert not SafetyPlan.objects.filter(client=client).exists()  # first the invitation
+    sign_in(pages.client, client)
+    pages.get(reverse("safety_plan:page"))
+    pages.get(reverse("safety_plan:edit"))
+    pages.post(reverse("safety_plan:edit"), {"reasons": "x" * 4001, "coping": "Walk"}, status=400)
+    response = pages.client.post(
+        reverse("safety_plan:edit"),
+        {"warning_signs": "Late <nights>\nalone", "reasons": "Mia & Leo", "safe_space": "Keys"},
+    )
+    assert response.status_code == 302
+    pages.get(reverse("safety_plan:page"))
+    pages.get(reverse("safety_plan:edit"))
+    pages.get(reverse("crisis"))
+    pages.client.post(reverse("risk:not_safe"))
+    pages.get(reverse("risk:support"))
+    sign_in(pages.client, clinician)
+    pages.get(reverse("care:client_detail", args=[client.pk]))
+    pages.assert_valid("safety plan")

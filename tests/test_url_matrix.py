@@ -126,6 +126,10 @@ MATRIX = {
     # page (every clinician has one, empty or not) and the actions on client A's flag.
     "risk:support": (None, only(CA, CB), True),
     "risk:not_safe": (None, post_only(CA, CB), True),
+    # The client's own safety plan (/me/safety-plan/): every client's, whatever their billing or
+    # enrollment; staff get 404 (there is no one else's plan to open here).
+    "safety_plan:page": (None, only(CA, CB), True),
+    "safety_plan:edit": (None, only(CA, CB), True),
     "care:flags": (None, only(CL, OC), True),
     "care:flag_acknowledge": (lambda p: {"flag_id": p["flag"].pk}, post_only(CL), True),
     "care:flag_resolve": (lambda p: {"flag_id": p["flag"].pk}, post_only(CL), True),
@@ -297,7 +301,6 @@ def people(client_a, client_b, clinician, other_clinician, billing_user, admin_u
     from django.utils import timezone
 
     from care.models import RiskFlag
-
     from measures.instruments import instruments_load, read_instruments
 
     instruments_load(read_instruments())

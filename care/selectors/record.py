@@ -19,6 +19,7 @@ from .record_notes import notes_section
 from .record_pacing import pacing_section
 from .record_progress import progress_section
 from .record_risk import risk_section
+from .record_safety_plan import safety_plan_section
 from .record_suds import suds_section
 from .record_worksheets import worksheets_section
 
@@ -26,6 +27,7 @@ from .record_worksheets import worksheets_section
 # section's element, which links (a message, the caseload) can land on.
 SECTIONS = (
     ("risk", "Risk", risk_section),
+    ("safety-plan", "Safety plan", safety_plan_section),
     ("progress", "Progress", progress_section),
     ("measures", "Measures", measures_section),
     ("suds", "SUDS", suds_section),
@@ -139,6 +141,9 @@ def record_context(*, client: User, viewer: User, now: datetime) -> dict[str, ob
         "now": now,
         "sections": [(anchor, heading) for anchor, heading, _ in SECTIONS],
         "risk": risk_section(client=client, enrollment=enrollment, viewer=viewer, now=now),
+        "safety_plan": safety_plan_section(
+            client=client, enrollment=enrollment, viewer=viewer, now=now
+        ),
         "progress": progress,
         "measures": measures_section(client=client, enrollment=enrollment, viewer=viewer, now=now),
         "suds": suds_section(client=client, enrollment=enrollment, viewer=viewer, now=now),

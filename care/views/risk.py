@@ -3,6 +3,7 @@ to; the care team's flags page (acknowledge, resolve) and raising a flag from th
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import Q
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +21,7 @@ from ..forms import RiskFlagRaiseForm, RiskFlagResolveForm
 from ..models import RiskFlag
 from ..permissions import access_client, access_flag, may_see_flags
 from ..selectors.flags import flags_page, newest_open_flag_for_client
+from ..selectors.safety_plan import safety_plan_for
 from ..services import (
     FlagError,
     risk_flag_acknowledge,
@@ -44,15 +46,21 @@ def not_safe(request):
 def support(request):
     """Help right now for a client who may not be safe: crisis lines first, then what the
     care team has been told (only what is true: an alert was written for this flag), then the
-    client's own safety plan."""
+    client's own safety plan, or an invitation to write one (5 queries with the session's)."""
     flag = newest_open_flag_for_client(client=request.user)
-    alerted = flag is not None and (
-        Notification.objects.filter(dedupe_key__startswith=f"risk_alert:{flag.pk}:").exists()
-        or Notification.objects.filter(
-            dedupe_key__startswith=f"risk_escalation:{flag.pk}:"
+    alerted = (
+        flag is not None
+        and Notification.objects.filter(
+            Q(dedupe_key__startswith=f"risk_alert:{flag.pk}:")
+            | Q(dedupe_key__startswith=f"risk_escalation:{flag.pk}:")
         ).exists()
     )
-    return render(request, "care/risk/support.html", {"flag": flag, "alerted": alerted})
+    context = {
+        "flag": flag,
+        "alerted": alerted,
+        "safety_plan": safety_plan_for(client=request.user),
+    }
+    return render(request, "care/risk/support.html", context)
 
 
 # --- the care team ---

@@ -7,8 +7,15 @@ from django.db import IntegrityError, transaction
 
 from audit.models import Action
 from audit.services import audit_record
+from core.events import publish
+from courses.events import WorksheetSubmitted
 from courses.models import WorksheetFeedback, WorksheetResponse, WorksheetReview
-from courses.worksheets import clean_answers, clean_feedback_text, version_anchor
+from courses.worksheets import (
+    clean_answers,
+    clean_feedback_text,
+    filled_sections,
+    version_anchor,
+)
 from notifications.models import Kind
 from notifications.services import OutboxItem, outbox_enqueue
 
@@ -72,7 +79,9 @@ def worksheet_submit(
 
     Idempotent for a double submit: when `draft_id` names a draft that has already been submitted
     (the first of two identical posts won), that version is returned and nothing new is written.
-    Raises ValidationError and stores nothing when an answer is refused.
+    Raises ValidationError and stores nothing when an answer is refused. A new version is
+    announced as courses.events.WorksheetSubmitted in this transaction (for a worksheet that
+    starts the safety plan, care writes its first version then).
     """
     cleaned = clean_answers(lesson.prompts, answers)
     if draft_id is not None:
@@ -108,6 +117,17 @@ def worksheet_submit(
         subject=enrollment.client,
         target=draft,
         metadata={"version": version},
+    )
+    publish(
+        WorksheetSubmitted(
+            response_id=draft.pk,
+            client_id=enrollment.client_id,
+            lesson_id=lesson.pk,
+            version=version,
+            at=now,
+            fills=lesson.fills,
+            sections=filled_sections(lesson.prompts, cleaned) if lesson.fills else {},
+        )
     )
     return draft
 

@@ -143,7 +143,7 @@ def test_the_demo_caseload_holds_a_realistic_morning(db):
 
     heavier = Administration.objects.filter(client=away.client).order_by("submitted_at")
     assert [(a.total, a.reliable_change) for a in heavier] == [(8, ""), (16, "worsened")]
-    easing = Administration.objects.filter(
-        client=held.client, instrument__key="gad7"
-    ).order_by("submitted_at")
+    easing = Administration.objects.filter(client=held.client, instrument__key="gad7").order_by(
+        "submitted_at"
+    )
     assert [a.reliable_change for a in easing] == ["", "improved", "improved"]

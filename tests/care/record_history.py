@@ -5,8 +5,6 @@ fixed instants so the figures the page shows can be worked out by hand."""
 from datetime import UTC, date, datetime, time, timedelta
 
 from core.localtime import local_instant
-from measures.models import Instrument
-from measures.services import administration_submit
 from courses.models import (
     Enrollment,
     EnrollmentStatus,
@@ -16,6 +14,8 @@ from courses.models import (
     Track,
     WorksheetResponse,
 )
+from measures.models import Instrument
+from measures.services import administration_submit
 from tests.factories import EnrollmentFactory, make_track
 
 # A Wednesday afternoon in late November (no DST change near it in America/New_York).

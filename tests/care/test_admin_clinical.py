@@ -1,14 +1,14 @@
 """A-2 in the Django admin: administrators run programs, cohorts and accounts, and see no clinical
-content: no worksheets, replies, reviews, lesson progress or SUDS, no progress notes or risk
-flags, no questionnaire answers, and of a pacing action only what was done and when, never the
-clinician's reason or note."""
+content: no worksheets, replies, reviews, lesson progress or SUDS, no progress notes, risk
+flags or safety plans, no questionnaire answers, and of a pacing action only what was done and
+when, never the clinician's reason or note."""
 
 import pytest
 from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from care.models import ProgressNote, RiskFlag
+from care.models import ProgressNote, RiskFlag, SafetyPlan
 from courses.models import (
     LessonProgress,
     PacingAction,
@@ -25,6 +25,7 @@ from tests.factories import EnrollmentFactory, make_track
 CLINICAL = (
     ProgressNote,
     RiskFlag,
+    SafetyPlan,
     WorksheetResponse,
     WorksheetFeedback,
     WorksheetReview,

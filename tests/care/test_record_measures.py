@@ -73,7 +73,7 @@ def test_the_trend_shows_bands_change_and_reliable_change(
     assert "PHQ-9 answers, newest first (the chart above, in words)" in html
     tight = re.sub(r">\s+<", "><", html)
     assert "<td>Moderately severe</td><td>+8</td><td>Worsened</td>" in tight
-    assert "<td>8</td><td>Mild</td><td><span class=\"muted\">Baseline</span></td>" in tight
+    assert '<td>8</td><td>Mild</td><td><span class="muted">Baseline</span></td>' in tight
     assert '"Not now": GAD-7' in html
     assert "GAD-7: &quot;not now&quot;, back" in html or 'GAD-7: "not now", back' in html
 

@@ -18,11 +18,11 @@ from tests.factories import CareAssignmentFactory, EnrollmentFactory, UserFactor
 
 from .record_history import NOW, record_track, with_history
 
-# The page's reads: session and user, the gate and its audit row, the risk flags, the enrollment,
-# its history (one read for the header, progress and pacing: care/queries/record.py), SUDS, the
-# worksheets and their replies, the pacing history and the notes; the measures (instruments,
-# answers, "not now" choices, the client's schedule).
-BUDGET = 16
+# The page's reads: session and user, the gate and its audit row, the risk flags, the safety
+# plan, the enrollment, its history (one read for the header, progress and pacing:
+# care/queries/record.py), SUDS, the worksheets and their replies, the pacing history and the
+# notes; the measures (instruments, answers, "not now" choices, the client's schedule).
+BUDGET = 17
 
 
 @pytest.fixture(autouse=True)

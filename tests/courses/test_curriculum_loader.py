@@ -197,3 +197,93 @@ def test_a_change_gives_the_track_a_new_content_token_and_a_no_op_keeps_it(db, c
     assert track.content_token != token
     # The cached structure follows the new token.
     assert [m.title for m in track_structure(track=track)] == ["Week 1", "Renamed"]
+
+
+def _safety_sheet(**lesson):
+    """A worksheet lesson that fills the safety plan, with `lesson` overriding its fields."""
+    return {
+        "slug": "plan",
+        "title": "Plan",
+        "kind": "worksheet",
+        "file": "02.md",
+        "minutes": 20,
+        "fills": "safety_plan",
+        "prompts": [
+            {"key": "signs", "label": "Signs", "fills": "warning_signs"},
+            {"key": "why", "label": "Why", "fills": "reasons", "kind": "text"},
+            {"key": "note", "label": "Anything else"},
+        ],
+        **lesson,
+    }
+
+
+def test_a_worksheet_that_fills_the_safety_plan_is_loaded_with_its_sections(db, curriculum):
+    write_module(curriculum / "modules" / "w3", "w3", 2, lessons=[_safety_sheet()])
+    program = curriculum / "program.yaml"
+    program.write_text(program.read_text().replace("modules/w2", "modules/w3"))
+    run(curriculum)
+    lesson = Lesson.objects.get(slug="plan")
+    assert lesson.fills == "safety_plan"
+    assert [(p["key"], p.get("fills"), p.get("max_length")) for p in lesson.prompts] == [
+        ("signs", "warning_signs", 4000),
+        ("why", "reasons", 4000),
+        ("note", None, None),
+    ]
+    assert Lesson.objects.get(slug="sheet").fills == ""
+
+
+@pytest.mark.parametrize(
+    ("lesson", "message"),
+    [
+        ({"fills": "journal"}, "'fills' must be one of ['safety_plan']"),
+        ({"kind": "reflection"}, "only a worksheet lesson may have 'fills'"),
+        (
+            {"prompts": [{"key": "a", "label": "A", "fills": "hopes"}]},
+            "'fills' must be one of ['warning_signs', 'coping', 'people_places'",
+        ),
+        (
+            {
+                "prompts": [
+                    {"key": "a", "label": "A", "fills": "reasons"},
+                    {"key": "b", "label": "B", "fills": "reasons"},
+                ]
+            },
+            "section 'reasons' is filled by two prompts",
+        ),
+        (
+            {"prompts": [{"key": "a", "label": "A", "fills": "reasons", "kind": "scale"}]},
+            "a scale cannot fill a section",
+        ),
+        ({"prompts": [{"key": "a", "label": "A"}]}, "needs a prompt with 'fills'"),
+        (
+            {"fills": None, "prompts": [{"key": "a", "label": "A", "fills": "reasons"}]},
+            "a prompt may have 'fills' only in a lesson with 'fills'",
+        ),
+    ],
+)
+def test_a_wrong_fills_marker_is_reported_and_nothing_is_loaded(db, curriculum, lesson, message):
+    write_module(curriculum / "modules" / "w3", "w3", 2, lessons=[_safety_sheet(**lesson)])
+    program = curriculum / "program.yaml"
+    program.write_text(program.read_text().replace("modules/w2", "modules/w3"))
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("load_curriculum", str(curriculum), stdout=StringIO(), stderr=err)
+    assert message in err.getvalue()
+    assert not Lesson.objects.exists()
+
+
+def test_week_one_of_the_core_track_starts_the_safety_plan_with_all_seven_sections():
+    data = yaml.safe_load(
+        (REPO_CURRICULUM / "modules" / "core-12" / "01-arriving" / "module.yaml").read_text()
+    )
+    sheet = next(lesson for lesson in data["lessons"] if lesson.get("fills"))
+    assert sheet["slug"] == "safety-plan" and sheet["fills"] == "safety_plan"
+    assert [p["fills"] for p in sheet["prompts"]] == [
+        "warning_signs",
+        "coping",
+        "people_places",
+        "ask_for_help",
+        "professionals",
+        "safe_space",
+        "reasons",
+    ]

@@ -36,8 +36,13 @@ def orm_twin(client_ids: list[int]) -> list[LatestAnswer]:
     return sorted(
         (
             LatestAnswer(
-                a.client_id, a.instrument_id, a.instrument.key, a.instrument.short_title,
-                a.instrument.content_token, a.total, a.reliable_change,
+                a.client_id,
+                a.instrument_id,
+                a.instrument.key,
+                a.instrument.short_title,
+                a.instrument.content_token,
+                a.total,
+                a.reliable_change,
             )  # fmt: skip
             for a in newest
         ),
