@@ -1,6 +1,7 @@
 """Questionnaires in a real browser on a phone-sized screen, axe on every page: a new client
 finds the PHQ-9 waiting on home, answers it with item 9 above 0 and lands at once on crisis help
-(988 call and text, 911), never a "thank you", with a flag raised for the care team; then he
+(988 call and text, 911) and his own safety plan, never a "thank you", with a flag raised for
+the care team; then he
 answers the GAD-7, reads his own score in plain words with its chart and table, and his
 clinician sees both on the record's Measures section."""
 
@@ -12,6 +13,7 @@ from playwright.sync_api import expect
 
 from accounts.roles import Role
 from care.models import RiskFlag
+from care.services import safety_plan_save
 from measures.instruments import instruments_load, read_instruments
 from measures.models import Administration
 from notifications.models import Kind, Notification
@@ -43,6 +45,11 @@ def test_item_nine_brings_help_at_once_and_scores_read_gently(page, page_problem
     CareAssignmentFactory(clinician=clinician, client=person)
     track = make_track(weeks=3, lessons_per_module=1, trauma_weeks=())
     EnrollmentFactory(client=person, track=track, start_date=timezone.now().date())
+    safety_plan_save(
+        client=person,
+        sections={"coping": "Walk the dog around the block.", "ask_for_help": "Call my brother."},
+        now=timezone.now(),
+    )
 
     sign_in(page, person.email, PASSWORD)
     card = page.locator(".measure-due")
@@ -68,6 +75,10 @@ def test_item_nine_brings_help_at_once_and_scores_read_gently(page, page_problem
     expect(page.get_by_role("link", name="Emergency: call 911")).to_be_visible()
     expect(page.get_by_text("We have sent your care team an alert")).to_be_visible()
     expect(page.get_by_text("Thank you")).to_have_count(0)
+    plan = page.locator(".safety-plan")
+    expect(plan.get_by_role("heading", name="Your safety plan")).to_be_visible()
+    expect(plan).to_contain_text("Walk the dog around the block.")
+    expect(plan).to_contain_text("Call my brother.")
     assert_accessible(page)
     flag = RiskFlag.objects.get(client=person)
     assert flag.source == RiskFlag.Source.MEASURE
