@@ -182,6 +182,16 @@ def admin_user(db):
 
 
 @pytest.fixture
+def instruments(db):
+    """The PHQ-9 and GAD-7 loaded from their data files, by key."""
+    from measures.instruments import instruments_load, read_instruments
+    from measures.models import Instrument
+
+    instruments_load(read_instruments())
+    return {instrument.key: instrument for instrument in Instrument.objects.all()}
+
+
+@pytest.fixture
 def signed_in(client):
     """`signed_in(user)` returns the test client signed in as `user`."""
 

@@ -152,3 +152,12 @@ class EnrollmentFactory(factory.django.DjangoModelFactory):
     client = factory.SubFactory(UserFactory)
     track = factory.SubFactory(TrackFactory)
     start_date = _dt.date(2026, 11, 2)
+
+
+def steady_answers(instrument, value: int) -> dict[int, int]:
+    """Answers to `instrument` giving every scored item `value` but its risk item 0."""
+    return {
+        item["number"]: 0 if item["risk"] else value
+        for item in instrument.definition["items"]
+        if item["scored"]
+    }

@@ -16,7 +16,7 @@ from courses.models import (
 )
 from measures.models import Instrument
 from measures.services import administration_submit
-from tests.factories import EnrollmentFactory, make_track
+from tests.factories import EnrollmentFactory, make_track, steady_answers
 
 # A Wednesday afternoon in late November (no DST change near it in America/New_York).
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
@@ -87,11 +87,7 @@ def with_history(
                 administration_submit(
                     client=client,
                     instrument=instrument,
-                    answers={
-                        item["number"]: 0 if item["risk"] else value
-                        for item in instrument.definition["items"]
-                        if item["scored"]
-                    },
+                    answers=steady_answers(instrument, value),
                     now=opened + timedelta(days=2),
                 )
     return enrollment

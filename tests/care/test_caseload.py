@@ -48,7 +48,13 @@ from notifications.models import Kind, Notification
 from notifications.services import outbox_enqueue
 from payments.models import BillingAccount, BillingState, Plan
 from payments.services.billing import billing_set_state
-from tests.factories import CareAssignmentFactory, EnrollmentFactory, UserFactory, make_track
+from tests.factories import (
+    CareAssignmentFactory,
+    EnrollmentFactory,
+    UserFactory,
+    make_track,
+    steady_answers,
+)
 
 # A Wednesday afternoon; the view tests freeze the clock here, the selector tests pass it.
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
@@ -419,10 +425,7 @@ def test_an_open_risk_flag_still_outranks_every_measure(clinician, client_a, cli
         for days, value in ((30, 0), (2, 3)):
             administration_submit(
                 client=client_b, instrument=instrument,
-                answers={
-                    item["number"]: 0 if item["risk"] else value
-                    for item in instrument.definition["items"] if item["scored"]
-                },
+                answers=steady_answers(instrument, value),
                 now=NOW - timedelta(days=days),
             )  # fmt: skip
     risk_flag_raise(client=client_a, source=RiskFlag.Source.CLIENT, now=NOW)
@@ -705,11 +708,7 @@ def _caseload_with_history(clinician, track, size):
                 administration_submit(
                     client=person,
                     instrument=instrument,
-                    answers={
-                        item["number"]: 0 if item["risk"] else value
-                        for item in instrument.definition["items"]
-                        if item["scored"]
-                    },
+                    answers=steady_answers(instrument, value),
                     now=NOW - timedelta(days=days),
                 )
 

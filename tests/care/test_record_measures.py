@@ -14,8 +14,7 @@ from accounts.roles import Role
 from audit.models import Action, AuditEvent
 from care.models import Supervision
 from courses.services.enrollment import enrollment_create
-from measures.instruments import instruments_load, read_instruments
-from measures.models import Instrument, MeasureSchedule
+from measures.models import MeasureSchedule
 from measures.schedule import client_schedule
 from measures.services import administration_submit, measure_skip
 from tests.factories import UserFactory, make_track
@@ -29,12 +28,6 @@ pytestmark = pytest.mark.django_db
 def frozen():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def instruments(db):
-    instruments_load(read_instruments())
-    return {i.key: i for i in Instrument.objects.all()}
 
 
 @pytest.fixture

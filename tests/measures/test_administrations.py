@@ -11,20 +11,14 @@ from accounts.roles import Role
 from audit.models import Action, AuditEvent
 from core.events import subscribe, unsubscribe
 from measures.events import RiskAnswered
-from measures.instruments import AnswersError, instruments_load, read_instruments
-from measures.models import Administration, Instrument
+from measures.instruments import AnswersError
+from measures.models import Administration
 from measures.services import administration_submit
 from tests.factories import UserFactory
 
 NOW = datetime(2026, 11, 30, 23, 0, tzinfo=UTC)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def instruments():
-    instruments_load(read_instruments())
-    return {i.key: i for i in Instrument.objects.all()}
 
 
 @pytest.fixture

@@ -11,8 +11,7 @@ from django.test import override_settings
 from accounts.roles import Role
 from audit.models import Action, AuditEvent
 from courses.services.enrollment import enrollment_create
-from measures.instruments import instruments_load, read_instruments
-from measures.models import Instrument, MeasureSchedule, MeasureSkip
+from measures.models import MeasureSchedule, MeasureSkip
 from measures.reminders import measure_reminders_enqueue_due
 from measures.schedule import client_schedule, due_measures
 from measures.services import (
@@ -29,12 +28,6 @@ ENROLLED = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def instruments():
-    instruments_load(read_instruments())
-    return {i.key: i for i in Instrument.objects.all()}
 
 
 @pytest.fixture

@@ -12,8 +12,7 @@ from django.urls import reverse
 from accounts.roles import Role
 from care.models import RiskFlag
 from courses.services.enrollment import enrollment_create
-from measures.instruments import instruments_load, read_instruments
-from measures.models import Administration, Instrument, MeasureSkip
+from measures.models import Administration, MeasureSkip
 from measures.services import administration_submit
 from tests.factories import UserFactory, make_track
 
@@ -27,12 +26,6 @@ pytestmark = pytest.mark.django_db
 def frozen():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def instruments(db):
-    instruments_load(read_instruments())
-    return {i.key: i for i in Instrument.objects.all()}
 
 
 @pytest.fixture
