@@ -37,7 +37,7 @@ from bench import course  # noqa: E402
 CLINICIAN_EMAIL = "bench-clinician-{}@example.org"
 
 
-def _clinician(size: int):
+def _clinician(size: int, *, now: datetime):
     """The clinician with `size` clients, made on first use from bench clients nobody follows."""
     from accounts.models import User
     from accounts.roles import Role
@@ -57,11 +57,11 @@ def _clinician(size: int):
         CareAssignment.objects.bulk_create(
             CareAssignment(clinician=clinician, client=client) for client in clients
         )
-        _history(clinician, clients)
+        _history(clinician, clients, now=now)
     return clinician
 
 
-def _history(clinician, clients) -> None:
+def _history(clinician, clients, *, now: datetime) -> None:
     """What a real caseload carries besides the course data: a week held for some, a pause for
     one, reviews and replies on some submitted worksheets."""
     from care.models import RiskFlag
@@ -75,7 +75,6 @@ def _history(clinician, clients) -> None:
         WorksheetReview,
     )
 
-    now = datetime.now(UTC)
     enrollments = list(
         Enrollment.objects.filter(client__in=clients).select_related("track").order_by("pk")
     )
@@ -139,7 +138,7 @@ def _history(clinician, clients) -> None:
 ADMINISTRATIONS = 10_000
 
 
-def _measures(rng: random.Random, caseload_clients: list[int]) -> int:
+def _measures(rng: random.Random, caseload_clients: list[int], *, now: datetime) -> int:
     """At least ADMINISTRATIONS questionnaire answers (PHQ-9 and GAD-7, each a baseline and a
     follow-up, scored as the service scores them) over the bench clients, the caseloads' clients
     first with a third answer each; made once. Returns how many there are."""
@@ -167,7 +166,7 @@ def _measures(rng: random.Random, caseload_clients: list[int]) -> int:
     )
     per_client = 2 * len(specs)
     clients = caseload_clients + others[: ADMINISTRATIONS // per_client]
-    now = datetime.now(UTC)
+    spec_of = dict(specs)
 
     def answered(spec, level: int) -> tuple[dict[int, int], Score]:
         answers = {
@@ -189,7 +188,7 @@ def _measures(rng: random.Random, caseload_clients: list[int]) -> int:
     Administration.objects.bulk_create(baselines, batch_size=2000)
     followups = []
     for baseline in baselines:
-        spec = dict(specs)[baseline.instrument]
+        spec = spec_of[baseline.instrument]
         rounds = (28, 14) if baseline.client_id in caseload_clients else (14,)
         for days in rounds:
             answers, scored = answered(spec, rng.randint(0, 3))
@@ -258,13 +257,14 @@ def main(argv=None) -> int:
     elif existing < args.caseload + 5:
         raise SystemExit(f"The database holds only {existing} bench clients.")
     started = time.perf_counter()
-    small, large = _clinician(5), _clinician(args.caseload)
+    now = datetime.now(UTC)  # the bench's one reading of the clock: the history ends here
+    small, large = _clinician(5, now=now), _clinician(args.caseload, now=now)
     followed = sorted(
         CareAssignment.objects.filter(clinician__in=[small, large]).values_list(
             "client_id", flat=True
         )
     )
-    administrations = _measures(rng, followed)
+    administrations = _measures(rng, followed, now=now)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

@@ -323,6 +323,11 @@ class _Checker:
         return ReliableChangeSpec(reliability, sources[0], sd, sources[1])
 
 
+def instrument_spec(instrument: Instrument) -> InstrumentSpec:
+    """The checked spec an Instrument row was loaded from."""
+    return InstrumentSpec.from_data(instrument.definition)
+
+
 def read_instrument(path: Path) -> InstrumentSpec:
     """The instrument in `path`, checked; InstrumentError lists every problem."""
     checker = _Checker(path)

@@ -4,7 +4,6 @@ per due date (the outbox's dedupe key), through the person's preferences and qui
 from datetime import datetime, timedelta
 
 from accounts.models import User
-from courses.models import Enrollment, EnrollmentStatus
 from notifications.models import Kind
 from notifications.services import OutboxItem, outbox_enqueue
 
@@ -19,13 +18,8 @@ BASELINE_REMINDER_AFTER = timedelta(days=1)
 def measure_due_items(now: datetime) -> list[OutboxItem]:
     """A message for each client with a questionnaire due (not put aside with "not now"),
     keyed by the earliest due moment so each due date is reminded once."""
-    client_ids = list(
-        Enrollment.objects.filter(status=EnrollmentStatus.ACTIVE)
-        .values_list("client_id", flat=True)
-        .distinct()
-    )
     keys: dict[int, str] = {}
-    for client_id, schedule in due_measures(client_ids=client_ids, now=now).items():
+    for client_id, schedule in due_measures(client_ids=None, now=now).items():
         asked = [m.asked for m in schedule.due if m.asked is not None]
         if asked:
             # A clinician's request is reminded at once, once per request.

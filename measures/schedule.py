@@ -68,28 +68,22 @@ def snooze() -> timedelta:
     return timedelta(days=int(settings.EHAB_MEASURE_SNOOZE_DAYS))
 
 
-def instrument_rows() -> list[dict]:
-    """Every loaded instrument as (id, key, short_title, title), by key (1 query)."""
-    return [
-        dict(row)
-        for row in Instrument.objects.order_by("key").values("id", "key", "short_title", "title")
-    ]
-
-
-def due_measures(*, client_ids: list[int], now: datetime) -> dict[int, ClientSchedule]:
-    """Each listed client who has an active enrollment, with their schedule at `now` (clients
-    without one are absent: nobody is asked before paying or after leaving). Five queries."""
+def due_measures(*, client_ids: list[int] | None, now: datetime) -> dict[int, ClientSchedule]:
+    """Each listed client (None: every client) who has an active enrollment, with their
+    schedule at `now` (clients without one are absent: nobody is asked before paying or after
+    leaving). Five queries."""
+    active = Enrollment.objects.filter(status=EnrollmentStatus.ACTIVE)
+    if client_ids is not None:
+        active = active.filter(client_id__in=client_ids)
     anchors: dict[int, datetime] = {}
-    for client_id, activated in (
-        Enrollment.objects.filter(client_id__in=client_ids, status=EnrollmentStatus.ACTIVE)
-        .order_by("client_id", "created_at")
-        .values_list("client_id", "created_at")
+    for client_id, activated in active.order_by("client_id", "created_at").values_list(
+        "client_id", "created_at"
     ):
         anchors.setdefault(client_id, activated)
     if not anchors:
         return {}
     ids = list(anchors)
-    instruments = instrument_rows()
+    instruments = list(Instrument.objects.order_by("key").only("key", "short_title", "title"))
     last_answer: dict[int, dict[int, datetime]] = {}
     for row in (
         Administration.objects.filter(client_id__in=ids)
@@ -121,14 +115,14 @@ def due_measures(*, client_ids: list[int], now: datetime) -> dict[int, ClientSch
 def schedule_at(
     *,
     anchor: datetime,
-    instruments: list[dict],
+    instruments: list[Instrument],
     last_answer: dict[int, datetime],
     last_skip: dict[int, datetime],
     own: MeasureSchedule | None,
     now: datetime,
 ) -> ClientSchedule:
     """One client's schedule at `now` from what has been read: the moment their enrollment
-    became active (`anchor`), the instruments (id, key, short_title, title), their last answer
+    became active (`anchor`), the instruments (by key), their last answer
     and last "not now" per instrument id, and their own MeasureSchedule row, if any."""
     interval = own.interval_days if own else default_interval_days()
     requested = own.requested_at if own else None
@@ -136,25 +130,25 @@ def schedule_at(
     snoozed: list[tuple[DueMeasure, datetime]] = []
     upcoming: list[NextMeasure] = []
     for instrument in instruments:
-        answered = last_answer.get(instrument["id"])
+        answered = last_answer.get(instrument.pk)
         due_at = anchor if answered is None else answered + timedelta(days=interval)
         # A request counts until the instrument is answered after it.
         asked = requested if requested and (answered is None or requested > answered) else None
         if asked is not None:
             due_at = min(due_at, asked)
         if due_at > now:
-            upcoming.append(NextMeasure(instrument["key"], instrument["short_title"], due_at))
+            upcoming.append(NextMeasure(instrument.key, instrument.short_title, due_at))
             continue
         measure = DueMeasure(
-            instrument_id=instrument["id"],
-            key=instrument["key"],
-            short_title=instrument["short_title"],
-            title=instrument["title"],
+            instrument_id=instrument.pk,
+            key=instrument.key,
+            short_title=instrument.short_title,
+            title=instrument.title,
             due_at=due_at,
             baseline=answered is None,
             asked=asked,
         )
-        skipped = last_skip.get(instrument["id"])
+        skipped = last_skip.get(instrument.pk)
         # "Not now" puts aside what was due when it was chosen, not a request made after it.
         if (
             skipped is not None

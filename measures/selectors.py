@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from courses.models import Enrollment, EnrollmentStatus
 
 from .charts import TrendChart, TrendPoint, trend_chart
-from .instruments import Band, InstrumentSpec, band_for
+from .instruments import Band, InstrumentSpec, band_for, instrument_spec
 from .models import (
     Administration,
     Instrument,
@@ -82,10 +82,6 @@ class InstrumentHistory:
         return list(reversed(self.answered))
 
 
-def instrument_spec_of(instrument: Instrument) -> InstrumentSpec:
-    return InstrumentSpec.from_data(instrument.definition)
-
-
 @dataclass(frozen=True)
 class Skipped:
     short_title: str
@@ -133,10 +129,7 @@ def client_measures(
             last_skip.setdefault(skip.instrument_id, skip.skipped_at)
         schedule = schedule_at(
             anchor=anchor,
-            instruments=[
-                {"id": i.pk, "key": i.key, "short_title": i.short_title, "title": i.title}
-                for i in instruments
-            ],
+            instruments=instruments,
             last_answer={i: rows[-1].submitted_at for i, rows in by_instrument.items()},
             last_skip=last_skip,
             own=own,
@@ -157,7 +150,7 @@ def client_measures(
 def _history(
     instrument: Instrument, rows: list[Administration], zone: ZoneInfo
 ) -> InstrumentHistory:
-    spec = instrument_spec_of(instrument)
+    spec = instrument_spec(instrument)
     answered = [
         Answered(
             pk=a.pk,
@@ -217,7 +210,7 @@ def specs_for(pairs: set[tuple[int, str]]) -> dict[tuple[int, str], InstrumentSp
     missing = {pk for pk, token in pairs if (pk, token) not in _specs}
     if missing:
         for instrument in Instrument.objects.filter(pk__in=missing):
-            _specs[(instrument.pk, instrument.content_token)] = instrument_spec_of(instrument)
+            _specs[(instrument.pk, instrument.content_token)] = instrument_spec(instrument)
     return {pair: _specs[pair] for pair in pairs if pair in _specs}
 
 

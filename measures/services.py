@@ -10,18 +10,13 @@ from audit.services import audit_record
 from core.events import publish
 
 from .events import RiskAnswered
-from .instruments import InstrumentSpec, reliable_change, score
+from .instruments import instrument_spec, reliable_change, score
 from .models import Administration, Instrument, MeasureSchedule, MeasureSkip
 from .schedule import default_interval_days
 
 # The interval a clinician can choose, in days: one to eight weeks.
 INTERVAL_MIN = 7
 INTERVAL_MAX = 56
-
-
-def instrument_spec(instrument: Instrument) -> InstrumentSpec:
-    """The checked spec an Instrument row was loaded from."""
-    return InstrumentSpec.from_data(instrument.definition)
 
 
 @transaction.atomic

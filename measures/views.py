@@ -14,10 +14,9 @@ from accounts.roles import Capability
 from audit.access import deny
 
 from .forms import AnswersForm
-from .instruments import AnswersError
+from .instruments import AnswersError, instrument_spec
 from .models import Instrument
-from .schedule import client_schedule
-from .selectors import active_anchor, client_measures, instrument_spec_of
+from .selectors import active_anchor, client_measures
 from .services import administration_submit, measure_skip
 
 own_program = capability_required(Capability.OWN_PROGRAM)
@@ -26,7 +25,7 @@ own_program = capability_required(Capability.OWN_PROGRAM)
 def _instrument(request, key: str, *, for_write: bool) -> Instrument:
     """The instrument `key`, for a client with an active enrollment; else a denied 404."""
     instrument = Instrument.objects.filter(key=key).first()
-    if instrument is None or client_schedule(client_id=request.user.pk, now=timezone.now()) is None:
+    if instrument is None or active_anchor(client_id=request.user.pk) is None:
         deny(
             user=request.user, target_type="measures.instrument", target_id=key, for_write=for_write
         )
@@ -57,7 +56,7 @@ def answer(request, key: str):
     instrument = _instrument(request, key, for_write=request.method == "POST")
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
-    spec = instrument_spec_of(instrument)
+    spec = instrument_spec(instrument)
     form = AnswersForm(spec, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -520,9 +520,9 @@ def test_the_measures_pages_are_valid_html(demo, pages):
     for days, value in ((30, 0), (16, 1), (2, 2)):
         administration_submit(
             client=client, instrument=phq9, answers={n: value for n in range(1, 10)} | {9: 0},
-            now=timezone.now() - timedelta(days=days),
+            now=NOW - timedelta(days=days),
         )  # fmt: skip
-    measure_skip(client=client, instrument=Instrument.objects.get(key="gad7"), now=timezone.now())
+    measure_skip(client=client, instrument=Instrument.objects.get(key="gad7"), now=NOW)
     pages.get(reverse("measures:mine"))
     sign_in(pages.client, clinician)
     pages.get(reverse("care:client_detail", args=[client.pk]))

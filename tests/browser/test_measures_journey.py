@@ -44,11 +44,13 @@ def test_item_nine_brings_help_at_once_and_scores_read_gently(page, page_problem
     give_totp(clinician)
     CareAssignmentFactory(clinician=clinician, client=person)
     track = make_track(weeks=3, lessons_per_module=1, trauma_weeks=())
-    EnrollmentFactory(client=person, track=track, start_date=timezone.now().date())
+    # The live server and Chromium keep the real clock: the history starts from it, read once.
+    now = timezone.now()
+    EnrollmentFactory(client=person, track=track, start_date=now.date(), created_at=now)
     safety_plan_save(
         client=person,
         sections={"coping": "Walk the dog around the block.", "ask_for_help": "Call my brother."},
-        now=timezone.now(),
+        now=now,
     )
 
     sign_in(page, person.email, PASSWORD)
