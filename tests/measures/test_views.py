@@ -13,7 +13,7 @@ from accounts.roles import Role
 from care.models import RiskFlag
 from courses.services.enrollment import enrollment_create
 from measures.models import Administration, MeasureSkip
-from measures.services import administration_submit
+from measures.services import administration_submit, measure_interval_set
 from tests.factories import UserFactory, make_track
 
 NOW = datetime(2026, 11, 10, 15, 0, tzinfo=UTC)
@@ -171,3 +171,12 @@ def test_the_pages_cost_the_same_however_long_the_history(
                 answers={n: 1 for n in range(1, items + 1)}, now=NOW - timedelta(days=days),
             )  # fmt: skip
     assert (cost(reverse("measures:mine")), cost(reverse("courses:dashboard"))) == short
+
+
+def test_the_page_names_the_clients_own_rhythm(client, enrolled, signed_in):
+    signed_in(enrolled)
+    assert "Every 14 days you are asked" in client.get(reverse("measures:mine")).content.decode()
+    measure_interval_set(
+        client=enrolled, interval_days=28, by=UserFactory(role=Role.CLINICIAN), now=NOW
+    )
+    assert "Every 28 days you are asked" in client.get(reverse("measures:mine")).content.decode()
