@@ -271,3 +271,22 @@ def test_an_unrelated_clinician_gets_404_for_the_record_and_never_sees_the_plan(
     signed_in(other_clinician)
     response = client.get(reverse("care:client_detail", args=[client_a.pk]))
     assert response.status_code == 404 and "CANARY" not in response.content.decode()
+
+
+def test_the_plan_pages_cost_the_same_however_many_versions(
+    client, client_a, signed_in, django_assert_max_num_queries
+):
+    signed_in(client_a)
+    for url in (reverse(PAGE), reverse(EDIT)):
+        client.get(url)  # warm the session
+    counts = []
+    for first, last in ((1, 1), (2, 12)):  # one version, then twelve
+        for n in range(first, last + 1):
+            safety_plan_save(client=client_a, sections={"coping": f"Walk, take {n}"}, now=NOW)
+        assert SafetyPlan.objects.filter(client=client_a).count() == last
+        # Session and user; the client's current plan.
+        for url in (reverse(PAGE), reverse(EDIT)):
+            with django_assert_max_num_queries(3) as captured:
+                assert "Walk, take" in client.get(url).content.decode()
+            counts.append(len(captured.captured_queries))
+    assert counts[:2] == counts[2:], counts
