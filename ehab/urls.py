@@ -5,10 +5,11 @@ from django.urls import include, path, register_converter
 
 from accounts import views as account_views
 from ehab import views as ehab_views
-from ehab.converters import RowId
+from ehab.converters import IsoDate, RowId
 
 # Before the apps' URL modules are included: they name ids as <id:...>.
 register_converter(RowId, "id")
+register_converter(IsoDate, "date")
 
 urlpatterns = [
     path("", account_views.home, name="home"),
@@ -21,6 +22,7 @@ urlpatterns = [
     path("me/safety/", include("care.urls_risk")),
     path("me/measures/", include("measures.urls")),
     path("me/safety-plan/", include("care.urls_safety_plan")),
+    path("me/", include("daily.urls")),
     path("me/", include("courses.urls")),
     path("care/", include("care.urls")),
     path("billing/", include("payments.urls.console")),

@@ -77,6 +77,26 @@ def _matrix_note(p):
     return {"client_id": p[CA].pk, "note_id": note.pk}
 
 
+def _matrix_today(p):
+    """Today in client A's zone (the matrix's people share one zone)."""
+    from django.utils import timezone
+
+    from daily.days import local_today
+
+    return local_today(now=timezone.now(), tz=p[CA].timezone)
+
+
+def _matrix_lapse(p):
+    """A lapse client A recorded (its chain analysis page)."""
+    from django.utils import timezone
+
+    from daily.models import Lapse
+
+    now = timezone.now()
+    lapse = Lapse.objects.create(client=p[CA], day=_matrix_today(p), created_at=now, updated_at=now)
+    return {"lapse_id": lapse.pk}
+
+
 # name -> (kwargs builder or None, {role: expected}, ours): `ours` marks our own gated views,
 # whose refusals must also write a denied audit event.
 MATRIX = {
@@ -130,6 +150,18 @@ MATRIX = {
     # enrollment; staff get 404 (there is no one else's plan to open here).
     "safety_plan:page": (None, only(CA, CB), True),
     "safety_plan:edit": (None, only(CA, CB), True),
+    # Daily structure (/me/plan/, /me/today/, ...): every client's own, whatever their billing
+    # or enrollment (the check-in carries the safety question); staff get 404. A lapse is A's.
+    "daily:plan": (None, only(CA, CB), True),
+    "daily:plan_edit": (None, only(CA, CB), True),
+    "daily:today": (None, only(CA, CB), True),
+    "daily:checkin_day": (lambda p: {"day": _matrix_today(p)}, only(CA, CB), True),
+    "daily:lapse_new": (None, only(CA, CB), True),
+    "daily:lapse": (_matrix_lapse, only(CA), True),
+    "daily:urge": (None, only(CA, CB), True),
+    "daily:practice": (None, only(CA, CB), True),
+    "daily:parts": (None, only(CA, CB), True),
+    "daily:trends": (None, only(CA, CB), True),
     "care:flags": (None, only(CL, OC), True),
     "care:flag_acknowledge": (lambda p: {"flag_id": p["flag"].pk}, post_only(CL), True),
     "care:flag_resolve": (lambda p: {"flag_id": p["flag"].pk}, post_only(CL), True),

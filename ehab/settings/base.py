@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "audit",
     "courses",
     "measures",
+    "daily",
     "care",
     "payments",
     "notifications",
