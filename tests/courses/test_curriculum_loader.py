@@ -317,6 +317,19 @@ def test_a_daily_plan_worksheet_may_not_fill_a_section_the_daily_plan_does_not_h
     assert not Lesson.objects.exists()
 
 
+def test_week_eleven_of_the_core_track_starts_the_daily_plan_with_its_three_sections():
+    data = yaml.safe_load(
+        (REPO_CURRICULUM / "modules" / "core-12" / "11-daily-structure" / "module.yaml").read_text()
+    )
+    sheets = [lesson for lesson in data["lessons"] if lesson.get("fills")]
+    assert [(sheet["slug"], sheet["fills"]) for sheet in sheets] == [("my-dsap", "dsap")]
+    assert [p.get("fills") for p in sheets[0]["prompts"]] == [
+        "bottom_lines",
+        "warning_signs",
+        "anchors",
+    ]
+
+
 def test_week_one_of_the_core_track_starts_the_safety_plan_with_all_seven_sections():
     data = yaml.safe_load(
         (REPO_CURRICULUM / "modules" / "core-12" / "01-arriving" / "module.yaml").read_text()
