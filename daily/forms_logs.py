@@ -16,6 +16,15 @@ SKIP = ("", "Leave this for now")
 SCALE_CHOICES = [(n, str(n)) for n in range(SCALE[0], SCALE[1] + 1)]
 
 
+class TypedText(forms.Textarea):
+    """A text area that gives back what was typed; a NUL character (refused, and not allowed in
+    HTML) shows as U+FFFD, the replacement character, as a browser would show it."""
+
+    def format_value(self, value: Any) -> str | None:
+        formatted = super().format_value(value)
+        return formatted.replace("\x00", "\ufffd") if formatted is not None else None
+
+
 def _scale(label: str, *, required_message: str) -> forms.TypedChoiceField:
     return forms.TypedChoiceField(
         label=label,
@@ -47,7 +56,7 @@ def _step(label: str, help_text: str) -> forms.CharField:
         help_text=help_text,
         required=False,
         strip=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=TypedText(attrs={"rows": 3}),
         error_messages=NUL,
     )
 
@@ -168,6 +177,6 @@ class PartsEntryForm(forms.Form):
     text = forms.CharField(
         label="What would you like to write?",
         strip=False,
-        widget=forms.Textarea(attrs={"rows": 6}),
+        widget=TypedText(attrs={"rows": 6}),
         error_messages={"required": "Write a few words for this entry.", **NUL},
     )
