@@ -306,11 +306,15 @@ def test_the_lapse_pages_cost_the_same_few_queries_with_a_long_history(
         assert client.post(_url(lapse), _chain()).status_code == 302
 
 
-def test_the_pages_carry_no_inline_style_or_script(client, client_a, lapse, signed_in):
+def test_the_pages_carry_no_inline_style_or_script_and_the_educational_note(
+    client, client_a, lapse, signed_in
+):
     signed_in(client_a)
     for url in (reverse(NEW), _url(lapse)):
         html = client.get(url).content.decode()
         assert "style=" not in html and "<script>" not in html and "onclick" not in html
+        # The base template's note: educational support, not a substitute for care.
+        assert "It is not a substitute for care from" in html
 
 
 def test_the_logs_styles_are_one_delimited_block_of_the_site_stylesheet():

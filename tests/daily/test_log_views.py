@@ -330,8 +330,12 @@ def test_the_log_pages_cost_the_same_few_queries_with_a_long_history(
         assert client.post(reverse(PARTS), {"parts": ["witness"], "text": "x"}).status_code == 302
 
 
-def test_the_pages_carry_no_inline_style_or_script(client, client_a, signed_in):
+def test_the_pages_carry_no_inline_style_or_script_and_the_educational_note(
+    client, client_a, signed_in
+):
     signed_in(client_a)
     for name in PAGES:
         html = client.get(reverse(name)).content.decode()
         assert "style=" not in html and "<script>" not in html and "onclick" not in html
+        # The base template's note: educational support, not a substitute for care.
+        assert "It is not a substitute for care from" in html
