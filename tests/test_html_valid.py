@@ -555,3 +555,43 @@ def test_the_safety_plan_pages_are_valid_html(demo, pages):
     sign_in(pages.client, clinician)
     pages.get(reverse("care:client_detail", args=[client.pk]))
     pages.assert_valid("safety plan")
+
+
+def test_the_lapse_and_log_pages_are_valid_html(demo, pages):
+    """The lapse pages (recording one, refused; the chain analysis empty, refused, finished with
+    its next steps, and read only after a week), the urge log (empty, refused, after a strong
+    urge), the practice log (refused, confirmed) and the parts journal (empty, refused, with
+    entries over two pages)."""
+    from daily.models import PartsEntry
+
+    client = demo["client"]
+    sign_in(pages.client, client)
+    pages.get(reverse("daily:lapse_new"))
+    pages.post(reverse("daily:lapse_new"), {"day": "1999-01-01"}, status=400)
+    chain = pages.client.post(reverse("daily:lapse_new"), {"day": NOW.date().isoformat()}).url
+    pages.get(chain)
+    pages.post(chain, {"situation": "x" * 2001, "part": "nobody", "action": "finish"}, status=400)
+    answers = {"situation": "Late <alone>", "part": "teenager", "stage": "escape"}
+    pages.post(chain, answers | {"action": "finish"}, follow=True)
+    with time_machine.travel(NOW + timedelta(days=8), tick=False):
+        sign_in(pages.client, client)
+        pages.get(chain)
+    sign_in(pages.client, client)
+    pages.get(reverse("daily:urge"))
+    pages.post(reverse("daily:urge"), {"intensity": "11", "where": "chest"}, status=400)
+    strong = {"intensity": "8", "where": "chest", "did": "acted"}
+    pages.post(reverse("daily:urge"), strong, follow=True)
+    pages.get(reverse("daily:practice"))
+    pages.post(reverse("daily:practice"), {"practice": "yoga", "suds_before": "4"}, status=400)
+    practice = {"practice": "grounding", "suds_before": "7", "suds_after": "4"}
+    pages.post(reverse("daily:practice"), practice, follow=True)
+    pages.get(reverse("daily:parts"))
+    pages.post(reverse("daily:parts"), {"parts": ["shadow"], "text": "a\x00b"}, status=400)
+    PartsEntry.objects.bulk_create(
+        PartsEntry(client=client, at=NOW - timedelta(hours=n), day=NOW.date(),
+                   parts=["inner_child", "witness"], text=f"Entry <{n}>\n\nSecond paragraph.")
+        for n in range(21)
+    )  # fmt: skip
+    pages.get(reverse("daily:parts"))
+    pages.get(reverse("daily:parts") + "?page=2")
+    pages.assert_valid("lapse and logs")
