@@ -36,14 +36,14 @@ class CheckinError(ValueError):
 @dataclass(frozen=True)
 class CheckinResult:
     """What a save did: the stored check-in, whether this save created it, the lapse recorded
-    from it (this save or an earlier one) when its bottom lines say lapsed (`lapse_new` when
-    this save recorded it), and whether this
+    from it (this save or an earlier one) when its bottom lines say lapsed (`became_lapsed`
+    when this save turned them to lapsed), and whether this
     save turned the safety answer to "no" (CheckinUnsafe was announced)."""
 
     checkin: Checkin
     created: bool
     lapse: Lapse | None
-    lapse_new: bool  # the lapse was recorded by this save
+    became_lapsed: bool  # this save turned the bottom lines to "lapsed"
     became_unsafe: bool
 
 
@@ -171,6 +171,7 @@ def checkin_save(
                 {"__all__": "This day's check-in is closed now, and kept as you wrote it."}
             )
     was_unsafe = checkin.safe == Safe.NO
+    was_lapsed = checkin.bottom_lines == BottomLines.LAPSED
     if intention is not None:
         checkin.intention = cleaned_intention
         checkin.morning_at = checkin.morning_at or now
@@ -209,6 +210,6 @@ def checkin_save(
         checkin=checkin,
         created=created,
         lapse=lapse,
-        lapse_new=lapse is not None and lapse.created_at == now,
+        became_lapsed=lapse is not None and not was_lapsed,
         became_unsafe=became_unsafe,
     )

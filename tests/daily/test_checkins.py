@@ -227,12 +227,12 @@ def test_an_unsafe_answer_on_a_refused_save_raises_nothing(ny, clinician):
 
 def test_a_lapse_is_recorded_once_from_its_check_in(ny):
     first = checkin_save(client=ny, day=DAY, now=NOW, evening=evening(bottom_lines="lapsed"))
-    assert first.lapse is not None and first.lapse_new
+    assert first.lapse is not None and first.became_lapsed
     assert (first.lapse.day, first.lapse.checkin) == (DAY, first.checkin)
     again = checkin_save(
         client=ny, day=DAY, now=NOW + timedelta(hours=1), evening=evening(bottom_lines="lapsed")
     )
-    assert again.lapse == first.lapse and not again.lapse_new
+    assert again.lapse == first.lapse and not again.became_lapsed
     assert Lapse.objects.count() == 1
 
 
