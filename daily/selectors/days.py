@@ -31,8 +31,8 @@ def days_held(*, client: User) -> int:
 
 def current_run(*, client: User, now: datetime) -> int:
     """The consecutive held days ending today or yesterday (the client's local days): today
-    may still be open. 0 when neither held, or when today's evening noted a lapse (1 query, read
-    only as far back as the stretch goes)."""
+    may still be open. 0 when neither held, or when today's evening noted a lapse (1 query: the
+    days answered, a small row each)."""
     today = local_today(now=now, tz=client.timezone)
     answered = (
         Checkin.objects.filter(
@@ -45,7 +45,7 @@ def current_run(*, client: User, now: datetime) -> int:
     )
     run = 0
     expected = today
-    for day, bottom_lines in answered.iterator(chunk_size=64):
+    for day, bottom_lines in answered:
         if run == 0 and day == today - timedelta(days=1) and expected == today:
             expected = day  # today not answered yet: the stretch may end yesterday
         if day != expected or bottom_lines != BottomLines.HELD:
