@@ -607,4 +607,6 @@ def test_the_daily_check_in_and_plan_pages_are_valid_html(demo, pages):
                  evening={"mood": 4, "bottom_lines": "lapsed"})  # fmt: skip
     pages.get(reverse("daily:checkin_day", kwargs={"day": closed}))
     pages.get(reverse("daily:today"))
+    pages.client.post(reverse("daily:today"), {"part": "evening", "safe": "no"})
+    pages.get(reverse("daily:today"))  # the calm note with help and the safety plan
     pages.assert_valid("daily")

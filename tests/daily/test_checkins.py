@@ -210,6 +210,16 @@ def test_not_safe_tonight_raises_exactly_one_flag_with_an_urgent_alert(ny, clini
     assert [n.user for n in alerts.filter(dedupe_key__startswith="risk_alert:")] == [clinician]
 
 
+def test_changing_the_answer_back_and_forth_keeps_one_open_flag_per_check_in(ny, clinician):
+    checkin_save(client=ny, day=DAY, now=NOW, evening=evening(safe="no"))
+    checkin_save(client=ny, day=DAY, now=NOW + timedelta(minutes=1), evening=evening(safe="yes"))
+    third = checkin_save(
+        client=ny, day=DAY, now=NOW + timedelta(minutes=2), evening=evening(safe="no")
+    )
+    assert third.became_unsafe  # announced again; care keeps the flag already open
+    assert RiskFlag.objects.count() == 1
+
+
 def test_a_safe_evening_raises_no_flag(ny, clinician):
     result = checkin_save(client=ny, day=DAY, now=NOW, evening=evening(safe="yes"))
     assert not result.became_unsafe

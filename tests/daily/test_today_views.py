@@ -118,6 +118,9 @@ def test_not_safe_tonight_leads_to_help_and_raises_one_flag(client, ny, clinicia
     assert "988" in page and reverse("safety_plan:page") in page
     flag = RiskFlag.objects.get()
     assert (flag.source, flag.client) == (RiskFlag.Source.CHECKIN, ny)
+    page = client.get(reverse(TODAY)).content.decode()
+    assert "You said you weren't safe tonight" in page
+    assert reverse("risk:support") in page and reverse("safety_plan:page") in page
 
 
 def test_a_lapse_leads_gently_to_its_chain_analysis_and_keeps_the_days_held(client, ny, signed_in):
