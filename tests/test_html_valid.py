@@ -595,3 +595,58 @@ def test_the_lapse_and_log_pages_are_valid_html(demo, pages):
     pages.get(reverse("daily:parts"))
     pages.get(reverse("daily:parts") + "?page=2")
     pages.assert_valid("lapse and logs")
+
+
+def test_the_daily_check_in_and_plan_pages_are_valid_html(demo, pages):
+    """The client's daily plan (empty, its form with errors, written) and the check-in: without a
+    plan, with anchors, an evening sent back with errors, a missed day to fill in later, a
+    closed day, and the home's Today card before and after the evening."""
+    from daily.models import Checkin
+    from daily.services.checkins import checkin_save
+
+    client = demo["client"]
+    sign_in(pages.client, client)
+    today = client.local_date(NOW)
+    pages.get(reverse("daily:plan"))
+    pages.get(reverse("daily:plan_edit"))
+    pages.get(reverse("daily:today"))
+    pages.get(reverse("courses:dashboard"))
+    pages.post(
+        reverse("daily:plan_edit"), {"bottom_lines": "x" * 4001, "anchors": "Walk"}, status=400
+    )
+    response = pages.client.post(
+        reverse("daily:plan_edit"),
+        {
+            "bottom_lines": "No <apps> after 10",
+            "warning_signs": "Tired & alone",
+            "anchors": "Walk\nCall Sam",
+        },
+    )
+    assert response.status_code == 302
+    pages.get(reverse("daily:plan"))
+    pages.get(reverse("daily:plan_edit"))
+    pages.get(reverse("daily:today"))
+    pages.post(
+        reverse("daily:today"),
+        {"part": "evening", "mood": "11", "anchors_done": ["Run"], "helped": "Tea <&> a walk"},
+        status=400,
+    )
+    pages.client.post(reverse("daily:today"), {"part": "morning", "intention": "Go gently"})
+    pages.client.post(
+        reverse("daily:today"),
+        {"part": "evening", "mood": "6", "urge": "2", "anchors_done": ["Walk"],
+         "loudest_part": "witness", "bottom_lines": "held", "helped": "A walk", "safe": "yes"},
+    )  # fmt: skip
+    assert Checkin.objects.filter(client=client, day=today, bottom_lines="held").exists()
+    pages.get(reverse("daily:today"))
+    pages.get(reverse("courses:dashboard"))
+    missed = today - timedelta(days=3)
+    pages.get(reverse("daily:checkin_day", kwargs={"day": missed}))
+    closed = today - timedelta(days=5)
+    checkin_save(client=client, day=closed, now=NOW - timedelta(days=5), intention="Breathe",
+                 evening={"mood": 4, "bottom_lines": "lapsed"})  # fmt: skip
+    pages.get(reverse("daily:checkin_day", kwargs={"day": closed}))
+    pages.get(reverse("daily:today"))
+    pages.client.post(reverse("daily:today"), {"part": "evening", "safe": "no"})
+    pages.get(reverse("daily:today"))  # the calm note with help and the safety plan
+    pages.assert_valid("daily")
