@@ -95,7 +95,7 @@ def daily_reads(*, client_id: int, first: date, last: date, with_plan: bool) -> 
         f"UNION ALL SELECT {_LAPSES}, NULL, NULL, COUNT(*), NULL, NULL, NULL, NULL, NULL, NULL "
         f"FROM {_t(Lapse)} WHERE {window}"
     )
-    params: list[object] = [
+    params: list[int | str | date] = [
         BottomLines.HELD.value,
         *span,
         client_id,

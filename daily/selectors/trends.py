@@ -99,6 +99,13 @@ class Trends:
         return any(row.reviewed for row in self.week_rows)
 
     @property
+    def has_figures(self) -> bool:
+        """Anything to chart in the window: a check-in, a practice or an urge."""
+        return bool(self.reviewed or self.practices or self.urges) or any(
+            row.mood is not None or row.urge is not None for row in self.week_rows
+        )
+
+    @property
     def any_part(self) -> bool:
         return any(part.count for part in self.parts)
 

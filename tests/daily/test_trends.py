@@ -184,6 +184,7 @@ def test_the_page_shows_the_clients_own_trends_and_switches_window(client, alex,
     assert 'role="img"' in html and "<details" in html
     assert '?weeks=4" aria-current="page"' in html
     assert "last 4 weeks" in html
+    assert "Nothing here yet" not in html
     response = client.get(reverse("daily:trends"), {"weeks": "12"})
     assert '?weeks=12" aria-current="page"' in response.content.decode()
     assert response.context["trends"].weeks == 12
@@ -209,6 +210,8 @@ def test_another_client_sees_only_their_own_empty_trends(client, alex, signed_in
     response = client.get(reverse("daily:trends"))
     assert response.status_code == 200
     assert response.context["trends"].reviewed == 0
+    html = response.content.decode()
+    assert "Nothing here yet for these weeks, and that is fine." in html and "<svg" not in html
 
 
 @pytest.mark.parametrize("role", [Role.CLINICIAN, Role.SUPERVISOR, Role.BILLING, Role.ADMIN])
