@@ -79,7 +79,7 @@ def daily_reads(*, client_id: int, first: date, last: date, with_plan: bool) -> 
     """`client_id`'s figures for the local days `first` to `last` (inclusive), and their
     current DSAP when `with_plan` (1 query, whatever the history's length)."""
     window = "client_id = %s AND day >= %s AND day <= %s"
-    span = [client_id, first, last]
+    span: list[int | str | date] = [client_id, first, last]
     sql = (
         f"SELECT {_DAY}, day, loudest_part, mood, urge, "  # noqa: S608 - names from the models, values bound
         "CASE WHEN evening_at IS NULL THEN 0 ELSE 1 END, "
