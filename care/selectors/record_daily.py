@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from accounts.models import User
 from courses.models import Enrollment
-from daily.charts import trends_charts
+from daily.charts import trends_charts, trends_tables
 from daily.models import Lapse, Part
 from daily.selectors.trends import client_trends
 
@@ -81,7 +81,8 @@ def daily_section(
     ]
     return {
         "trends": trends,
-        "charts": trends_charts(trends),
+        "charts": trends_charts(trends, prefix="record-daily"),
+        "tables": trends_tables(trends),
         "plan": trends.plan,
         "lapses": lapses,
         "lapses_shown": LAPSES_SHOWN,

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from accounts.permissions import capability_required
 from accounts.roles import Capability
 
-from ..charts import trends_charts
+from ..charts import trends_charts, trends_tables
 from ..selectors.trends import WEEK_CHOICES, client_trends, weeks_from
 
 
@@ -26,6 +26,7 @@ def trends_page(request):
         {
             "trends": trends,
             "charts": trends_charts(trends),
+            "tables": trends_tables(trends),
             "week_choices": WEEK_CHOICES,
         },
     )
