@@ -233,3 +233,22 @@ def test_the_page_costs_the_same_queries_with_no_history_and_with_180_days(
         response = client.get(reverse("daily:trends"), {"weeks": "12"})
     assert response.context["trends"].reviewed == 84
     assert len(full.captured_queries) == len(empty.captured_queries)
+
+
+@pytest.mark.parametrize(
+    ("now", "today"),
+    [
+        # 00:30 in New York on the night the clocks go back.
+        (datetime(2026, 11, 1, 4, 30, tzinfo=UTC), date(2026, 11, 1)),
+        # 23:59 in New York on Oct 31, already Nov 1 in UTC.
+        (datetime(2026, 11, 1, 3, 59, tzinfo=UTC), date(2026, 10, 31)),
+        # The night the clocks go forward, just after the missing hour.
+        (datetime(2027, 3, 14, 7, 1, tzinfo=UTC), date(2027, 3, 14)),
+    ],
+)
+def test_the_window_follows_the_clients_midnight_across_clock_changes(alex, now, today):
+    CheckinFactory(client=alex, day=today)
+    CheckinFactory(client=alex, day=today + timedelta(days=1))  # not yet theirs
+    trends = client_trends(client=alex, now=now, weeks=8)
+    assert (trends.first, trends.last) == (today - timedelta(days=55), today)
+    assert trends.reviewed == 1 and trends.week_rows[-1].reviewed == 1
