@@ -25,6 +25,7 @@ from courses.models import (
 )
 from courses.services.pacing import pacing_hold, pacing_lift_hold
 from courses.worksheets import SAFETY_PLAN, SAFETY_PLAN_SECTION_MAX
+from daily.events import CheckinUnsafe
 from measures.events import RiskAnswered
 from notifications.models import Kind
 from notifications.services import OutboxItem, outbox_enqueue
@@ -386,6 +387,24 @@ def risk_flag_from_answer(event: RiskAnswered) -> None:
         source=RiskFlag.Source.MEASURE,
         source_ref=f"administration:{event.administration_id}",
         now=event.at,
+    )
+
+
+def risk_flag_from_checkin(event: CheckinUnsafe) -> None:
+    """daily announced a "no" to the check-in's "Are you safe tonight?": raise the flag in the
+    same transaction (subscribed in CareConfig.ready()). One open flag per check-in: a check-in
+    whose flag is still open raises no second one."""
+    source_ref = f"checkin:{event.checkin_id}"
+    open_flag = (
+        RiskFlag.objects.filter(source=RiskFlag.Source.CHECKIN, source_ref=source_ref)
+        .exclude(status=RiskFlag.Status.RESOLVED)
+        .exists()
+    )
+    if open_flag:
+        return
+    client = User.objects.get(pk=event.client_id)
+    risk_flag_raise(
+        client=client, source=RiskFlag.Source.CHECKIN, source_ref=source_ref, now=event.at
     )
 
 

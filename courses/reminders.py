@@ -110,8 +110,12 @@ def checkin_items(now: datetime) -> list[OutboxItem]:
         )
         if at <= now < at + CHECKIN_WINDOW:
             local_day = client.local_date(now)
+            # The link opens the check-in itself (daily's URL name, resolved when it is
+            # followed: a name, not an import).
             items.append(
-                OutboxItem(client, Kind.CHECKIN_REMINDER, f"checkin:{client.pk}:{local_day}")
+                OutboxItem(
+                    client, Kind.CHECKIN_REMINDER, f"checkin:{client.pk}:{local_day}", "daily:today"
+                )
             )
     return items
 

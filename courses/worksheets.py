@@ -13,9 +13,12 @@ MAX_TEXTAREA = 20_000
 
 # --- What a worksheet may fill (a lesson's `fills`, curriculum/FORMAT.md) ----------------------
 # A worksheet marked `fills: safety_plan` starts the client's safety plan (care.SafetyPlan,
-# decision 0014): each of its prompts names the plan's section it fills. The section names and
-# their length limit are the contract between the curriculum and care; an answer to such a prompt
-# is limited to what a section holds, so a submitted worksheet always fits its plan.
+# decision 0014); one marked `fills: dsap` starts their daily structure and action plan (the
+# daily app's plan: bottom lines, warning signs, and daily anchors, one per line, which become
+# the items of the daily check-in). Each of its prompts names the section it fills. The section
+# names and their length limit are the contract between the curriculum and the app that
+# subscribes to courses.events.WorksheetSubmitted; an answer to such a prompt is limited to what a
+# section holds, so a submitted worksheet always fits its plan.
 SAFETY_PLAN = "safety_plan"
 SAFETY_PLAN_SECTIONS = (
     "warning_signs",
@@ -27,8 +30,17 @@ SAFETY_PLAN_SECTIONS = (
     "reasons",
 )
 SAFETY_PLAN_SECTION_MAX = 4_000
-FILLABLE: dict[str, tuple[str, ...]] = {SAFETY_PLAN: SAFETY_PLAN_SECTIONS}
-FILLABLE_MAX: dict[str, int] = {SAFETY_PLAN: SAFETY_PLAN_SECTION_MAX}
+DSAP = "dsap"
+DSAP_SECTIONS = ("bottom_lines", "warning_signs", "anchors")
+DSAP_SECTION_MAX = 4_000
+FILLABLE: dict[str, tuple[str, ...]] = {
+    SAFETY_PLAN: SAFETY_PLAN_SECTIONS,
+    DSAP: DSAP_SECTIONS,
+}
+FILLABLE_MAX: dict[str, int] = {
+    SAFETY_PLAN: SAFETY_PLAN_SECTION_MAX,
+    DSAP: DSAP_SECTION_MAX,
+}
 
 
 def filled_sections(prompts: list[dict], answers: dict) -> dict[str, str]:

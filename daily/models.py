@@ -11,7 +11,8 @@ or administrators', and not in the Django admin.
 from django.conf import settings
 from django.db import models
 
-DSAP_SECTION_MAX = 4_000
+from courses.worksheets import DSAP_SECTION_MAX  # the contract with the curriculum
+
 LINE_MAX = 300  # one line: an intention, "what helped", a logged note
 CHAIN_STEP_MAX = 2_000
 PARTS_ENTRY_MAX = 10_000

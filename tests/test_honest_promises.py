@@ -5,8 +5,8 @@ ask them, names a feature that exists.
 PROMISES lists the phrasings that make such a promise and the feature each one names (None: no
 such feature exists, so the phrasing must not appear anywhere). FEATURES lists each feature with
 the URL names and templates that make it real: a promise is kept only while they exist. When a
-feature arrives (the daily check-in, a media player), give it an entry here and its phrasing
-becomes allowed.
+feature arrives (a media player, say), give it an entry here and its phrasing becomes allowed.
+A link in a lesson to a page of the site is a promise too: the page must exist.
 """
 
 import ast
@@ -18,7 +18,7 @@ import pytest
 from django.conf import settings
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -50,6 +50,12 @@ FEATURES = {
         "Reminders by email or text, chosen on the preferences page",
         url_names=("notifications:preferences",),
     ),
+    "daily_checkin": Feature(
+        "The client's daily structure: the DSAP on their plan page (bottom lines, warning signs, "
+        "daily anchors) and the Kitchen Table check-in on Today",
+        url_names=("daily:today", "daily:plan"),
+        templates=("daily/today.html", "daily/plan.html"),
+    ),
 }
 
 PROMISES: list[tuple[str, str | None]] = [
@@ -79,9 +85,10 @@ PROMISES: list[tuple[str, str | None]] = [
         r"|\bcomes? as audio\b|\baudio practice\b|\bwatch the video\b",
         None,
     ),
-    # The daily check-in arrives with its own issue; until then the curriculum speaks of a
-    # check-in the client does with himself.
-    (r"\bdaily check-in\b|\bcheck-in in (?:the|this) app\b", None),
+    # The daily check-in (the Kitchen Table, on Today) and the plan it ticks (the DSAP).
+    (r"\bdaily check-in\b|\bcheck-in in (?:the|this) app\b", "daily_checkin"),
+    # Named as the program names them (an ordinary kitchen table promises nothing).
+    (r"(?-i:\bKitchen Table\b|\bDSAP\b)|\byour plan page\b", "daily_checkin"),
     (r"\bwe(?:'ll| will) (?:remind|email|text|message) you\b", "reminders"),
 ]
 COMPILED = [(re.compile(pattern, re.IGNORECASE), feature) for pattern, feature in PROMISES]
@@ -102,6 +109,7 @@ def sources() -> list[Path]:
         "core",
         "courses",
         "measures",
+        "daily",
         "notifications",
         "payments",
         "ehab",
@@ -185,6 +193,35 @@ def test_every_promise_to_a_client_names_a_feature_that_exists():
     assert not broken, "\n".join(broken)
 
 
+# A Markdown link to a path of this site: [words](/path/).
+SITE_LINK = re.compile(r"\]\((/[^)\s]*)\)")
+
+
+def broken_site_links(text: str) -> list[str]:
+    """The links in lesson Markdown that point at a path of this site no URL answers."""
+    broken = []
+    for href in SITE_LINK.findall(text):
+        try:
+            resolve(re.split(r"[?#]", href)[0])
+        except Resolver404:
+            broken.append(href)
+    return broken
+
+
+def test_every_link_from_a_lesson_to_a_page_of_the_site_leads_to_one():
+    broken = [
+        f"{path.relative_to(ROOT)}: {href}"
+        for path in sorted((ROOT / "curriculum").rglob("*.md"))
+        for href in broken_site_links(path.read_text(encoding="utf-8"))
+    ]
+    assert not broken, "\n".join(broken)
+
+
+def test_a_link_to_a_page_that_does_not_exist_is_caught():
+    text = "See [your safety plan](/me/safety-plan/) and [nothing](/me/no-such-page/#top)."
+    assert broken_site_links(text) == ["/me/no-such-page/#top"]
+
+
 def test_the_scan_reads_the_curriculum_and_the_templates():
     scanned = {path.relative_to(ROOT).parts[0] for path in sources()}
     assert {"templates", "curriculum", "courses", "care"} <= scanned
@@ -198,7 +235,10 @@ def test_the_scan_reads_the_curriculum_and_the_templates():
     [
         ("You can listen to the recording, or read below.", None),
         ("Some weeks include guided\n  audio with a transcript.", None),
-        ("Do your daily check-in in the app.", None),
+        ("Do your daily check-in in the app.", "daily_checkin"),
+        ("Tick your anchors at the Kitchen Table tonight.", "daily_checkin"),
+        ("You can change your DSAP whenever you like.", "daily_checkin"),
+        ("Change it on your plan page.", "daily_checkin"),
         ("Your clinician will reply within a day.", None),
         ("Your clinician can see it too.", "care_record"),
         ("It helps you and your clinician notice patterns.", "care_record"),
@@ -207,6 +247,11 @@ def test_the_scan_reads_the_curriculum_and_the_templates():
 )
 def test_the_scan_catches_each_kind_of_promise(sentence, feature):
     assert [named for _, named in promises_in(sentence)] == [feature]
+
+
+def test_an_ordinary_kitchen_table_or_a_plan_of_another_kind_promises_nothing():
+    assert promises_in("Not at the kitchen table at midnight.") == []
+    assert promises_in('FILLABLE = {"dsap": ...}; see your safety plan page.') == []
 
 
 def test_python_is_read_for_its_strings_not_its_docstrings(tmp_path):

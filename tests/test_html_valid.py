@@ -557,6 +557,101 @@ def test_the_safety_plan_pages_are_valid_html(demo, pages):
     pages.assert_valid("safety plan")
 
 
+def test_the_lapse_and_log_pages_are_valid_html(demo, pages):
+    """The lapse pages (recording one, refused; the chain analysis empty, refused, finished with
+    its next steps, and read only after a week), the urge log (empty, refused, after a strong
+    urge), the practice log (refused, confirmed) and the parts journal (empty, refused, with
+    entries over two pages)."""
+    from daily.models import PartsEntry
+
+    client = demo["client"]
+    sign_in(pages.client, client)
+    pages.get(reverse("daily:lapse_new"))
+    pages.post(reverse("daily:lapse_new"), {"day": "1999-01-01"}, status=400)
+    chain = pages.client.post(reverse("daily:lapse_new"), {"day": NOW.date().isoformat()}).url
+    pages.get(chain)
+    pages.post(chain, {"situation": "x" * 2001, "part": "nobody", "action": "finish"}, status=400)
+    answers = {"situation": "Late <alone>", "part": "teenager", "stage": "escape"}
+    pages.post(chain, answers | {"action": "finish"}, follow=True)
+    with time_machine.travel(NOW + timedelta(days=8), tick=False):
+        sign_in(pages.client, client)
+        pages.get(chain)
+    sign_in(pages.client, client)
+    pages.get(reverse("daily:urge"))
+    pages.post(reverse("daily:urge"), {"intensity": "11", "where": "chest"}, status=400)
+    strong = {"intensity": "8", "where": "chest", "did": "acted"}
+    pages.post(reverse("daily:urge"), strong, follow=True)
+    pages.get(reverse("daily:practice"))
+    pages.post(reverse("daily:practice"), {"practice": "yoga", "suds_before": "4"}, status=400)
+    practice = {"practice": "grounding", "suds_before": "7", "suds_after": "4"}
+    pages.post(reverse("daily:practice"), practice, follow=True)
+    pages.get(reverse("daily:parts"))
+    pages.post(reverse("daily:parts"), {"parts": ["shadow"], "text": "a\x00b"}, status=400)
+    PartsEntry.objects.bulk_create(
+        PartsEntry(client=client, at=NOW - timedelta(hours=n), day=NOW.date(),
+                   parts=["inner_child", "witness"], text=f"Entry <{n}>\n\nSecond paragraph.")
+        for n in range(21)
+    )  # fmt: skip
+    pages.get(reverse("daily:parts"))
+    pages.get(reverse("daily:parts") + "?page=2")
+    pages.assert_valid("lapse and logs")
+
+
+def test_the_daily_check_in_and_plan_pages_are_valid_html(demo, pages):
+    """The client's daily plan (empty, its form with errors, written) and the check-in: without a
+    plan, with anchors, an evening sent back with errors, a missed day to fill in later, a
+    closed day, and the home's Today card before and after the evening."""
+    from daily.models import Checkin
+    from daily.services.checkins import checkin_save
+
+    client = demo["client"]
+    sign_in(pages.client, client)
+    today = client.local_date(NOW)
+    pages.get(reverse("daily:plan"))
+    pages.get(reverse("daily:plan_edit"))
+    pages.get(reverse("daily:today"))
+    pages.get(reverse("courses:dashboard"))
+    pages.post(
+        reverse("daily:plan_edit"), {"bottom_lines": "x" * 4001, "anchors": "Walk"}, status=400
+    )
+    response = pages.client.post(
+        reverse("daily:plan_edit"),
+        {
+            "bottom_lines": "No <apps> after 10",
+            "warning_signs": "Tired & alone",
+            "anchors": "Walk\nCall Sam",
+        },
+    )
+    assert response.status_code == 302
+    pages.get(reverse("daily:plan"))
+    pages.get(reverse("daily:plan_edit"))
+    pages.get(reverse("daily:today"))
+    pages.post(
+        reverse("daily:today"),
+        {"part": "evening", "mood": "11", "anchors_done": ["Run"], "helped": "Tea <&> a walk"},
+        status=400,
+    )
+    pages.client.post(reverse("daily:today"), {"part": "morning", "intention": "Go gently"})
+    pages.client.post(
+        reverse("daily:today"),
+        {"part": "evening", "mood": "6", "urge": "2", "anchors_done": ["Walk"],
+         "loudest_part": "witness", "bottom_lines": "held", "helped": "A walk", "safe": "yes"},
+    )  # fmt: skip
+    assert Checkin.objects.filter(client=client, day=today, bottom_lines="held").exists()
+    pages.get(reverse("daily:today"))
+    pages.get(reverse("courses:dashboard"))
+    missed = today - timedelta(days=3)
+    pages.get(reverse("daily:checkin_day", kwargs={"day": missed}))
+    closed = today - timedelta(days=5)
+    checkin_save(client=client, day=closed, now=NOW - timedelta(days=5), intention="Breathe",
+                 evening={"mood": 4, "bottom_lines": "lapsed"})  # fmt: skip
+    pages.get(reverse("daily:checkin_day", kwargs={"day": closed}))
+    pages.get(reverse("daily:today"))
+    pages.client.post(reverse("daily:today"), {"part": "evening", "safe": "no"})
+    pages.get(reverse("daily:today"))  # the calm note with help and the safety plan
+    pages.assert_valid("daily")
+
+
 def test_the_daily_trends_pages_are_valid_html(demo, pages):
     """The client's trends (the seeded three weeks over 4 and 12 weeks, and a client with none),
     the record's Daily section full and empty, and the caseload's Check-ins column."""

@@ -235,7 +235,7 @@ def test_a_worksheet_that_fills_the_safety_plan_is_loaded_with_its_sections(db, 
 @pytest.mark.parametrize(
     ("lesson", "message"),
     [
-        ({"fills": "journal"}, "'fills' must be one of ['safety_plan']"),
+        ({"fills": "journal"}, "'fills' must be one of ['dsap', 'safety_plan']"),
         ({"kind": "reflection"}, "only a worksheet lesson may have 'fills'"),
         (
             {"prompts": [{"key": "a", "label": "A", "fills": "hopes"}]},
@@ -270,6 +270,64 @@ def test_a_wrong_fills_marker_is_reported_and_nothing_is_loaded(db, curriculum, 
         call_command("load_curriculum", str(curriculum), stdout=StringIO(), stderr=err)
     assert message in err.getvalue()
     assert not Lesson.objects.exists()
+
+
+def _dsap_sheet(**lesson):
+    """A worksheet lesson that fills the daily plan (DSAP), with `lesson` overriding its fields."""
+    return {
+        "slug": "daily-plan",
+        "title": "Daily plan",
+        "kind": "worksheet",
+        "file": "02.md",
+        "minutes": 20,
+        "fills": "dsap",
+        "prompts": [
+            {"key": "lines", "label": "Lines", "fills": "bottom_lines"},
+            {"key": "signs", "label": "Signs", "fills": "warning_signs"},
+            {"key": "anchors", "label": "Anchors, one per line", "fills": "anchors"},
+        ],
+        **lesson,
+    }
+
+
+def test_a_worksheet_that_fills_the_daily_plan_is_loaded_with_its_sections(db, curriculum):
+    write_module(curriculum / "modules" / "w3", "w3", 2, lessons=[_dsap_sheet()])
+    program = curriculum / "program.yaml"
+    program.write_text(program.read_text().replace("modules/w2", "modules/w3"))
+    run(curriculum)
+    lesson = Lesson.objects.get(slug="daily-plan")
+    assert lesson.fills == "dsap"
+    assert [(p["key"], p.get("fills"), p.get("max_length")) for p in lesson.prompts] == [
+        ("lines", "bottom_lines", 4000),
+        ("signs", "warning_signs", 4000),
+        ("anchors", "anchors", 4000),
+    ]
+
+
+def test_a_daily_plan_worksheet_may_not_fill_a_section_the_daily_plan_does_not_have(db, curriculum):
+    # "coping" is a section of the safety plan, not of the daily plan: sections are per marker.
+    sheet = _dsap_sheet(prompts=[{"key": "a", "label": "A", "fills": "coping"}])
+    write_module(curriculum / "modules" / "w3", "w3", 2, lessons=[sheet])
+    program = curriculum / "program.yaml"
+    program.write_text(program.read_text().replace("modules/w2", "modules/w3"))
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("load_curriculum", str(curriculum), stdout=StringIO(), stderr=err)
+    assert "'fills' must be one of ['bottom_lines', 'warning_signs', 'anchors']" in err.getvalue()
+    assert not Lesson.objects.exists()
+
+
+def test_week_eleven_of_the_core_track_starts_the_daily_plan_with_its_three_sections():
+    data = yaml.safe_load(
+        (REPO_CURRICULUM / "modules" / "core-12" / "11-daily-structure" / "module.yaml").read_text()
+    )
+    sheets = [lesson for lesson in data["lessons"] if lesson.get("fills")]
+    assert [(sheet["slug"], sheet["fills"]) for sheet in sheets] == [("my-dsap", "dsap")]
+    assert [p.get("fills") for p in sheets[0]["prompts"]] == [
+        "bottom_lines",
+        "warning_signs",
+        "anchors",
+    ]
 
 
 def test_week_one_of_the_core_track_starts_the_safety_plan_with_all_seven_sections():
