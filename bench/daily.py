@@ -166,9 +166,10 @@ def _seed_daily(users, *, samples: int, now: datetime, rng: random.Random) -> No
 
 
 def _evening() -> dict[str, str]:
-    """A valid evening review for the check-in page (daily.models.Checkin's fields)."""
+    """A valid evening review for the check-in page (daily.forms.CheckinEveningForm, sent with
+    the evening part's Save button)."""
     return {
-        "intention": "Go gently.",
+        "part": "evening",
         "mood": "6",
         "urge": "3",
         "loudest_part": "witness",
