@@ -161,3 +161,96 @@ def steady_answers(instrument, value: int) -> dict[int, int]:
         for item in instrument.definition["items"]
         if item["scored"]
     }
+
+
+# --- daily ---------------------------------------------------------------------------------------
+# The daily app's rows, written directly (the pages' services are tested on their own). Dsap rows
+# are never changed after they are made: its factory only creates.
+from datetime import UTC as _UTC  # noqa: E402
+
+from daily.models import (  # noqa: E402
+    BottomLines,
+    Checkin,
+    Dsap,
+    Lapse,
+    Part,
+    PracticeLog,
+    UrgeLog,
+)
+
+_DAILY_AT = _dt.datetime(2026, 11, 20, 20, 0, tzinfo=_UTC)
+
+
+class DsapFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Dsap
+
+    client = factory.SubFactory(UserFactory)
+    version = factory.Sequence(lambda n: n + 1)
+    created_at = _DAILY_AT
+    bottom_lines = "No browsing after 10 pm."
+    warning_signs = "Staying up late alone.\nSkipping dinner."
+    anchors = "Walk after work\nCall a friend\nLights out by 11"
+
+
+class CheckinFactory(factory.django.DjangoModelFactory):
+    """An evening review (a morning intention too), held, on `day`."""
+
+    class Meta:
+        model = Checkin
+
+    client = factory.SubFactory(UserFactory)
+    day = _dt.date(2026, 11, 20)
+    intention = "Go gently."
+    morning_at = _DAILY_AT
+    mood = 6
+    urge = 3
+    loudest_part = Part.WITNESS
+    bottom_lines = BottomLines.HELD
+    helped = "A walk."
+    safe = "yes"
+    evening_at = _DAILY_AT
+    created_at = _DAILY_AT
+    updated_at = _DAILY_AT
+
+
+class LapseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Lapse
+
+    client = factory.SubFactory(UserFactory)
+    day = _dt.date(2026, 11, 20)
+    situation = "Alone after a long day."
+    body = "Tight chest."
+    thought = "Nobody would know."
+    part = Part.TEENAGER
+    stage = Lapse.Stage.ESCAPE
+    needed = "Rest and company."
+    next_time = "Text a friend before opening the laptop."
+    created_at = _DAILY_AT
+    updated_at = _DAILY_AT
+    completed_at = _DAILY_AT
+
+
+class UrgeLogFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = UrgeLog
+
+    client = factory.SubFactory(UserFactory)
+    at = _DAILY_AT
+    day = _dt.date(2026, 11, 20)
+    intensity = 6
+    where = UrgeLog.Where.CHEST
+    did = UrgeLog.Did.BREATHED
+
+
+class PracticeLogFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PracticeLog
+
+    client = factory.SubFactory(UserFactory)
+    at = _DAILY_AT
+    day = _dt.date(2026, 11, 20)
+    practice = PracticeLog.Practice.BREATHING
+    suds_before = 7
+    suds_after = 4

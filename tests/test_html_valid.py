@@ -650,3 +650,20 @@ def test_the_daily_check_in_and_plan_pages_are_valid_html(demo, pages):
     pages.client.post(reverse("daily:today"), {"part": "evening", "safe": "no"})
     pages.get(reverse("daily:today"))  # the calm note with help and the safety plan
     pages.assert_valid("daily")
+
+
+def test_the_daily_trends_pages_are_valid_html(demo, pages):
+    """The client's trends (the seeded three weeks over 4 and 12 weeks, and a client with none),
+    the record's Daily section full and empty, and the caseload's Check-ins column."""
+    client, clinician = demo["client"], demo["clinician"]
+    sign_in(pages.client, client)
+    pages.get(reverse("daily:trends"))
+    pages.get(reverse("daily:trends") + "?weeks=12")
+    pages.get(reverse("daily:trends") + "?weeks=nope")
+    sign_in(pages.client, demo["client2"])
+    pages.get(reverse("daily:trends"))
+    sign_in(pages.client, clinician)
+    pages.get(reverse("care:client_detail", args=[client.pk]))
+    pages.get(reverse("care:client_detail", args=[demo["client2"].pk]))
+    pages.get(reverse("care:caseload"))
+    pages.assert_valid("daily trends")

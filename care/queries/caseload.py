@@ -9,8 +9,9 @@ ORM twin is in tests/care/test_queries.py and
 must return the same thing on SQLite and PostgreSQL.
 """
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
@@ -32,6 +33,7 @@ from courses.models import (
     WorksheetReview,
 )
 from courses.queries import _in, _t, among
+from daily.models import Checkin, Lapse
 
 CURRENT_STATUSES = (EnrollmentStatus.ACTIVE.value, EnrollmentStatus.PAUSED.value)
 ROW_STATUSES = (*CURRENT_STATUSES, EnrollmentStatus.COMPLETED.value)
@@ -74,6 +76,10 @@ class ClientFigures:
     to_review: int
     moments: dict[str, datetime | None]
     enrollment: RowEnrollment | None
+    # Per window asked for (`windows`), in its order: the days with an evening check-in, and
+    # the lapses recorded for a day in it.
+    checkins: tuple[int, ...] = field(default_factory=tuple)
+    lapses: tuple[int, ...] = field(default_factory=tuple)
 
 
 MOMENT_NAMES = tuple(name for name, _, _ in MOMENTS)
@@ -102,12 +108,52 @@ def _readers_for(vendor: str) -> list[tuple[list[Any], Any]]:
     return readers
 
 
-def caseload_figures(*, client_ids: list[int]) -> dict[int, ClientFigures]:
+def _daily_counts(
+    windows: Sequence[tuple[date, date]], ids: str, bound: list
+) -> tuple[str, list, str]:
+    """The statement's daily part for `windows` (each a first and last local day): two more
+    CTEs counting, per client and window, the days with an evening check-in and the lapses;
+    their parameters; and the columns the main SELECT adds (checkins then lapses, per window)."""
+    if not windows:
+        return "", [], ""
+    earliest = min(first for first, _ in windows)
+    checkin_sums = ", ".join(
+        f"SUM(CASE WHEN day >= %s AND day <= %s AND evening_at IS NOT NULL THEN 1 ELSE 0 END) "
+        f"AS k{i}"
+        for i in range(len(windows))
+    )
+    lapse_sums = ", ".join(
+        f"SUM(CASE WHEN day >= %s AND day <= %s THEN 1 ELSE 0 END) AS l{i}"
+        for i in range(len(windows))
+    )
+    spans = [day for window in windows for day in window]
+    sql = (
+        f", kitchen AS (SELECT client_id, {checkin_sums} FROM {_t(Checkin)} "  # noqa: S608 - names from the models, values bound
+        f"WHERE client_id {ids} AND day >= %s GROUP BY client_id), "
+        f"lapsed AS (SELECT client_id, {lapse_sums} FROM {_t(Lapse)} "
+        f"WHERE client_id {ids} AND day >= %s GROUP BY client_id) "
+    )
+    columns = "".join(f", COALESCE(k.k{i}, 0)" for i in range(len(windows))) + "".join(
+        f", COALESCE(d.l{i}, 0)" for i in range(len(windows))
+    )
+    return sql, [*spans, *bound, earliest, *spans, *bound, earliest], columns
+
+
+def caseload_figures(
+    *, client_ids: list[int], windows: Sequence[tuple[date, date]] = ()
+) -> dict[int, ClientFigures]:
     """Each listed client's figures (1 query, whatever the number of clients or their
-    history). A client with no row enrollment still gets their activity and reviews."""
+    history), with their daily counts in each of `windows` (first and last local day). A client
+    with no row enrollment still gets their activity and reviews."""
     if not client_ids:
         return {}
     ids, bound = among(client_ids)
+    daily_sql, daily_params, daily_columns = _daily_counts(windows, ids, bound)
+    daily_joins = (
+        "LEFT JOIN kitchen k ON k.client_id = u.id LEFT JOIN lapsed d ON d.client_id = u.id "
+        if windows
+        else ""
+    )
     enrollment, track = _t(Enrollment), _t(Track)
     progress, response = _t(LessonProgress), _t(WorksheetResponse)
     lesson, module = _t(Lesson), _t(Module)
@@ -132,6 +178,7 @@ def caseload_figures(*, client_ids: list[int]) -> dict[int, ClientFigures]:
         "AS unreviewed "
         f"FROM {response} w JOIN {enrollment} e ON e.id = w.enrollment_id "
         f"WHERE e.client_id {ids} GROUP BY e.client_id) "
+        f"{daily_sql}"
         "SELECT u.id, COALESCE(s.unreviewed, 0), a.started, a.completed, a.deferred, "
         "s.saved, s.submitted, c.id, c.status, c.created_at, c.new_weeks_held_for_billing, "
         "t.weeks, c.newest_week, "
@@ -144,20 +191,23 @@ def caseload_figures(*, client_ids: list[int]) -> dict[int, ClientFigures]:
         "WHERE m.track_id = c.track_id AND m.week = c.newest_week AND m.retired_at IS NULL "
         "AND l.retired_at IS NULL), "
         f"(SELECT COUNT(*) FROM {_t(PacingAction)} h WHERE h.enrollment_id = c.id "
-        "AND h.kind = %s AND h.lifted_at IS NULL) "
+        "AND h.kind = %s AND h.lifted_at IS NULL)"
+        f"{daily_columns} "
         f"FROM {_t(User)} u LEFT JOIN chosen c ON c.client_id = u.id "
         f"LEFT JOIN {track} t ON t.id = c.track_id "
         "LEFT JOIN lessons_done a ON a.client_id = u.id LEFT JOIN sheets s ON s.client_id = u.id "
+        f"{daily_joins}"
         f"WHERE u.id {ids} "
         f"ORDER BY u.id, CASE WHEN c.status IN ({_in(CURRENT_STATUSES)}) THEN 1 ELSE 0 END DESC, "
         "c.created_at DESC, c.id DESC"
     )
-    params: list[int | str | list[int]] = [
+    params: list[int | str | date | list[int]] = [
         *bound,
         *ROW_STATUSES,
         *bound,
         WorksheetResponse.Status.SUBMITTED.value,
         *bound,
+        *daily_params,
         PacingKind.HOLD.value,
         *bound,
         *CURRENT_STATUSES,
@@ -191,7 +241,14 @@ def caseload_figures(*, client_ids: list[int]) -> dict[int, ClientFigures]:
                 week_total=int(week_total),
                 open_holds=int(open_holds),
             )
-        found[client_id] = ClientFigures(to_review=int(row[1]), moments=moments, enrollment=chosen)
+        n = len(windows)
+        found[client_id] = ClientFigures(
+            to_review=int(row[1]),
+            moments=moments,
+            enrollment=chosen,
+            checkins=tuple(int(value) for value in row[16 : 16 + n]),
+            lapses=tuple(int(value) for value in row[16 + n : 16 + 2 * n]),
+        )
     return found
 
 

@@ -20,11 +20,14 @@ What a row shows, and where it comes from:
 - **Risk**: the client's open risk flags (care.RiskFlag), linked to the flags page.
 - **Measures**: the latest answer to each questionnaire (PHQ-9, GAD-7): total, band, and whether
   it is reliably worse or better than the client's first (measures.selectors.latest_scores).
-- **Check-ins**: an empty seam (`CaseloadRow.checkins`) that issue 6 (daily check-ins) fills.
+- **Check-ins**: over the client's last DAILY_DAYS local days (today included, in their own
+  zone), the days with an evening check-in and the lapses recorded (daily.Checkin, daily.Lapse),
+  counted in the figures' read. A check-in's "not safe tonight" is already an open risk flag.
 
 The urgency score, the sum of (each reason is shown on the row as a chip):
 
     an open risk flag (whatever the enrollment)                           +10
+    a lapse recorded in the last DAILY_DAYS days                           +3
     a questionnaire's latest answer reliably worse than the first          +4
     a questionnaire's latest answer in an elevated band (15 and up)       +3
     inactive for INACTIVE_DAYS days or more (a current enrollment only)   +4
@@ -38,14 +41,15 @@ depends on the database.
 
 Query count: six queries whatever the caseload's size or the clients' history (the
 assignments; each client's figures and row enrollment; at most SUDS_WINDOW readings per client
-through a window function, these two hand-written in care/queries/caseload.py; the open risk
+through a window function, these two hand-written in care/queries/caseload.py, the first also
+counting the check-ins and lapses; the open risk
 flags; and the instruments with each client's latest answer to each). Filters,
 search and sorting work on those rows in memory: a caseload is tens of rows.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -55,6 +59,7 @@ from django.utils.crypto import salted_hmac
 
 from accounts.models import User
 from courses.models import EnrollmentStatus
+from daily.days import local_today
 from measures.selectors import LatestScore, latest_scores
 
 from ..models import RiskFlag
@@ -66,8 +71,10 @@ SUDS_WINDOW = 8
 SUDS_RECENT = 3
 SUDS_SHIFT = 1.0
 REVIEW_CAP = 3
+DAILY_DAYS = 14
 
 POINTS_RISK = 10
+POINTS_LAPSES = 3
 POINTS_MEASURE_WORSE = 4
 POINTS_MEASURE_HIGH = 3
 POINTS_INACTIVE = 4
@@ -168,6 +175,15 @@ class Suds:
 
 
 @dataclass(frozen=True)
+class DailyCounts:
+    """A client's last `days` local days: how many had an evening check-in, and the lapses."""
+
+    checkins: int
+    days: int
+    lapses: int
+
+
+@dataclass(frozen=True)
 class Person:
     """A client or a clinician as a caseload row names them: what the row shows of the account,
     read as plain values (sixty whole accounts cost more than the rest of the page)."""
@@ -176,6 +192,7 @@ class Person:
     preferred_name: str
     email: str
     last_login: datetime | None = None
+    timezone: str = "UTC"
 
 
 @dataclass
@@ -201,8 +218,8 @@ class CaseloadRow:
     billing_attention: bool
     risk: int = 0  # open risk flags
     measures: list[LatestScore] = field(default_factory=list)  # latest answer per instrument
-    # A seam for issue 6 (daily check-ins): renders a dash while None.
-    checkins: object | None = None
+    # The last DAILY_DAYS days' check-ins and lapses (None only for a row made without them).
+    checkins: DailyCounts | None = None
     reasons: list[Reason] = field(default_factory=list)
 
     @property
@@ -243,6 +260,7 @@ _ASSIGNMENT_COLUMNS = (
     "client__preferred_name",
     "client__email",
     "client__last_login",
+    "client__timezone",
     "clinician_id",
     "clinician__preferred_name",
     "clinician__email",
@@ -253,8 +271,11 @@ def _assignments(*, viewer: User) -> list[tuple[Person, Person]]:
     """The viewer's visible active assignments as (client, clinician), ordered by clinician
     (query 1): only the columns a row shows."""
     return [
-        (Person(client_id, name, email, last_login), Person(clinician_id, c_name, c_email))
-        for client_id, name, email, last_login, clinician_id, c_name, c_email in (
+        (
+            Person(client_id, name, email, last_login, zone),
+            Person(clinician_id, c_name, c_email),
+        )
+        for client_id, name, email, last_login, zone, clinician_id, c_name, c_email in (
             assignments_visible_to(user=viewer)
             .order_by("clinician__preferred_name", "clinician__email", "pk")
             .values_list(*_ASSIGNMENT_COLUMNS)
@@ -298,6 +319,10 @@ def _reasons(row: CaseloadRow) -> list[Reason]:
     if row.risk:
         label = "Safety flag open" if row.risk == 1 else f"{row.risk} safety flags open"
         reasons.append(Reason("risk", label, POINTS_RISK))
+    if row.checkins is not None and row.checkins.lapses:
+        lapses = row.checkins.lapses
+        label = f"{lapses} lapse{'' if lapses == 1 else 's'} in {row.checkins.days} days"
+        reasons.append(Reason("lapses", label, POINTS_LAPSES))
     worse = [score.short_title for score in row.measures if score.worsened]
     if worse:
         reasons.append(
@@ -337,6 +362,7 @@ def _row(
     measures: list[LatestScore],
     now: datetime,
     zone: ZoneInfo,
+    window: int,
 ) -> CaseloadRow:
     enrollment = figures.enrollment if figures else None
     current = enrollment if enrollment and enrollment.status in CURRENT_STATUSES else None
@@ -366,6 +392,11 @@ def _row(
         billing_attention=bool(current and current.new_weeks_held_for_billing),
         risk=risk,
         measures=measures,
+        checkins=DailyCounts(
+            checkins=figures.checkins[window] if figures and figures.checkins else 0,
+            days=DAILY_DAYS,
+            lapses=figures.lapses[window] if figures and figures.lapses else 0,
+        ),
     )
     row.reasons = _reasons(row)
     return row
@@ -401,6 +432,22 @@ def _sort_key(sort: str) -> Callable[[CaseloadRow], tuple]:
     return lambda row: (-row.urgency, row.name_key, row.client.pk)
 
 
+def daily_windows(
+    *, now: datetime, zones: set[str]
+) -> tuple[list[tuple[date, date]], dict[str, int]]:
+    """The windows of DAILY_DAYS local days ending on each zone's today at `now` (first and
+    last day, each window once), and which window each zone reads (no query)."""
+    windows: list[tuple[date, date]] = []
+    pick: dict[str, int] = {}
+    for zone in sorted(zones):
+        today = local_today(now=now, tz=zone)
+        window = (today - timedelta(days=DAILY_DAYS - 1), today)
+        if window not in windows:
+            windows.append(window)
+        pick[zone] = windows.index(window)
+    return windows, pick
+
+
 def caseload_rows(
     *, viewer: User, now: datetime, filters: CaseloadFilters | None = None
 ) -> Caseload:
@@ -412,7 +459,8 @@ def caseload_rows(
     zone = ZoneInfo(viewer.timezone)
     assignments = _assignments(viewer=viewer)
     client_ids = sorted({client.pk for client, _ in assignments})
-    figures = caseload_figures(client_ids=client_ids)
+    windows, pick = daily_windows(now=now, zones={client.timezone for client, _ in assignments})
+    figures = caseload_figures(client_ids=client_ids, windows=windows)
     readings = suds_readings(client_ids=client_ids, window=SUDS_WINDOW)
     risks = open_flag_counts(client_ids=client_ids)
     scores = latest_scores(client_ids=client_ids)
@@ -431,6 +479,7 @@ def caseload_rows(
             measures=scores.get(client.pk, []),
             now=now,
             zone=zone,
+            window=pick[client.timezone],
         )
     shown = sorted(
         (row for row in rows.values() if _matches(row, filters)), key=_sort_key(filters.sort)

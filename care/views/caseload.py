@@ -62,9 +62,6 @@ def _remembered_sort(request) -> str:
 # every row but for the id (a {% url %} per row costs more than the rest of the row).
 _STAND_IN_ID = 987654321987654321
 _DASH = "&ndash;"
-_NOT_TRACKED = (
-    '<span aria-hidden="true">&ndash;</span><span class="caseload-hidden">Not tracked yet</span>'
-)
 
 
 def _date_names() -> tuple[list[str], list[str]]:
@@ -177,9 +174,21 @@ def _row_html(
     risk = f'<a class="caseload-risk" href="{link[2]}">{row.risk} open</a>' if row.risk else "None"
     parts.append(f'<td data-label="Risk">{risk}</td>')
     parts.append(f'<td data-label="Measures">{_measures_html(row)}</td>')
-    checkins = _NOT_TRACKED if row.checkins is None else escape(str(row.checkins))
-    parts.append(f'<td data-label="Check-ins">{checkins}</td></tr>')
+    parts.append(f'<td data-label="Check-ins">{_checkins_html(row)}</td></tr>')
     return "".join(parts)
+
+
+def _checkins_html(row: CaseloadRow) -> str:
+    """The last 14 days: "9 of 14 days" and, beneath, the lapses recorded ("1 lapse")."""
+    counts = row.checkins
+    if counts is None:
+        return _DASH
+    lapses = (
+        f"{counts.lapses} lapse{'' if counts.lapses == 1 else 's'}"
+        if counts.lapses
+        else "No lapses"
+    )
+    return f'{counts.checkins} of {counts.days} days<br><span class="muted">{lapses}</span>'
 
 
 def _measures_html(row: CaseloadRow) -> str:

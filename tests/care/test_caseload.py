@@ -50,7 +50,9 @@ from payments.models import BillingAccount, BillingState, Plan
 from payments.services.billing import billing_set_state
 from tests.factories import (
     CareAssignmentFactory,
+    CheckinFactory,
     EnrollmentFactory,
+    LapseFactory,
     UserFactory,
     make_track,
     steady_answers,
@@ -351,7 +353,7 @@ def test_billing_is_a_neutral_flag_without_amounts(client, clinician, client_a, 
     assert "$" not in page and "past due" not in page.lower()
 
 
-def test_an_open_risk_flag_ranks_first_and_links_to_the_flags_page_check_ins_are_a_seam(
+def test_an_open_risk_flag_ranks_first_and_links_to_the_flags_page_and_check_ins_show(
     client, clinician, client_a, client_b, track, signed_in
 ):
     enrol(client_a, track)
@@ -363,7 +365,8 @@ def test_an_open_risk_flag_ranks_first_and_links_to_the_flags_page_check_ins_are
     flag = risk_flag_raise(client=client_a, source=RiskFlag.Source.CLIENT, now=NOW)
     rows = caseload_rows(viewer=clinician, now=NOW).rows
     assert [row.client.pk for row in rows] == [client_a.pk, client_b.pk]
-    assert (rows[0].risk, rows[0].checkins, rows[1].risk) == (1, None, 0)
+    assert (rows[0].risk, rows[1].risk) == (1, 0)
+    assert (rows[0].checkins.checkins, rows[0].checkins.days, rows[0].checkins.lapses) == (0, 14, 0)
     assert rows[0].reasons[0].key == "risk"
 
     signed_in(clinician)
@@ -371,7 +374,8 @@ def test_an_open_risk_flag_ranks_first_and_links_to_the_flags_page_check_ins_are
     assert '<th scope="col">Risk</th>' in page and '<th scope="col">Check-ins</th>' in page
     assert f'href="{reverse("care:flags")}">1 open</a>' in page
     assert "Safety flag open" in page
-    assert page.count("Not tracked yet") == len(rows)  # the check-ins cell of each row only
+    assert "Not tracked yet" not in page
+    assert page.count('data-label="Check-ins">0 of 14 days<br><span class="muted">No lapses') == 2
 
     risk_flag_resolve(flag=flag, by=clinician, action="contacted", note="", now=NOW)
     assert row_for(caseload_rows(viewer=clinician, now=NOW), client_a).risk == 0
@@ -669,7 +673,8 @@ BUDGET = 12
 
 def _caseload_with_history(clinician, track, size):
     """`size` clients, each with six weeks released, every lesson done with SUDS readings, two
-    worksheets submitted (one reviewed), and the PHQ-9 and GAD-7 answered three times."""
+    worksheets submitted (one reviewed), the PHQ-9 and GAD-7 answered three times, and thirty
+    days of check-ins with a lapse."""
     instruments_load(read_instruments())
     instruments = list(Instrument.objects.all())
     modules = list(track.modules.order_by("week")[:6])
@@ -703,6 +708,10 @@ def _caseload_with_history(clinician, track, size):
             author=clinician,
             module=track.modules.get(week=7),
         )
+        for back in range(30):
+            checkin = CheckinFactory(client=person, day=NOW.date() - timedelta(days=back))
+            if back == 3:
+                LapseFactory(client=person, day=checkin.day, checkin=checkin)
         for days, value in ((40, 0), (26, 1), (12, n % 4)):
             for instrument in instruments:
                 administration_submit(

@@ -21,8 +21,9 @@ from .record_history import NOW, record_track, with_history
 # The page's reads: session and user, the gate and its audit row, the risk flags, the safety
 # plan, the enrollment, its history (one read for the header, progress and pacing:
 # care/queries/record.py), SUDS, the worksheets and their replies, the pacing history and the
-# notes; the measures (instruments, answers, "not now" choices, the client's schedule).
-BUDGET = 17
+# notes; the measures (instruments, answers, "not now" choices, the client's schedule); the
+# Daily section's figures and DSAP (one read: daily/queries.py) and its lapses.
+BUDGET = 19
 
 
 @pytest.fixture(autouse=True)

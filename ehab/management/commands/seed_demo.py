@@ -19,6 +19,7 @@ from courses.models import Cohort, Enrollment, Track
 from courses.services.enrollment import enrollment_create
 from courses.services.releases import enrollment_release_due_modules
 from ehab.demo_caseload import DemoCaseload
+from ehab.demo_daily import seed_demo_daily
 from measures.instruments import instruments_load, read_instruments
 from payments.models import Plan
 
@@ -89,6 +90,7 @@ class Command(BaseCommand):
                 track=Track.objects.get(slug="core-12"), clinician=users[Role.CLINICIAN], now=now
             )
             caseload.seed({client.email: client for client in clients})
+            seed_demo_daily(client=clients[0], now=now)
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD})")
         for email, _role, _name, about in DEMO_USERS:
             self.stdout.write(f"  {email:<23} {about}")
