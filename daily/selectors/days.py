@@ -34,7 +34,19 @@ def current_run(*, client: User, now: datetime) -> int:
     may still be open. 0 when neither held, or when today's evening noted a lapse (1 query: the
     days answered, a small row each)."""
     today = local_today(now=now, tz=client.timezone)
-    answered = (
+    return _run(_answered(client=client, today=today), today=today)
+
+
+def held_figures(*, client: User, now: datetime) -> tuple[int, int]:
+    """(days_held, current_run) in one query: the check-in page shows both."""
+    today = local_today(now=now, tz=client.timezone)
+    answered = _answered(client=client, today=today)
+    return sum(1 for _, said in answered if said == BottomLines.HELD), _run(answered, today=today)
+
+
+def _answered(*, client: User, today: date) -> list[tuple[date, str]]:
+    """The days up to `today` whose evening said held or lapsed, newest first."""
+    return list(
         Checkin.objects.filter(
             client=client,
             bottom_lines__in=(BottomLines.HELD, BottomLines.LAPSED),
@@ -43,6 +55,9 @@ def current_run(*, client: User, now: datetime) -> int:
         .order_by("-day")
         .values_list("day", "bottom_lines")
     )
+
+
+def _run(answered: list[tuple[date, str]], *, today: date) -> int:
     run = 0
     expected = today
     for day, bottom_lines in answered:

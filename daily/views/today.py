@@ -16,7 +16,7 @@ from accounts.roles import Capability
 from ..days import can_edit, can_fill, local_today
 from ..forms import CheckinEveningForm, CheckinMorningForm
 from ..models import BottomLines, Checkin, Lapse
-from ..selectors.days import WEEK, current_run, days_held, week_checkins, week_marks
+from ..selectors.days import WEEK, held_figures, week_checkins, week_marks
 from ..selectors.plan import current_dsap
 from ..services.checkins import CheckinError, CheckinResult, checkin_save
 
@@ -120,6 +120,7 @@ def _checkin_page(request, *, day: date, now: datetime):
     lapse = None
     if checkin is not None and checkin.bottom_lines == BottomLines.LAPSED:
         lapse = Lapse.objects.filter(checkin=checkin).first()
+    held, run = held_figures(client=client, now=now)
     context = {
         "day": day,
         "is_today": day == today_,
@@ -133,8 +134,8 @@ def _checkin_page(request, *, day: date, now: datetime):
         "page_url": page_url,
         "closed_error": closed_error,
         "lapse": lapse,
-        "days_held": days_held(client=client),
-        "run": current_run(client=client, now=now),
+        "days_held": held,
+        "run": run,
         "marks": week_marks(client=client, now=now, checkins=checkins),
     }
     return render(request, "daily/today.html", context, status=status)
