@@ -145,17 +145,22 @@
     advance(run);
   });
 
-  stop.addEventListener("click", function () {
+  function reset(message) {
     halt();
     at = 0;
     mark(null);
-    show("idle", "Stopped.");
+    show("idle", message);
+  }
+
+  stop.addEventListener("click", function () {
+    reset("Stopped.");
     play.focus(); // Stop is disabled now; keep the keyboard where it was
   });
 
-  // Leaving the page stops the voice (some browsers keep speaking after a navigation).
+  // Leaving the page stops the voice (some browsers keep speaking after a navigation), and a
+  // page restored from the back-forward cache starts from the top.
   window.addEventListener("pagehide", function () {
-    halt();
+    reset("");
   });
 
   function offer() {
