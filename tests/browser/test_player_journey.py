@@ -238,3 +238,18 @@ def test_without_speech_in_the_browser_read_aloud_is_not_offered(page, page_prob
     expect(page.get_by_role("button", name="Read aloud")).to_have_count(0)
     expect(page.get_by_text("Read aloud uses a voice built into your device")).to_be_hidden()
     assert page_problems == []
+
+
+@pytest.mark.parametrize("width", [320, 360])
+def test_on_a_small_phone_the_header_fits_without_sideways_scrolling(page, page_problems, width):
+    person, _, _ = _client_with_two_open_weeks()
+    page.set_viewport_size({"width": width, "height": 640})
+    sign_in(page, person.email, PASSWORD)
+    expect(page).to_have_url(path_is(reverse("courses:dashboard")))
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    for name in ("Need help now?",):
+        expect(page.get_by_role("link", name=name)).to_be_in_viewport(ratio=1)
+    expect(page.locator("details.site-menu > summary")).to_be_in_viewport(ratio=1)
+    header = page.locator(".site-header").bounding_box()
+    assert header is not None and header["height"] < 640 * 0.2, header
+    assert page_problems == []
