@@ -3,8 +3,9 @@ queries, however many weeks or lessons the track has and however much progress e
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 
 from accounts.models import User
 
@@ -175,14 +176,68 @@ def next_week(*, enrollment: Enrollment, weeks: list[ModuleState], now: datetime
     return NextWeek(waiting=first if reason else None, waiting_reason=reason, opens=opens)
 
 
+@dataclass(frozen=True)
+class NextStep:
+    """A lesson the client can open next, with its week (the cached module)."""
+
+    lesson: Lesson
+    module: Module
+
+
+def _open_lessons(weeks: list[ModuleState]):
+    """(week, lesson) for every lesson of the open weeks, in program order: week by week, each
+    week's lessons in their order. Held and locked weeks are not open, so they are skipped."""
+    for week in weeks:
+        if week.released:
+            for lesson in week.lessons:
+                yield week, lesson
+
+
+def resume_step(*, weeks: list[ModuleState], done: set[int]) -> NextStep | None:
+    """Where the client picks up: the earliest unfinished required lesson of the open weeks (so
+    weeks 1 to 3 left untouched come before this week's), or, when every required lesson is
+    done, the earliest unfinished optional one. No query."""
+    unfinished = [(w, lesson) for w, lesson in _open_lessons(weeks) if lesson.pk not in done]
+    if not unfinished:
+        return None
+    week, lesson = next(((w, one) for w, one in unfinished if one.required), unfinished[0])
+    return NextStep(lesson=lesson, module=week.module)
+
+
+def next_step_after(*, weeks: list[ModuleState], done: set[int], lesson_id: int) -> NextStep | None:
+    """The lesson after `lesson_id` in program order that the client can open and has not
+    finished: later in its week, else the first unfinished lesson of the next open week (held
+    and locked weeks skipped). None when no open lesson after it is left, or when `lesson_id`
+    is not in the open weeks. No query."""
+    seen = False
+    for week, lesson in _open_lessons(weeks):
+        if seen and lesson.pk not in done:
+            return NextStep(lesson=lesson, module=week.module)
+        seen = seen or lesson.pk == lesson_id
+    return None
+
+
+def next_lesson_after(*, enrollment: Enrollment, lesson_id: int) -> NextStep | None:
+    """`next_step_after` for the enrollment as it stands (1 hand-written query: its released
+    weeks and finished lessons; the structure is cached)."""
+    ids = week_ids(enrollment=enrollment)
+    return next_step_after(
+        weeks=program_map(enrollment=enrollment, progress=ids), done=ids.done, lesson_id=lesson_id
+    )
+
+
 @dataclass
 class Overview:
     weeks: list[ModuleState]
     current: ModuleState | None
-    next_lesson: Lesson | None
+    next_step: NextStep | None
     next_locked: ModuleState | None
     done_required: int
     total_required: int
+
+    @property
+    def next_lesson(self) -> Lesson | None:
+        return self.next_step.lesson if self.next_step else None
 
     @property
     def percent(self) -> int:
@@ -192,22 +247,23 @@ class Overview:
 
 
 def course_overview(*, enrollment: Enrollment) -> Overview:
-    """The home page's view: this week, what to do next, progress, the next unlock."""
+    """The home page's view: this week (the newest open one), where to pick up (the earliest
+    unfinished lesson of the open weeks: `resume_step`), progress, the next unlock (1 query)."""
     ids = week_ids(enrollment=enrollment)
     weeks = program_map(enrollment=enrollment, progress=ids)
     released = [w for w in weeks if w.released]
-    # This week is the newest open week; the next step is in it first, then in earlier weeks
-    # left unfinished, oldest first.
     current = released[-1] if released else None
-    next_lesson = None
-    for week in ([current] if current else []) + released[:-1]:
-        next_lesson = next((lesson for lesson in week.lessons if lesson.pk not in ids.done), None)
-        if next_lesson:
-            break
     next_locked = next((w for w in weeks if not w.released), None)
     total = sum(w.required_total for w in weeks)
     done_required = sum(w.required_done for w in weeks)
-    return Overview(weeks, current, next_lesson, next_locked, done_required, total)
+    return Overview(
+        weeks,
+        current,
+        resume_step(weeks=weeks, done=ids.done),
+        next_locked,
+        done_required,
+        total,
+    )
 
 
 def lesson_progress_for(*, enrollment: Enrollment, lessons) -> dict[int, LessonProgress]:
@@ -273,6 +329,65 @@ def submitted_work_for(*, client) -> list[SubmittedWork]:
     return [
         SubmittedWork(response=r, anchor=version_anchor(r.pk), replies=r.replies) for r in responses
     ]
+
+
+@dataclass(frozen=True)
+class SudsReading:
+    """One lesson's distress ratings (0 to 10) as the client gave them, before and after; `on`
+    is the client's own day the lesson was done (or started, if it is not done yet)."""
+
+    number: int  # its place in order: the chart's label for it
+    lesson: str
+    week: int
+    on: date | None
+    done: bool
+    before: int | None
+    after: int | None
+
+    @property
+    def change(self) -> int | None:
+        """After minus before, when the lesson has both."""
+        if self.before is None or self.after is None:
+            return None
+        return self.after - self.before
+
+
+def suds_readings(*, client: User) -> list[SudsReading]:
+    """The client's own ratings, every lesson that asks for one and has one, across their
+    enrollments, in the order the lessons were done (one not done yet last, by when it was
+    started); days in the client's zone (1 query, however many there are)."""
+    zone = ZoneInfo(client.timezone)
+    rows = (
+        LessonProgress.objects.filter(enrollment__client=client, lesson__suds=True)
+        .filter(Q(suds_before__isnull=False) | Q(suds_after__isnull=False))
+        .select_related("lesson__module")
+        .only(
+            "started_at",
+            "completed_at",
+            "suds_before",
+            "suds_after",
+            "lesson__title",
+            "lesson__module__week",
+        )
+        .order_by(
+            F("completed_at").asc(nulls_last=True), F("started_at").asc(nulls_last=True), "id"
+        )
+    )
+    readings = []
+    for number, row in enumerate(rows, start=1):
+        moment = row.completed_at or row.started_at
+        readings.append(
+            SudsReading(
+                number=number,
+                lesson=row.lesson.title,
+                week=row.lesson.module.week,
+                on=moment.astimezone(zone).date() if moment else None,
+                done=row.completed_at is not None,
+                before=row.suds_before,
+                after=row.suds_after,
+            )
+        )
+    return readings
 
 
 INACTIVE_AFTER = timedelta(days=7)

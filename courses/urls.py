@@ -20,4 +20,5 @@ urlpatterns = [
     ),
     path("lessons/<id:lesson_id>/worksheet/", views.worksheet_send, name="worksheet_submit"),
     path("work/", views.my_work, name="my_work"),
+    path("suds/", views.my_suds, name="my_suds"),
 ]

@@ -15,10 +15,12 @@ from django.views.decorators.http import require_GET
 from accounts.permissions import capability_required
 from accounts.roles import Capability
 
+from .charts import suds_chart
 from .content import module_lessons
 from .forms import SUDS_VALUES, SudsForm, WorksheetForm
 from .home import home_panels
-from .models import EnrollmentStatus
+from .markdown import split_transcript
+from .models import EnrollmentStatus, LessonKind
 from .permissions import access_lesson, access_module
 from .selectors import (
     WAITING_BILLING,
@@ -30,9 +32,12 @@ from .selectors import (
     course_overview,
     lesson_progress_for,
     lesson_state,
+    next_lesson_after,
     next_week,
     program_map,
     submitted_work_for,
+    suds_readings,
+    week_ids,
     weeks_waiting,
 )
 from .services.progress import ProgressError, lesson_complete, lesson_defer, lesson_start
@@ -93,20 +98,29 @@ WAITING_TEXT = {
 }
 
 
-def _map_rows(weeks, waiting: dict[int, str]) -> list[dict[str, str]]:
+def _map_rows(weeks, waiting: dict[int, str], done: set[int]) -> list[dict]:
     """The map's rows as plain strings. A track has up to 24 weeks and Django's template engine
     reads a dict key several times faster than an attribute or a filter, so the per-week work
-    happens here once (bench/course.py)."""
+    happens here once (bench/course.py). An open week carries its progress bar (the required
+    lessons done, in words beside it) and its lessons, each marked when done."""
     rows = []
     for w in weeks:
         row = {"state": w.state, "week": str(w.module.week), "title": w.module.title}
         if w.released:
+            total, finished = w.required_total, w.required_done
             row["url"] = reverse("courses:module", args=[w.module.pk])
-            row["status"] = (
-                "Completed"
-                if w.completed
-                else f"Open · {w.required_done} of {w.required_total} done"
-            )
+            row["status"] = "Completed" if w.completed else "Open"
+            row["done_text"] = f"{finished} of {total} lesson{'s' if total != 1 else ''} done"
+            row["bar"] = str(round(100 * finished / total) if total else 100)
+            row["lessons"] = [
+                {
+                    "title": lesson.title,
+                    "url": reverse("courses:lesson", args=[lesson.pk]),
+                    "done": lesson.pk in done,
+                    "optional": not lesson.required,
+                }
+                for lesson in w.lessons
+            ]
         elif w.module.pk in waiting:
             row["url"] = ""
             row["status"] = WAITING_TEXT[waiting[w.module.pk]]
@@ -124,9 +138,10 @@ def map_view(request):
     enrollment = enrollments.current
     rows = []
     if enrollment:
-        weeks = program_map(enrollment=enrollment)
+        ids = week_ids(enrollment=enrollment)
+        weeks = program_map(enrollment=enrollment, progress=ids)
         waiting = weeks_waiting(enrollment=enrollment, weeks=weeks, now=timezone.now())
-        rows = _map_rows(weeks, waiting)
+        rows = _map_rows(weeks, waiting, ids.done)
     return render(
         request,
         "courses/program_map.html",
@@ -145,11 +160,14 @@ def module_detail(request, module_id: int):
     lessons = module_lessons(module=module)
     progress = lesson_progress_for(enrollment=release.enrollment, lessons=lessons)
     rows = [(lesson, progress.get(lesson.pk)) for lesson in lessons]
-    return render(
-        request,
-        "courses/module.html",
-        {"module": module, "rows": rows, "program": module.track.program},
-    )
+    context = {"module": module, "rows": rows, "program": module.track.program}
+    # Arriving from a lesson just finished (?done=<its id>): offer the next one to open.
+    done = request.GET.get("done", "")
+    finished = next((lesson for lesson in lessons if str(lesson.pk) == done), None)
+    if finished is not None:
+        context["finished"] = finished
+        context["up_next"] = next_lesson_after(enrollment=release.enrollment, lesson_id=finished.pk)
+    return render(request, "courses/module.html", context)
 
 
 @own_program
@@ -162,6 +180,9 @@ def module_ready(request, module_id: int):
     return redirect("courses:module", module_id=module_id)
 
 
+READ_ALOUD_KINDS = frozenset({LessonKind.AUDIO, LessonKind.VIDEO})
+
+
 def _lesson_context(request, lesson, release, *, form=None):
     state = lesson_state(enrollment=release.enrollment, lesson=lesson)
     context = {
@@ -170,6 +191,9 @@ def _lesson_context(request, lesson, release, *, form=None):
         "program": lesson.module.track.program,
         "progress": state.progress,
         "suds_values": SUDS_VALUES,
+        # A guided practice or walk-through has no recording: its transcript is the lesson,
+        # and the page offers to read it aloud with the device's own voice.
+        "body": split_transcript(lesson.body_html) if lesson.kind in READ_ALOUD_KINDS else None,
     }
     if lesson.has_worksheet:
         if form is None:
@@ -205,12 +229,9 @@ def _suds(request):
     return form.cleaned_data["suds"]
 
 
-def _record_progress(request, lesson_id: int, *, finish: bool):
-    """Begin (SUDS before) or finish (SUDS after) a lesson; one gate, one service."""
-    lesson, release = access_lesson(user=request.user, lesson_id=lesson_id, for_write=True)
-    if refused := _only(request, "POST"):
-        return refused
-    service, rating = (lesson_complete, "suds_after") if finish else (lesson_start, "suds_before")
+def _rate(request, service, lesson, release, rating: str) -> bool:
+    """Record the lesson's start or finish with its SUDS rating through `service`; False (with
+    the reason as a message, nothing stored) when the rating is refused."""
     try:
         service(
             enrollment=release.enrollment,
@@ -221,21 +242,40 @@ def _record_progress(request, lesson_id: int, *, finish: bool):
         )
     except ProgressError as exc:
         messages.error(request, str(exc))
-        return redirect("courses:lesson", lesson_id=lesson.pk)
-    if not finish:
-        return redirect("courses:lesson", lesson_id=lesson.pk)
-    messages.success(request, "Marked as done. Well done for showing up for yourself.")
-    return redirect("courses:module", module_id=lesson.module_id)
+        return False
+    return True
 
 
 @own_program
 def lesson_begin(request, lesson_id: int):
-    return _record_progress(request, lesson_id, finish=False)
+    """Begin a lesson, with the SUDS rating before."""
+    lesson, release = access_lesson(user=request.user, lesson_id=lesson_id, for_write=True)
+    if refused := _only(request, "POST"):
+        return refused
+    _rate(request, lesson_start, lesson, release, "suds_before")
+    return redirect("courses:lesson", lesson_id=lesson.pk)
 
 
 @own_program
 def lesson_finish(request, lesson_id: int):
-    return _record_progress(request, lesson_id, finish=True)
+    """Mark a lesson done, with the SUDS rating after, and go on to "Up next" on its week. On a
+    lesson already done (its worksheet was submitted) this saves the rating after."""
+    lesson, release = access_lesson(user=request.user, lesson_id=lesson_id, for_write=True)
+    if refused := _only(request, "POST"):
+        return refused
+    earlier = lesson_progress_for(enrollment=release.enrollment, lessons=[lesson]).get(lesson.pk)
+    if not _rate(request, lesson_complete, lesson, release, "suds_after"):
+        return redirect("courses:lesson", lesson_id=lesson.pk)
+    if earlier is not None and earlier.completed_at is not None:
+        messages.success(request, "Your rating is saved.")
+    else:
+        messages.success(request, "Marked as done. Well done for showing up for yourself.")
+    return redirect(finished_url(lesson))
+
+
+def finished_url(lesson) -> str:
+    """The lesson's week, offering the next lesson after it ("Up next")."""
+    return f"{reverse('courses:module', args=[lesson.module_id])}?done={lesson.pk}"
 
 
 @own_program
@@ -320,4 +360,17 @@ def worksheet_send(request, lesson_id: int):
 def my_work(request):
     return render(
         request, "courses/my_work.html", {"responses": submitted_work_for(client=request.user)}
+    )
+
+
+@own_program
+@require_GET
+def my_suds(request):
+    """The client's own ratings before and after the lessons that ask, as a chart with its
+    table (1 query for the ratings, however many)."""
+    readings = suds_readings(client=request.user)
+    return render(
+        request,
+        "courses/my_suds.html",
+        {"readings": readings, "chart": suds_chart(readings) if readings else None},
     )

@@ -215,6 +215,40 @@ def test_every_page_a_client_sees_is_valid_html(demo, pages):
         now=NOW,
     )
     pages.get(reverse("courses:my_work"))
+    # My ratings: empty, then with ratings before and after, one side only, and one unfinished.
+    pages.get(reverse("courses:my_suds"))
+    rated = Lesson.objects.filter(module__track=enrollment.track, suds=True).order_by(
+        "module__week", "order"
+    )[:3]
+    for n, (lesson_rated, before, after, done) in enumerate(
+        zip(rated, (7, None, 5), (3, 4, None), (True, True, False), strict=False)
+    ):
+        LessonProgress.objects.update_or_create(
+            enrollment=enrollment, lesson=lesson_rated,
+            defaults={"started_at": NOW - timedelta(days=9 - n), "suds_before": before,
+                      "suds_after": after,
+                      "completed_at": NOW - timedelta(days=9 - n) if done else None},
+        )  # fmt: skip
+    pages.get(reverse("courses:my_suds"))
+    # A week arrived at from a lesson just finished: "Up next".
+    week1 = ModuleRelease.objects.filter(enrollment=enrollment).order_by("module__week").first()
+    first_lesson = week1.module.lessons.filter(retired_at__isnull=True).order_by("order").first()
+    pages.get(f"{reverse('courses:module', args=[week1.module_id])}?done={first_lesson.pk}")
+    newest = ModuleRelease.objects.filter(enrollment=enrollment).order_by("module__week").last()
+    last_lesson = newest.module.lessons.filter(retired_at__isnull=True).order_by("order").last()
+    pages.get(f"{reverse('courses:module', args=[newest.module_id])}?done={last_lesson.pk}")
+    # A worksheet that asks for SUDS, submitted: its lesson is done and asks for the rating after.
+    suds_worksheet = (
+        Lesson.objects.filter(module__in=ModuleRelease.objects.filter(enrollment=enrollment)
+                              .values("module"), suds=True, module__trauma_intense=False)
+        .exclude(prompts=[]).order_by("module__week", "order").first()
+    )  # fmt: skip
+    pages.client.post(
+        reverse("courses:worksheet_submit", args=[suds_worksheet.pk]),
+        {f"answer_{prompt['key']}": "Noticed." for prompt in suds_worksheet.prompts},
+    )
+    html = pages.get(reverse("courses:lesson", args=[suds_worksheet.pk])).content.decode()
+    assert "Save my rating" in html
 
     pages.get(reverse("my_billing:account"))
     pages.get(reverse("join:program"))

@@ -109,6 +109,8 @@ MATRIX = {
     "courses:dashboard": (None, only(CA, CB), True),
     "courses:program_map": (None, only(CA, CB), True),
     "courses:my_work": (None, only(CA, CB), True),
+    # The client's own SUDS ratings (/me/suds/): every client has the page, empty or not.
+    "courses:my_suds": (None, only(CA, CB), True),
     # Client A's week 1 is open to A alone; B (not enrolled) and every staff role get 404.
     "courses:module": (lambda p: {"module_id": p["week1"].pk}, only(CA), True),
     "courses:lesson": (lambda p: {"lesson_id": p["lesson1"].pk}, only(CA), True),

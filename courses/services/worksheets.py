@@ -10,6 +10,7 @@ from audit.services import audit_record
 from core.events import publish
 from courses.events import WorksheetSubmitted
 from courses.models import WorksheetFeedback, WorksheetResponse, WorksheetReview
+from courses.services.progress import lesson_complete
 from courses.worksheets import (
     clean_answers,
     clean_feedback_text,
@@ -18,6 +19,11 @@ from courses.worksheets import (
 )
 from notifications.models import Kind
 from notifications.services import OutboxItem, outbox_enqueue
+
+
+def _complete_lesson(enrollment, lesson, acting_user, now: datetime) -> None:
+    """A submitted worksheet is its lesson done (idempotent: see `lesson_complete`)."""
+    lesson_complete(enrollment=enrollment, lesson=lesson, acting_user=acting_user, now=now)
 
 
 def _lock_draft(enrollment, lesson) -> WorksheetResponse | None:
@@ -82,6 +88,9 @@ def worksheet_submit(
     Raises ValidationError and stores nothing when an answer is refused. A new version is
     announced as courses.events.WorksheetSubmitted in this transaction (for a worksheet that
     starts the safety plan, care writes its first version then).
+
+    Submitting completes the worksheet's lesson, in this transaction, through
+    `lesson_complete` (the first completion's time stays; a later version changes nothing).
     """
     cleaned = clean_answers(lesson.prompts, answers)
     if draft_id is not None:
@@ -91,6 +100,7 @@ def worksheet_submit(
             .first()
         )
         if earlier is not None and earlier.status == WorksheetResponse.Status.SUBMITTED:
+            _complete_lesson(enrollment, lesson, acting_user, now)
             return earlier
     latest = (
         WorksheetResponse.objects.submitted()
@@ -101,6 +111,7 @@ def worksheet_submit(
     )
     draft = _lock_draft(enrollment, lesson)
     if draft is None and latest is not None and latest.answers == cleaned:
+        _complete_lesson(enrollment, lesson, acting_user, now)
         return latest  # nothing changed since the last version
     version = (latest.version if latest else 0) + 1
     if draft is None:
@@ -118,6 +129,7 @@ def worksheet_submit(
         target=draft,
         metadata={"version": version},
     )
+    _complete_lesson(enrollment, lesson, acting_user, now)
     publish(
         WorksheetSubmitted(
             response_id=draft.pk,

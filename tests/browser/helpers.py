@@ -90,4 +90,8 @@ def enter_totp_code(page, secret: str) -> None:
 
 
 def sign_out(page) -> None:
-    page.get_by_role("button", name="Sign out").click()
+    """Sign out from the header; on a phone-sized screen its menu is folded, so open it first."""
+    button = page.get_by_role("button", name="Sign out")
+    if not button.is_visible():
+        page.locator("details.site-menu > summary").click()
+    button.click()

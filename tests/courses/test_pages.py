@@ -51,8 +51,9 @@ def test_home_shows_this_week_the_next_step_and_the_next_unlock(client, enrolled
     body = client.get(reverse("courses:dashboard")).content.decode()
     week4 = module(enrolled_a.track, 4)
     assert "This week · Week 4" in body and week4.title in body
-    # The next step is in this week first.
-    assert week4.lessons.order_by("order").first().title in body
+    # The next step is the earliest unfinished lesson of the open weeks: week 1's first.
+    week1_first = module(enrolled_a.track, 1).lessons.order_by("order").first()
+    assert f'href="{reverse("courses:lesson", args=[week1_first.pk])}">Continue</a>' in body
     assert "0 of 48" in body  # every required lesson of the 12 weeks
     assert "Your next week opens on" in body
     assert "Monday, November 30 at 6:00 AM" in body
@@ -500,3 +501,320 @@ def test_a_week_withdrawn_from_the_curriculum_closes_with_its_lessons(
     assert client.get(reverse("courses:lesson", args=[lesson.pk])).status_code == 404
     assert "week--" in client.get(reverse("courses:program_map")).content.decode()
     assert week2.title not in client.get(reverse("courses:program_map")).content.decode()
+
+
+# --- The player: what comes next, the map's progress, My ratings, Read aloud -----------------
+
+
+def _lessons(track, week):
+    return list(module(track, week).lessons.order_by("order"))
+
+
+def test_marking_a_lesson_done_offers_the_next_lesson_of_its_week(client, enrolled_a, signed_in):
+    signed_in(enrolled_a.client)
+    first, second, *_ = _lessons(enrolled_a.track, 1)
+
+    response = client.post(reverse("courses:lesson_finish", args=[first.pk]))
+
+    week1 = reverse("courses:module", args=[first.module_id])
+    assert response["Location"] == f"{week1}?done={first.pk}"
+    body = client.get(response["Location"]).content.decode()
+    assert "Marked as done" in body and "Up next" in body
+    continue_link = f'<a class="button" href="{reverse("courses:lesson", args=[second.pk])}">'
+    assert continue_link + "Continue to the next lesson</a>" in body
+
+
+def test_after_a_weeks_last_lesson_the_next_open_weeks_first_unfinished_lesson_is_offered(
+    client, enrolled_a, signed_in
+):
+    signed_in(enrolled_a.client)
+    last = _lessons(enrolled_a.track, 1)[-1]
+    first_of_2, second_of_2, *_ = _lessons(enrolled_a.track, 2)
+    LessonProgress.objects.create(enrollment=enrolled_a, lesson=first_of_2, completed_at=NOW)
+
+    response = client.post(reverse("courses:lesson_finish", args=[last.pk]), follow=True)
+
+    body = response.content.decode()
+    assert f"Week 2 · {second_of_2.title}" in body
+    assert f'href="{reverse("courses:lesson", args=[second_of_2.pk])}"' in body
+
+
+def test_with_no_open_lesson_after_it_the_week_points_back_to_the_program_map(
+    client, enrolled_a, signed_in
+):
+    signed_in(enrolled_a.client)
+    last = _lessons(enrolled_a.track, 4)[-1]  # the newest open week's last lesson
+
+    body = client.post(
+        reverse("courses:lesson_finish", args=[last.pk]), follow=True
+    ).content.decode()
+
+    assert "Continue to the next lesson" not in body
+    assert "There are no more open lessons after this one." in body
+    assert f'href="{reverse("courses:program_map")}">Back to the program map</a>' in body
+
+
+@pytest.mark.parametrize("done", ["", "abc", "-1", "999999999999", "other week"])
+def test_a_done_that_is_not_one_of_the_weeks_lessons_offers_nothing(
+    client, enrolled_a, signed_in, done
+):
+    signed_in(enrolled_a.client)
+    week1 = module(enrolled_a.track, 1)
+    if done == "other week":
+        done = str(_lessons(enrolled_a.track, 2)[0].pk)
+    response = client.get(reverse("courses:module", args=[week1.pk]), {"done": done})
+    assert response.status_code == 200
+    assert "Up next" not in response.content.decode()
+
+
+def test_another_client_gets_404_on_a_week_with_up_next(client, enrolled_a, enrolled_b, signed_in):
+    signed_in(enrolled_b.client)
+    first = _lessons(enrolled_a.track, 1)[0]
+    before = audit_denials_counted()
+    url = reverse("courses:module", args=[first.module_id])
+    assert client.get(url, {"done": first.pk}).status_code == 404
+    assert audit_denials_counted() == before + 1
+
+
+def test_a_week_with_up_next_keeps_its_queries_flat_as_history_grows(
+    client, db, signed_in, django_assert_max_num_queries
+):
+    from tests.factories import UserFactory
+
+    counts = {}
+    for weeks, full in ((12, False), (24, False), (24, True)):
+        user = UserFactory()
+        track = make_track(weeks=weeks, lessons_per_module=5, trauma_weeks=())
+        enrollment = EnrollmentFactory(client=user, track=track, start_date=date(2026, 11, 2))
+        enrollment_release_due_modules(enrollment=enrollment, now=NOW)
+        if full:
+            _full_progress(enrollment)
+        client.logout()
+        signed_in(user)
+        first = _lessons(track, 1)[0]
+        url = f"{reverse('courses:module', args=[first.module_id])}?done={first.pk}"
+        client.get(url)  # warm: the track's structure
+        counts[(weeks, full)] = _count_queries(client, url)
+    assert len(set(counts.values())) == 1, counts
+    with django_assert_max_num_queries(15):
+        client.get(url)
+
+
+def test_home_continues_at_the_earliest_unfinished_lesson_past_a_held_week(
+    client, track, client_a, clinician, signed_in
+):
+    enrollment = EnrollmentFactory(client=client_a, track=track, start_date=date(2026, 11, 2))
+    enrollment_release_due_modules(enrollment=enrollment, now=datetime(2026, 11, 10, tzinfo=UTC))
+    _hold(enrollment, 3, clinician)
+    enrollment_release_due_modules(enrollment=enrollment, now=NOW)  # week 4 opens, 3 is held
+    for lesson in _lessons(track, 1) + _lessons(track, 2):
+        LessonProgress.objects.create(enrollment=enrollment, lesson=lesson, completed_at=NOW)
+    signed_in(client_a)
+
+    body = client.get(reverse("courses:dashboard")).content.decode()
+
+    week4_first = _lessons(track, 4)[0]
+    assert f'href="{reverse("courses:lesson", args=[week4_first.pk])}">Continue</a>' in body
+    assert "This week · Week 4" in body
+
+
+def test_submitting_a_worksheet_marks_its_lesson_done_and_offers_whats_next(
+    client, enrolled_a, signed_in
+):
+    signed_in(enrolled_a.client)
+    lesson = _worksheet(enrolled_a)
+
+    client.post(reverse("courses:worksheet_submit", args=[lesson.pk]), _answers())
+    client.post(
+        reverse("courses:worksheet_submit", args=[lesson.pk]),
+        _answers(**{"answer_one-word": "later"}),
+    )
+
+    progress = LessonProgress.objects.get(enrollment=enrolled_a, lesson=lesson)
+    assert progress.completed_at == NOW
+    page = client.get(reverse("courses:lesson", args=[lesson.pk])).content.decode()
+    assert "You finished this lesson" in page and "Mark as done" not in page
+    whats_next = f"{reverse('courses:module', args=[lesson.module_id])}?done={lesson.pk}"
+    assert f'href="{whats_next}">What\'s next</a>' in page
+    assert "1 of 48" in client.get(reverse("courses:dashboard")).content.decode()
+
+
+def test_a_worksheet_that_asks_for_suds_asks_for_the_rating_after_once_submitted(
+    client, enrolled_a, signed_in
+):
+    signed_in(enrolled_a.client)
+    lesson = _worksheet(enrolled_a)
+    lesson.suds = True
+    lesson.save(update_fields=["suds"])
+    client.post(reverse("courses:lesson_begin", args=[lesson.pk]), {"suds": "8"})
+    client.post(reverse("courses:worksheet_submit", args=[lesson.pk]), _answers())
+
+    page = client.get(reverse("courses:lesson", args=[lesson.pk])).content.decode()
+    assert "Save my rating" in page
+
+    response = client.post(
+        reverse("courses:lesson_finish", args=[lesson.pk]), {"suds": "5"}, follow=True
+    )
+    assert "Your rating is saved." in response.content.decode()
+    progress = LessonProgress.objects.get(lesson=lesson)
+    assert (progress.suds_before, progress.suds_after, progress.completed_at) == (8, 5, NOW)
+    page = client.get(reverse("courses:lesson", args=[lesson.pk])).content.decode()
+    assert "Save my rating" not in page
+
+
+def test_the_program_map_draws_each_open_weeks_progress_and_marks_each_lesson_done(
+    client, enrolled_a, signed_in
+):
+    first, second, third, fourth = _lessons(enrolled_a.track, 2)
+    for lesson in (first, third):
+        LessonProgress.objects.create(enrollment=enrolled_a, lesson=lesson, completed_at=NOW)
+    LessonProgress.objects.create(enrollment=enrolled_a, lesson=second, started_at=NOW)
+    for lesson in _lessons(enrolled_a.track, 1):
+        LessonProgress.objects.create(enrollment=enrolled_a, lesson=lesson, completed_at=NOW)
+    signed_in(enrolled_a.client)
+
+    body = client.get(reverse("courses:program_map")).content.decode()
+
+    weeks = dict(
+        re.findall(
+            r'<li class="week week--\w+">\s*<span class="week__number">Week (\d+)</span>'
+            r"(.*?)(?=<li class=\"week |</ol>)",
+            body,
+            re.S,
+        )
+    )
+    assert len(weeks) == 12
+    assert "2 of 4 lessons done" in weeks["2"] and "progress__bar--50" in weeks["2"]
+    assert "Open" in weeks["2"] and '<details class="week__lessons" open>' in weeks["2"]
+    assert "4 of 4 lessons done" in weeks["1"] and "progress__bar--100" in weeks["1"]
+    assert "Completed" in weeks["1"] and '<details class="week__lessons">' in weeks["1"]
+    assert "0 of 4 lessons done" in weeks["4"] and "progress__bar--0" in weeks["4"]
+    marks = re.findall(
+        r'<li class="map-lesson( map-lesson--done)?">\s*<a href="[^"]+">([^<]+)</a>', weeks["2"]
+    )
+    assert marks == [
+        (" map-lesson--done", first.title),
+        ("", second.title),  # started is not done
+        (" map-lesson--done", third.title),
+        ("", fourth.title),
+    ]
+    assert weeks["2"].count('<span aria-hidden="true">✓</span> Done') == 2
+    # A locked week has no bar and no lessons.
+    assert "progress" not in weeks["5"] and "map-lesson" not in weeks["5"]
+
+
+def _rate(enrollment, lesson, before, after, *, at=NOW, done=True):
+    LessonProgress.objects.update_or_create(
+        enrollment=enrollment, lesson=lesson,
+        defaults={"started_at": at, "completed_at": at if done else None,
+                  "suds_before": before, "suds_after": after},
+    )  # fmt: skip
+
+
+def _practice(enrollment, week):
+    return lesson_of(enrollment.track, week, LessonKind.PRACTICE)
+
+
+def test_my_ratings_show_my_own_before_and_after_as_a_chart_and_a_table(
+    client, enrolled_a, enrolled_b, signed_in
+):
+    _rate(enrolled_a, _practice(enrolled_a, 1), 7, 3)
+    _rate(enrolled_a, _practice(enrolled_a, 2), 6, None, done=False)
+    _rate(enrolled_b, _practice(enrolled_b, 1), 9, 9)  # B's own
+    signed_in(enrolled_a.client)
+
+    body = client.get(reverse("courses:my_suds")).content.decode()
+
+    assert 'class="suds-chart__svg" role="img"' in body
+    assert "You rated 2 lessons. Of the 1 you rated before and after" in body
+    rows = re.findall(r"<tr>\s*<td>(\d+)</td>(.*?)</tr>", body, re.S)
+    assert [number for number, _ in rows] == ["1", "2"]
+    cells = [re.findall(r"<td>(.*?)</td>", row, re.S) for _, row in rows]
+    assert cells[0][1:] == ["7", "3"]
+    assert cells[1][1] == "6" and "Not rated" in cells[1][2] and "(not finished)" in cells[1][0]
+    assert ">9<" not in body.split("<svg", 1)[1]  # nothing of B's, in the chart or the table
+
+
+def test_my_ratings_with_none_yet_says_so_kindly(client, enrolled_a, signed_in):
+    signed_in(enrolled_a.client)
+    body = client.get(reverse("courses:my_suds")).content.decode()
+    assert "No ratings yet." in body and "<svg" not in body
+
+
+def test_my_ratings_are_not_for_staff(client, enrolled_a, clinician, signed_in):
+    _rate(enrolled_a, _practice(enrolled_a, 1), 7, 3)
+    signed_in(clinician)
+    before = audit_denials_counted()
+    response = client.get(reverse("courses:my_suds"))
+    assert response.status_code == 404
+    assert audit_denials_counted() == before + 1
+
+
+def test_my_ratings_stay_flat_from_one_rating_to_many(
+    client, db, signed_in, django_assert_max_num_queries
+):
+    from tests.factories import UserFactory
+
+    counts = []
+    for weeks in (1, 24):
+        user = UserFactory()
+        track = make_track(weeks=weeks, lessons_per_module=3, trauma_weeks=())
+        enrollment = EnrollmentFactory(client=user, track=track)
+        for week in range(1, weeks + 1):
+            _rate(enrollment, _practice(enrollment, week), week % 11, (week + 3) % 11)
+        client.logout()
+        signed_in(user)
+        client.get(reverse("courses:my_suds"))
+        counts.append(_count_queries(client, reverse("courses:my_suds")))
+    assert counts[0] == counts[1], counts
+    with django_assert_max_num_queries(10):
+        client.get(reverse("courses:my_suds"))
+
+
+TRANSCRIPT = (
+    "Settle in first.\n\n## Transcript\n\nWelcome. *(pause)*\n\nBreathe out.\n\n"
+    "## After the practice\n\nRate again.\n"
+)
+
+
+def _guided(enrolled, kind=LessonKind.AUDIO, body=TRANSCRIPT):
+    from courses.markdown import render_markdown
+    from tests.factories import LessonFactory
+
+    return LessonFactory(
+        module=module(enrolled.track, 1), order=20, kind=kind, body=body,
+        body_html=render_markdown(body),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", [LessonKind.AUDIO, LessonKind.VIDEO])
+def test_a_guided_lesson_offers_read_aloud_beside_its_transcript_hidden_until_a_voice_is_found(
+    client, enrolled_a, signed_in, kind
+):
+    lesson = _guided(enrolled_a, kind)
+    signed_in(enrolled_a.client)
+
+    body = client.get(reverse("courses:lesson", args=[lesson.pk])).content.decode()
+
+    article = body.split('<article class="lesson-body">', 1)[1].split("</article>", 1)[0]
+    before, transcript = article.split('<h2 id="transcript-heading">Transcript</h2>')
+    assert "Settle in first." in before
+    assert '<div class="card read-aloud" data-read-aloud hidden>' in transcript
+    assert "the words are not sent anywhere, and there is no recording" in transcript
+    spoken = transcript.split("data-read-aloud-text>", 1)[1].split("</div>", 1)[0]
+    assert "Welcome." in spoken and "Breathe out." in spoken and "Rate again" not in spoken
+    assert "<h2>After the practice</h2>" in transcript
+    assert re.search(r'<script src="/static/js/read-aloud\.js[^"]*" defer></script>', body)
+    assert not re.search(r"<script(?![^>]*\bsrc=)", body) and " style=" not in body
+
+
+def test_a_reading_or_a_guided_lesson_without_a_transcript_has_no_read_aloud(
+    client, enrolled_a, signed_in
+):
+    signed_in(enrolled_a.client)
+    for lesson in (
+        lesson_of(enrolled_a.track, 1, LessonKind.READING),
+        _guided(enrolled_a, body="No transcript here."),
+    ):
+        body = client.get(reverse("courses:lesson", args=[lesson.pk])).content.decode()
+        assert "data-read-aloud" not in body and "read-aloud.js" not in body
