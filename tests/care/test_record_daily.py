@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from care.selectors.record_daily import LAPSES_SHOWN, daily_section
-from daily.models import BottomLines
+from daily.models import BottomLines, PartsEntry
 
 from ..daily.test_trends import history
 from ..factories import CheckinFactory, DsapFactory, LapseFactory, UserFactory
@@ -123,3 +123,17 @@ def test_another_clients_daily_rows_never_reach_the_section(client_a, clinician)
     section = daily_section(client=client_a, enrollment=None, viewer=clinician, now=NOW)
     assert section["plan"] is None and section["lapses"] == []
     assert section["trends"].reviewed == 0
+
+
+def test_the_parts_journal_stays_the_clients_own(client, lapsed, clinician, signed_in):
+    """The journal page tells the client their entries are not in the record: so they are not."""
+    PartsEntry.objects.create(
+        client=lapsed, at=NOW, day=TODAY, parts=["witness"], text="A private journal line"
+    )
+    signed_in(clinician)
+    html = client.get(url_for(lapsed)).content.decode()
+    assert "A private journal line" not in html
+    signed_in(lapsed)
+    journal = client.get(reverse("daily:parts")).content.decode()
+    assert "A private journal line" in journal
+    assert "they are not shown in your care team's record" in journal
