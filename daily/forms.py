@@ -74,6 +74,20 @@ class CheckinMorningForm(forms.Form):
     )
 
 
+def _scale_field(label: str, help_text: str) -> forms.TypedChoiceField:
+    """An optional 0 to 10 answer, as a row of radio buttons."""
+    return forms.TypedChoiceField(
+        label=label,
+        help_text=help_text,
+        choices=SCALE_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages=SCALE_ERRORS,
+    )
+
+
 class CheckinEveningForm(forms.Form):
     """The evening review: anchors ticked from the day's list, mood and urge (0 to 10), the
     loudest part, bottom lines held or a lapse, what helped, and the safety question. Every
@@ -85,26 +99,8 @@ class CheckinEveningForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": "That anchor is not on this day's list."},
     )
-    mood = forms.TypedChoiceField(
-        label="My mood today",
-        help_text="0 is very low, 10 is very good.",
-        choices=SCALE_CHOICES,
-        coerce=int,
-        empty_value=None,
-        required=False,
-        widget=forms.RadioSelect,
-        error_messages=SCALE_ERRORS,
-    )
-    urge = forms.TypedChoiceField(
-        label="The strongest urge today",
-        help_text="0 is none, 10 is overwhelming.",
-        choices=SCALE_CHOICES,
-        coerce=int,
-        empty_value=None,
-        required=False,
-        widget=forms.RadioSelect,
-        error_messages=SCALE_ERRORS,
-    )
+    mood = _scale_field("My mood today", "0 is very low, 10 is very good.")
+    urge = _scale_field("The strongest urge today", "0 is none, 10 is overwhelming.")
     loudest_part = forms.ChoiceField(
         label="The part that was loudest today",
         choices=Part.choices,

@@ -4,7 +4,7 @@ table as the text alternative. One query (hand-written: care/queries/record.py),
 readings there are."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.utils.html import format_html, format_html_join
@@ -12,30 +12,16 @@ from django.utils.safestring import SafeString
 
 from accounts.models import User
 from courses.models import Enrollment
+from courses.selectors import SudsReading
 
 from ..queries.record import suds_rows
 
 SUDS_MAX = 10
 
 
-@dataclass(frozen=True)
-class Reading:
-    """One lesson's SUDS before and after, as the table shows it; `on` is the day (in the
-    viewer's zone) the lesson was done, or started if it is not done yet."""
-
-    number: int  # its place in order, the chart's x label
-    lesson: str
-    week: int
-    on: date | None
-    done: bool
-    before: int | None
-    after: int | None
-
-    @property
-    def change(self) -> int | None:
-        if self.before is None or self.after is None:
-            return None
-        return self.after - self.before
+class Reading(SudsReading):
+    """One lesson's SUDS before and after, as the record's table shows it (the client's own
+    reading of courses, with the change written as people write it)."""
 
     @property
     def change_label(self) -> str:
