@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "daily",
     "care",
     "payments",
+    "records",
+    "ops",
     "notifications",
 ]
 
