@@ -19,3 +19,15 @@ class WorksheetSubmitted:
     at: datetime  # when it was submitted
     fills: str = ""
     sections: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EnrollmentJoinedCohort:
+    """An enrollment was placed in a cohort (made in it, or placed in it on payment), inside the
+    transaction that stores it. ops subscribes: the cohort's clinicians follow the client (care
+    assignments). `acting_user_id` is None when the system placed it."""
+
+    enrollment_id: int
+    client_id: int
+    cohort_id: int
+    acting_user_id: int | None

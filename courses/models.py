@@ -6,6 +6,7 @@ from datetime import date
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.validators import validate_timezone
@@ -172,6 +173,10 @@ class Cohort(models.Model):
 
     class Meta:
         ordering = ["start_date", "name"]
+        constraints = [
+            # Names are unique per track whatever their case ("Spring" and "spring" clash).
+            models.UniqueConstraint(Lower("name"), "track", name="courses_cohort_name_per_track"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -190,6 +195,14 @@ LIVE_STATUSES = (
     EnrollmentStatus.PENDING_PAYMENT,
     EnrollmentStatus.ACTIVE,
     EnrollmentStatus.PAUSED,
+)
+
+# The enrollments that hold a seat in their cohort (a cohort's capacity counts these): paid-for
+# ones, paused or finished included; one waiting for payment does not yet hold a seat.
+SEAT_STATUSES = (
+    EnrollmentStatus.ACTIVE,
+    EnrollmentStatus.PAUSED,
+    EnrollmentStatus.COMPLETED,
 )
 
 

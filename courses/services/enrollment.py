@@ -4,11 +4,19 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
 
 from accounts.roles import Role
 from audit.services import audit_record
-from courses.models import Audience, Cohort, Enrollment, EnrollmentStatus, Track
+from core.events import publish
+from courses.events import EnrollmentJoinedCohort
+from courses.models import (
+    SEAT_STATUSES,
+    Audience,
+    Cohort,
+    Enrollment,
+    EnrollmentStatus,
+    Track,
+)
 
 from .releases import enrollment_release_due_modules, enrollment_reschedule_and_release
 
@@ -25,6 +33,11 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 
 class EnrollmentError(ValueError):
     """The enrollment change is not allowed."""
+
+
+def cohort_seats_taken(*, cohort: Cohort) -> int:
+    """How many seats of `cohort` are taken: its enrollments in SEAT_STATUSES."""
+    return Enrollment.objects.filter(cohort=cohort, status__in=SEAT_STATUSES).count()
 
 
 def enrollment_check(*, client, track: Track, cohort: Cohort | None, start_date, status) -> None:
@@ -88,6 +101,15 @@ def enrollment_create(
         target=enrollment,
         metadata={"track": track.slug, "cohort": cohort.pk if cohort else None},
     )
+    if cohort is not None:
+        publish(
+            EnrollmentJoinedCohort(
+                enrollment_id=enrollment.pk,
+                client_id=client.pk,
+                cohort_id=cohort.pk,
+                acting_user_id=acting_user.pk if acting_user is not None else None,
+            )
+        )
     return enrollment
 
 
@@ -164,15 +186,18 @@ def enrollment_place(*, enrollment: Enrollment, now: datetime) -> Enrollment:
         .order_by("start_date", "pk")
     )
     for cohort in candidates:
-        taken = (
-            Enrollment.objects.filter(cohort=cohort)
-            .filter(Q(status__in=(S.ACTIVE, S.PAUSED, S.COMPLETED)))
-            .aggregate(n=Count("pk"))["n"]
-        )
-        if taken < cohort.capacity:
+        if cohort_seats_taken(cohort=cohort) < cohort.capacity:
             enrollment.cohort = cohort
             enrollment.start_date = cohort.start_date
             enrollment.save(update_fields=["cohort", "start_date"])
+            publish(
+                EnrollmentJoinedCohort(
+                    enrollment_id=enrollment.pk,
+                    client_id=enrollment.client_id,
+                    cohort_id=cohort.pk,
+                    acting_user_id=None,
+                )
+            )
             break
     else:
         enrollment.start_date = today
