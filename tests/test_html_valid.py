@@ -456,6 +456,22 @@ def test_every_page_an_administrator_sees_is_valid_html(demo, pages):
     pages.assert_valid("administrator")
 
 
+def test_the_cohort_pages_are_valid_html(demo, pages):
+    """The administrators' cohort pages (/ops/cohorts/): the list, a new cohort's form and its
+    refusal, the demo cohort's edit form and its roster."""
+    from courses.models import Cohort
+
+    cohort = Cohort.objects.get(name="Demo cohort")
+    sign_in(pages.client, demo["admin"])
+    pages.get(reverse("ops:cohorts"))
+    pages.get(reverse("ops:cohort_new"))
+    refused = {"track": cohort.track_id, "name": "", "capacity": "0", "meeting_time": "18:00"}
+    pages.post(reverse("ops:cohort_new"), refused, status=400)
+    pages.get(reverse("ops:cohort_edit", args=[cohort.pk]))
+    pages.get(reverse("ops:cohort_roster", args=[cohort.pk]))
+    pages.assert_valid("cohorts")
+
+
 def test_a_page_with_an_html_error_fails_the_check(html_checker):
     """The check can fail: a list inside a paragraph (the sign-up page's old password help)."""
     broken = (

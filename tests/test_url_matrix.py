@@ -77,6 +77,17 @@ def _matrix_note(p):
     return {"client_id": p[CA].pk, "note_id": note.pk}
 
 
+def _matrix_cohort(p):
+    """A cohort of client A's track, with client A in it (the cohort pages' addresses)."""
+    from tests.factories import CohortFactory
+
+    enrollment = p[CA].enrollments.get()
+    cohort = CohortFactory(track=enrollment.track, name="Matrix cohort")
+    enrollment.cohort = cohort
+    enrollment.save(update_fields=["cohort"])
+    return cohort.pk
+
+
 def _matrix_today(p):
     """Today in client A's zone (the matrix's people share one zone)."""
     from django.utils import timezone
@@ -183,6 +194,11 @@ MATRIX = {
         post_only(BI, AD),
         True,
     ),
+    # The administrators' console: cohorts (/ops/cohorts/).
+    "ops:cohorts": (None, only(AD), True),
+    "ops:cohort_new": (None, only(AD), True),
+    "ops:cohort_edit": (lambda p: {"cohort_id": _matrix_cohort(p)}, only(AD), True),
+    "ops:cohort_roster": (lambda p: {"cohort_id": _matrix_cohort(p)}, only(AD), True),
     # A client's own billing page (/me/billing/).
     "my_billing:account": (None, only(CA, CB), True),
     # "Update card" is a button; opening its address goes back to the billing page.
