@@ -21,9 +21,7 @@ pytestmark = pytest.mark.browser
 SECRET = "JBSWY3DPEHPK3PXP"  # give_totp's secret
 
 
-def test_an_administrator_creates_a_cohort_sees_it_listed_and_opens_its_roster(
-    page, page_problems
-):
+def test_an_administrator_creates_a_cohort_sees_it_listed_and_opens_its_roster(page, page_problems):
     admin = UserFactory(role=Role.ADMIN)
     give_totp(admin)
     lead = UserFactory(role=Role.CLINICIAN, preferred_name="Dr. Rivera")
