@@ -56,3 +56,28 @@ def test_worksheets_written_under_care_are_read_under_courses():
             new.get_model("care", "WorksheetResponse")
     finally:
         _migrate(latest)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cohort_names_that_clash_by_case_are_told_apart_before_the_constraint():
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    try:
+        old = _migrate([("courses", "0011_lesson_fills")])
+        program = old.get_model("courses", "Program").objects.create(slug="p", title="P")
+        Track = old.get_model("courses", "Track")
+        first = Track.objects.create(program=program, slug="t", title="T", weeks=1)
+        second = Track.objects.create(program=program, slug="u", title="U", weeks=1)
+        Cohort = old.get_model("courses", "Cohort")
+        kept = Cohort.objects.create(track=first, name="Spring", start_date=date(2026, 11, 2))
+        clash = Cohort.objects.create(track=first, name="spring", start_date=date(2026, 11, 9))
+        elsewhere = Cohort.objects.create(track=second, name="SPRING", start_date=date(2026, 11, 2))
+
+        new = _migrate([("courses", "0012_cohort_name_unique_per_track")])
+        names = dict(new.get_model("courses", "Cohort").objects.values_list("pk", "name"))
+        assert names == {
+            kept.pk: "Spring",
+            clash.pk: f"spring (#{clash.pk})",
+            elsewhere.pk: "SPRING",
+        }
+    finally:
+        _migrate(latest)

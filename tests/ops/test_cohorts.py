@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 import time_machine
+from django.db import transaction
 
 from accounts.roles import Role
 from audit.models import AuditEvent
@@ -13,7 +14,12 @@ from care.models import CareAssignment
 from core.events import subscribers
 from courses.events import EnrollmentJoinedCohort
 from courses.models import Cohort, EnrollmentStatus
-from courses.services.enrollment import cohort_seats_taken, enrollment_create, enrollment_place
+from courses.services.enrollment import (
+    cohort_seats_taken,
+    enrollment_activate,
+    enrollment_create,
+    enrollment_place,
+)
 from ops.services.cohorts import (
     CohortError,
     CohortFields,
@@ -21,6 +27,7 @@ from ops.services.cohorts import (
     cohort_create,
     cohort_update,
 )
+from tests.conftest import run_at_once
 from tests.factories import CohortFactory, EnrollmentFactory, TrackFactory, UserFactory
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
@@ -295,3 +302,42 @@ def test_rolling_enrollment_assigns_no_one(track):
         client=UserFactory(role=Role.CLIENT), track=track, start_date=date(2026, 11, 20), now=NOW
     )
     assert not CareAssignment.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_lowering_capacity_while_a_client_is_placed_never_overfills_the_cohort():
+    """An administrator lowers the capacity to the seats taken while a payment places a client
+    in the cohort's last seat: the cohort row lock lets one of them win, never both."""
+    admin = UserFactory(role=Role.ADMIN)
+    track = TrackFactory(weeks=12)
+    cohort = CohortFactory(track=track, name="Winter", start_date=date(2026, 12, 7), capacity=2)
+    EnrollmentFactory(track=track, cohort=cohort, status=EnrollmentStatus.ACTIVE)
+    pending = enrollment_create(
+        client=UserFactory(role=Role.CLIENT),
+        track=track,
+        start_date=date(2026, 11, 20),
+        status=EnrollmentStatus.PENDING_PAYMENT,
+        now=NOW,
+    )
+    actions = [
+        lambda: cohort_update(
+            cohort=cohort, fields=fields(track, capacity=1), acting_user=admin, now=NOW
+        ),
+        lambda: _place_and_activate(pending),
+    ]
+
+    errors = run_at_once(lambda: actions.pop()())
+    cohort.refresh_from_db()
+    taken = cohort_seats_taken(cohort=cohort)
+    assert taken <= cohort.capacity
+    if cohort.capacity == 1:  # the administrator went first: the client goes on rolling
+        assert not errors and taken == 1
+    else:  # the client took the seat: the lower capacity was refused
+        assert taken == 2 and len(errors) == 1 and isinstance(errors[0], CohortError)
+
+
+@transaction.atomic
+def _place_and_activate(enrollment):
+    placed = enrollment_place(enrollment=enrollment, now=NOW)
+    enrollment_activate(enrollment=placed, acting_user=None, now=NOW)
