@@ -11,6 +11,7 @@ from accounts.permissions import capability_required
 from accounts.roles import Capability
 from audit.access import gate
 from courses.models import Cohort
+from courses.services.enrollment import cohort_seats_taken
 from ops.forms import WEEKDAYS, CohortForm, cohort_initial
 from ops.selectors.cohorts import cohort_roster, cohorts_for_console
 from ops.services.cohorts import CohortError, cohort_create, cohort_update
@@ -95,5 +96,9 @@ def cohort_roster_view(request, cohort_id: int):
     return render(
         request,
         "ops/cohorts/roster.html",
-        {"cohort": cohort, "rows": cohort_roster(cohort=cohort)},
+        {
+            "cohort": cohort,
+            "rows": cohort_roster(cohort=cohort),
+            "seats_taken": cohort_seats_taken(cohort=cohort),
+        },
     )

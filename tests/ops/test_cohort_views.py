@@ -247,6 +247,7 @@ def test_the_roster_shows_name_week_and_status_and_nothing_clinical(
     html = response.content.decode()
     assert "Alex" in html and "Week 2 of 4" in html and "Active" in html
     assert "Sam" in html and "Not started (4 weeks)" in html and "Paused" in html
+    assert "2 of 6 seats taken" in html
     main = html.split("<main", 1)[1].lower()
     for clinical in ("suds", "distress", "worksheet", "check-in", "phq", "risk", "measure"):
         assert clinical not in main, clinical
