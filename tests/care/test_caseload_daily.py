@@ -97,8 +97,8 @@ def test_the_page_shows_the_counts_in_plain_words(client, clinician, signed_in):
         CheckinFactory(client=alex, day=TODAY - timedelta(days=back))
     LapseFactory(client=alex, day=TODAY)
     LapseFactory(client=alex, day=TODAY - timedelta(days=1))
-    signed_in(clinician)
-    with time_machine.travel(NOW, tick=False):
+    with time_machine.travel(NOW, tick=False):  # signed in at NOW: a session is dated
+        signed_in(clinician)
         page = client.get(reverse("care:caseload")).content.decode()
     assert '9 of 14 days<br><span class="muted">2 lapses</span>' in page
     assert "2 lapses in 14 days" in page
