@@ -20,9 +20,7 @@ SECRET = "JBSWY3DPEHPK3PXP"  # give_totp's secret
 BANNER = "Preview: this is how a client sees this page. Nothing here is saved."
 
 
-def test_an_administrator_previews_week_3_and_a_lesson_as_a_client_sees_them(
-    page, page_problems
-):
+def test_an_administrator_previews_week_3_and_a_lesson_as_a_client_sees_them(page, page_problems):
     admin = UserFactory(role=Role.ADMIN)
     give_totp(admin)
     track = make_track(weeks=4, lessons_per_module=3, trauma_weeks=(3,))
