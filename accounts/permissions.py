@@ -9,8 +9,9 @@ from audit.access import deny
 from .roles import role_can
 
 
-def capability_required(capability: str):
-    """View decorator: anonymous → sign-in; a role without `capability` → denied 404."""
+def capability_required(*capabilities: str):
+    """View decorator: anonymous → sign-in; a role holding none of `capabilities` → denied 404
+    (one capability for most pages; a page for two kinds of staff names both)."""
 
     def decorator(view):
         @wraps(view)
@@ -18,7 +19,7 @@ def capability_required(capability: str):
             user = request.user
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if not role_can(user.role, capability):
+            if not any(role_can(user.role, capability) for capability in capabilities):
                 deny(user=user, target_type="page", target_id=request.resolver_match.view_name)
             return view(request, *args, **kwargs)
 

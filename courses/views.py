@@ -28,6 +28,7 @@ from .selectors import (
     WAITING_PAUSED,
     WAITING_PREVIOUS,
     WAITING_SWEEP,
+    LessonState,
     client_enrollments,
     course_overview,
     lesson_progress_for,
@@ -183,8 +184,9 @@ def module_ready(request, module_id: int):
 READ_ALOUD_KINDS = frozenset({LessonKind.AUDIO, LessonKind.VIDEO})
 
 
-def _lesson_context(request, lesson, release, *, form=None):
-    state = lesson_state(enrollment=release.enrollment, lesson=lesson)
+def lesson_context(lesson, state: LessonState, *, form=None) -> dict:
+    """The lesson page's context from the lesson and the client's state on it (the content
+    preview passes an empty state: no progress, no draft, no versions)."""
     context = {
         "lesson": lesson,
         "module": lesson.module,
@@ -219,7 +221,8 @@ def lesson_detail(request, lesson_id: int):
         return refused
     if lesson.module.trauma_intense and release.content_note_seen_at is None:
         return redirect("courses:module", module_id=lesson.module_id)
-    return render(request, "courses/lesson.html", _lesson_context(request, lesson, release))
+    state = lesson_state(enrollment=release.enrollment, lesson=lesson)
+    return render(request, "courses/lesson.html", lesson_context(lesson, state))
 
 
 def _suds(request):
@@ -345,7 +348,8 @@ def worksheet_send(request, lesson_id: int):
     except ValidationError as exc:
         form.add_errors(exc.message_dict)
         form.draft_id = int(draft_id) if draft_id.isdigit() else None
-        context = _lesson_context(request, lesson, release, form=form)
+        state = lesson_state(enrollment=release.enrollment, lesson=lesson)
+        context = lesson_context(lesson, state, form=form)
         return render(request, "courses/lesson.html", context, status=400)
     messages.success(
         request,

@@ -28,6 +28,7 @@ urlpatterns = [
     path("care/", include("care.urls")),
     path("billing/", include("payments.urls.console")),
     path("ops/", include("ops.urls")),
+    path("preview/", include("courses.urls_preview")),
     path("payments/", include("payments.urls.webhook")),
     path("join/", include("payments.urls.join")),
     path("admin/", admin.site.urls),

@@ -296,6 +296,21 @@ def test_every_lesson_of_every_track_is_valid_html(demo, pages):
     pages.assert_valid("lesson")
 
 
+def test_the_content_preview_of_every_week_and_lesson_of_a_track_is_valid_html(demo, pages):
+    """The staff content preview: the list of tracks, then every week and every lesson of one
+    track (retired ones too), as an administrator (courses/views_preview.py)."""
+    track = Track.objects.get(slug=TRACK)
+    sign_in(pages.client, demo["admin"])
+    pages.get(reverse("preview:tracks"))
+    for week in sorted(set(track.modules.values_list("week", flat=True))):
+        pages.get(reverse("preview:week", args=[track.pk, week]))
+    lessons = Lesson.objects.filter(module__track=track).order_by("module__week", "order")
+    for lesson in lessons:
+        pages.get(reverse("preview:lesson", args=[lesson.pk]))
+    assert pages.checked > 20
+    pages.assert_valid("preview")
+
+
 def test_every_page_a_clinician_sees_is_valid_html(demo, pages):
     client = demo["client"]
     enrollment = _client_enrollment(client)

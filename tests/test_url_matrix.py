@@ -136,6 +136,15 @@ MATRIX = {
         True,
     ),
     "courses:worksheet_submit": (lambda p: {"lesson_id": p["lesson1"].pk}, post_only(CA), True),
+    # The content preview: administrators and clinical staff, any track, no enrollment needed;
+    # clients and billing staff get 404.
+    "preview:tracks": (None, only(CL, OC, AD), True),
+    "preview:week": (
+        lambda p: {"track_id": p["week1"].track_id, "week": 1},
+        only(CL, OC, AD),
+        True,
+    ),
+    "preview:lesson": (lambda p: {"lesson_id": p["lesson1"].pk}, only(CL, OC, AD), True),
     "care:caseload": (None, only(CL, OC), True),
     "care:client_detail": (lambda p: {"client_id": p[CA].pk}, only(CL), True),
     # --- worksheets: a submitted version of A's, and the reply to it (POST only) ---
