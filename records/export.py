@@ -7,12 +7,11 @@ clinical record, S-6; the client asks their clinician for a copy), pacing notes 
 says "your care team"), message tokens and links, and card or Stripe details. Each section is one
 query whatever the length of the history (tests/records/test_export.py holds it flat)."""
 
+from collections import defaultdict
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
-
-from django.db.models import Prefetch
 
 from accounts.models import AgreementAcceptance, User
 from care.models import SafetyPlan
@@ -133,11 +132,17 @@ def _progress(client: User, clock: _Clock) -> list[dict[str, Any]]:
 
 
 def _worksheets(client: User, clock: _Clock) -> list[dict[str, Any]]:
-    replies = Prefetch("feedback", queryset=WorksheetFeedback.objects.order_by("created_at", "pk"))
-    rows = (
-        WorksheetResponse.objects.filter(enrollment__client=client)
-        .select_related("lesson__module")
-        .prefetch_related(replies)
+    # The replies in one query of their own (always made, so the count never depends on
+    # whether there are worksheets), grouped by version here.
+    replies: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for f in WorksheetFeedback.objects.filter(response__enrollment__client=client).order_by(
+        "created_at", "pk"
+    ):
+        replies[f.response_id].append(
+            {"from": "Your care team", "at": clock.at(f.created_at), "text": f.text}
+        )
+    rows = WorksheetResponse.objects.filter(enrollment__client=client).select_related(
+        "lesson__module"
     )
     return [
         {
@@ -149,10 +154,7 @@ def _worksheets(client: User, clock: _Clock) -> list[dict[str, Any]]:
             "created_at": clock.at(w.created_at),
             "submitted_at": clock.at(w.submitted_at),
             "answers": w.answers,
-            "replies": [
-                {"from": "Your care team", "at": clock.at(f.created_at), "text": f.text}
-                for f in w.feedback.all()
-            ],
+            "replies": replies.get(w.pk, []),
         }
         for w in rows.order_by("lesson__module__week", "lesson__order", "version", "pk")
     ]
