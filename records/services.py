@@ -102,6 +102,14 @@ def record_export_expire(*, export: RecordExport, now: datetime) -> RecordExport
     return export
 
 
+def record_exports_expire_due(*, now: datetime) -> int:
+    """Beat's sweep: every ready copy whose link has passed its time becomes expired and its
+    content is cleared, opened again or not. Conditional; returns how many were cleared."""
+    return RecordExport.objects.filter(
+        status=RecordExport.Status.READY, expires_at__lte=now
+    ).update(status=RecordExport.Status.EXPIRED, document=None)
+
+
 def record_export_downloaded(*, export: RecordExport, user: User, fmt: str) -> None:
     """Audit one download of a copy by its owner: the export's id and format, never content."""
     audit_record(

@@ -15,7 +15,7 @@ from audit.models import Action, AuditEvent
 from audit.selectors import audit_denials_counted
 from records.models import RecordExport, token_digest
 from records.services import record_export_build, record_export_request
-from records.tasks import build_record_export
+from records.tasks import build_record_export, expire_record_exports
 from tests.records.history import NOW, write_history
 
 CANARY = "canary-ALEX-records-5d1"
@@ -289,3 +289,15 @@ def test_a_database_hiccup_is_retried_and_the_copy_still_becomes_ready(client_a,
         result = build_record_export.apply(args=[requested.export.pk])
     assert result.successful() and calls["n"] == 2
     assert RecordExport.objects.get().status == RecordExport.Status.READY
+
+
+def test_beats_sweep_clears_every_copy_past_its_time_opened_or_not(client_a, clock, history):
+    export, _ = _ready(client_a, clock)
+    fresh = record_export_request(client=client_a, now=NOW + timedelta(hours=20))
+    record_export_build(export_id=fresh.export.pk, now=NOW + timedelta(hours=20))
+    clock.shift(timedelta(hours=24))
+    assert expire_record_exports.apply().get() == 1
+    export.refresh_from_db()
+    assert (export.status, export.document) == (RecordExport.Status.EXPIRED, None)
+    assert RecordExport.objects.get(pk=fresh.export.pk).status == RecordExport.Status.READY
+    assert expire_record_exports.apply().get() == 0
