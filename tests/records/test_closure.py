@@ -121,3 +121,19 @@ def test_deactivating_twice_changes_nothing_more(client_a, admin_user):
     account_deactivate(user=client_a, acting_user=admin_user, reason="test")
     account_deactivate(user=client_a, acting_user=admin_user, reason="test")
     assert AuditEvent.objects.filter(action=Action.ACCOUNT_DEACTIVATED).count() == 1
+
+
+def test_closing_ends_the_clients_sessions_on_their_other_devices_too(
+    client, client_a, signed_in, clock
+):
+    from django.test import Client
+
+    from tests.conftest import sign_in
+
+    phone = sign_in(Client(), client_a)
+    assert phone.get(reverse("records:home")).status_code == 200
+    signed_in(client_a)
+    _close(client, confirm="on")
+    response = phone.get(reverse("records:home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
