@@ -134,3 +134,24 @@ def totp_code_claim(*, authenticator: Authenticator, code: str, now: datetime) -
     except IntegrityError:
         return False
     return True
+
+
+@transaction.atomic
+def account_deactivate(*, user: User, acting_user: User | None, reason: str) -> User:
+    """End a person's access: they can no longer sign in, and every session of theirs stops
+    working at its next request (the authentication backends refuse inactive users). Their
+    records stay. Audited with the reason code; a person already inactive is left as is."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if not locked.is_active:
+        return locked
+    locked.is_active = False
+    locked.save(update_fields=["is_active"])
+    audit_record(
+        action=Action.ACCOUNT_DEACTIVATED,
+        actor=acting_user,
+        subject=locked,
+        target=locked,
+        metadata={"reason": reason},
+    )
+    user.is_active = False
+    return locked

@@ -51,6 +51,14 @@ class Action:
     RISK_FLAG_VIEWED = "care.risk_flag_viewed"
     # The client's safety plan (care, S-4): the version saved, never its words.
     SAFETY_PLAN_SAVED = "care.safety_plan_saved"
+    # Each client's records (records): the export's id and size, never its content (U-1).
+    RECORDS_EXPORT_REQUESTED = "records.export_requested"
+    RECORDS_EXPORT_READY = "records.export_ready"
+    RECORDS_EXPORT_DOWNLOADED = "records.export_downloaded"
+    # Closing an account: the request (never the reason's words), access ending, completion.
+    ACCOUNT_CLOSURE_REQUESTED = "account.closure_requested"
+    ACCOUNT_DEACTIVATED = "account.deactivated"
+    ACCOUNT_CLOSURE_COMPLETED = "account.closure_completed"
 
 
 class Outcome(models.TextChoices):

@@ -39,6 +39,8 @@ app.conf.beat_schedule = {
         "task": "payments.tasks.sweep_stripe_events",
         "schedule": 86400.0,
     },
+    # A prepared copy of a client's records is cleared once its link expires (records).
+    "record-exports-expire": {"task": "records.tasks.expire_record_exports", "schedule": 3600.0},
 }
 
 app.autodiscover_tasks()

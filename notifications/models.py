@@ -38,6 +38,8 @@ class Kind(models.TextChoices):
     ACCOUNT_UNKNOWN = "account_unknown", "Account: no account for this address"
     ACCOUNT_SIGN_IN_CODE = "account_sign_in_code", "Account: a sign-in code"
     ACCOUNT_NOTICE = "account_notice", "Account: a change to the account"
+    # A client asked to close their account (to their clinicians and the administrators).
+    ACCOUNT_CLOSURE = "account_closure", "A request about an account (staff)"
 
 
 # allauth's account emails: sent whatever the preferences say, at once (never held for quiet
@@ -62,7 +64,15 @@ ACCOUNT_KINDS = frozenset(
 URGENT_KINDS = frozenset({Kind.RISK_ALERT, Kind.RISK_ESCALATION})
 
 MANDATORY_KINDS = (
-    frozenset({Kind.WELCOME, Kind.INACTIVITY_ALERT, Kind.BILLING_PAST_DUE, Kind.BILLING_ALERT})
+    frozenset(
+        {
+            Kind.WELCOME,
+            Kind.INACTIVITY_ALERT,
+            Kind.BILLING_PAST_DUE,
+            Kind.BILLING_ALERT,
+            Kind.ACCOUNT_CLOSURE,
+        }
+    )
     | ACCOUNT_KINDS
     | URGENT_KINDS
 )

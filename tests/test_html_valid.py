@@ -732,3 +732,41 @@ def test_the_daily_trends_pages_are_valid_html(demo, pages):
     pages.get(reverse("care:client_detail", args=[demo["client2"].pk]))
     pages.get(reverse("care:caseload"))
     pages.assert_valid("daily trends")
+
+
+def test_the_records_and_closure_pages_are_valid_html(demo, pages):
+    """The client's records: the page (no copies, then some), a copy being prepared, failed,
+    ready (the demo client's seeded history) and expired; closing the account (the page, the
+    form sent back unconfirmed, the page after); and the administrators' list of closures
+    (empty, with an open and a completed request)."""
+    from records.models import ClosureRequest, RecordExport
+    from records.services import closure_complete, record_export_build, record_export_request
+
+    client, admin = demo["client"], demo["admin"]
+    sign_in(pages.client, admin)
+    pages.get(reverse("ops:closures"))
+    sign_in(pages.client, client)
+    pages.get(reverse("records:home"))
+    pending = record_export_request(client=client, now=NOW)
+    pages.get(reverse("records:export", args=[pending.token]))
+    failed = record_export_request(client=client, now=NOW)
+    RecordExport.objects.filter(pk=failed.export.pk).update(status=RecordExport.Status.FAILED)
+    pages.get(reverse("records:export", args=[failed.token]))
+    record_export_build(export_id=pending.export.pk, now=NOW)
+    pages.get(reverse("records:export", args=[pending.token]))
+    pages.get(reverse("records:home"))
+    with time_machine.travel(NOW + timedelta(days=2), tick=False):
+        sign_in(pages.client, client)
+        pages.get(reverse("records:export", args=[pending.token]), status=410)
+    sign_in(pages.client, client)
+    pages.get(reverse("records:close"))
+    pages.post(reverse("records:close"), {"reason": "Moving <away> & busy"}, status=400)
+    pages.get(reverse("records:closed"))
+    other = demo["client2"]
+    ClosureRequest.objects.create(client=other, requested_at=NOW, reason="x")
+    done = ClosureRequest.objects.create(client=client, requested_at=NOW - timedelta(days=3))
+    closure_complete(request=done, by=admin, now=NOW)
+    sign_in(pages.client, admin)
+    pages.get(reverse("ops:closures"))
+    pages.get(reverse("accounts:console"))
+    pages.assert_valid("records")

@@ -108,6 +108,27 @@ def _matrix_lapse(p):
     return {"lapse_id": lapse.pk}
 
 
+def _matrix_export(p):
+    """A ready copy of client A's records (its link's token)."""
+    from django.utils import timezone
+
+    from records.services import record_export_build, record_export_request
+
+    requested = record_export_request(client=p[CA], now=timezone.now())
+    record_export_build(export_id=requested.export.pk, now=timezone.now())
+    return {"token": requested.token}
+
+
+def _matrix_closure(p):
+    """An open request to close client A's account (written directly: A stays signed in)."""
+    from django.utils import timezone
+
+    from records.models import ClosureRequest
+
+    closure = ClosureRequest.objects.create(client=p[CA], requested_at=timezone.now())
+    return {"closure_id": closure.pk}
+
+
 # name -> (kwargs builder or None, {role: expected}, ours): `ours` marks our own gated views,
 # whose refusals must also write a denied audit event.
 MATRIX = {
@@ -234,6 +255,18 @@ MATRIX = {
         {ANON: LOGIN, CA: REDIRECT, **dict.fromkeys((CB, CL, OC, BI, AD), NOT_FOUND)},
         True,
     ),
+    # The client's own records (/me/records/): every client's page and button; a copy's link
+    # opens for its owner alone (A's copy: B gets a denied 404). The page after closing an
+    # account is for anyone (the person has just been signed out).
+    "records:home": (None, only(CA, CB), True),
+    "records:prepare": (None, post_only(CA, CB), True),
+    "records:export": (_matrix_export, only(CA), True),
+    "records:export_json": (_matrix_export, only(CA), True),
+    "records:close": (None, only(CA, CB), True),
+    "records:closed": (None, everyone(OK), False),
+    # The administrators' console (/ops/): account closures.
+    "ops:closures": (None, only(AD), True),
+    "ops:closure_complete": (_matrix_closure, post_only(AD), True),
     "notifications:preferences": (None, signed_in_only(), False),
     "notifications:operations": (None, only(AD), True),
     # A message link: only its recipient follows it; anyone else gets 404 (and an audit row).

@@ -352,6 +352,11 @@ EHAB_RISK_ESCALATION_BUSINESS_HOURS = env_int("EHAB_RISK_ESCALATION_BUSINESS_HOU
 # 56), and how long "not now" puts a due questionnaire aside.
 EHAB_MEASURE_INTERVAL_DAYS = env_int("EHAB_MEASURE_INTERVAL_DAYS", 14, minimum=7)
 EHAB_MEASURE_SNOOZE_DAYS = env_int("EHAB_MEASURE_SNOOZE_DAYS", 3, minimum=1)
+# Each client's records (records app): how long a prepared copy can be downloaded through its
+# link, and how long records are kept after an account closes (Florida: at least 7 years for
+# psychotherapy records; the statement on the closing page follows this setting).
+EHAB_RECORDS_EXPORT_HOURS = env_int("EHAB_RECORDS_EXPORT_HOURS", 24, minimum=1)
+EHAB_RECORDS_RETENTION_YEARS = env_int("EHAB_RECORDS_RETENTION_YEARS", 7, minimum=7)
 
 # --- Logging ------------------------------------------------------------------------------------
 LOG_LEVEL = env_choice("EHAB_LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"})

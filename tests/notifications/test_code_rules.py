@@ -8,7 +8,7 @@ from pathlib import Path
 from celery import current_app
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["accounts", "audit", "care", "courses", "notifications", "payments", "ehab"]
+APPS = ["accounts", "audit", "care", "courses", "notifications", "payments", "records", "ehab"]
 MAX_DELAY_SECONDS = 600
 
 
