@@ -701,3 +701,30 @@ def test_the_daily_trends_pages_are_valid_html(demo, pages):
     pages.get(reverse("care:client_detail", args=[demo["client2"].pk]))
     pages.get(reverse("care:caseload"))
     pages.assert_valid("daily trends")
+
+
+def test_the_consoles_enrollment_pages_are_valid_html(demo, pages):
+    """Find (empty, found, refused), the enrollment with its actions, a refused action, the move
+    page (choosing, previewing, refused) and a withdrawn enrollment's re-admit form."""
+    from courses.models import Cohort
+
+    enrollment = _client_enrollment(demo["client"])
+    other = Cohort.objects.create(
+        track=enrollment.track, name="HTML later", start_date=NOW.date() + timedelta(days=14)
+    )
+    sign_in(pages.client, demo["admin"])
+    pages.get(reverse("ops:enrollments"))
+    pages.get(reverse("ops:enrollments") + f"?email={enrollment.client.email}")
+    pages.get(reverse("ops:enrollments") + "?email=nope", status=400)
+    detail = reverse("ops:enrollment", args=[enrollment.pk])
+    move = reverse("ops:enrollment_move", args=[enrollment.pk])
+    pages.get(detail)
+    pages.get(move)
+    pages.get(move + f"?cohort={other.pk}")
+    pages.get(move + "?cohort=0", status=400)
+    pages.post(move, {"cohort": other.pk, "reason": ""}, status=400)
+    withdraw = reverse("ops:enrollment_status", args=[enrollment.pk, "withdraw"])
+    pages.post(withdraw, {"reason": ""}, status=400)
+    pages.client.post(withdraw, {"reason": "HTML check"})
+    pages.get(detail)
+    pages.assert_valid("administrator (enrollments)")

@@ -1,5 +1,6 @@
 """Enrollment state: created and moved only through an allowed-transition map (I-2)."""
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
@@ -8,7 +9,9 @@ from django.db.models import Count, Q
 
 from accounts.roles import Role
 from audit.services import audit_record
-from courses.models import Audience, Cohort, Enrollment, EnrollmentStatus, Track
+from courses.content import track_structure
+from courses.models import Audience, Cohort, Enrollment, EnrollmentStatus, ModuleRelease, Track
+from courses.schedule import due_at
 
 from .releases import enrollment_release_due_modules, enrollment_reschedule_and_release
 
@@ -92,7 +95,12 @@ def enrollment_create(
 
 
 def _move(
-    *, enrollment: Enrollment, status: str, acting_user, only_from: str | None = None
+    *,
+    enrollment: Enrollment,
+    status: str,
+    acting_user,
+    only_from: str | None = None,
+    reason: str = "",
 ) -> Enrollment:
     """Lock the enrollment and move it along the allowed-transition map (and only from
     `only_from`, when given); audited. Returns the locked row; raises EnrollmentError. The caller
@@ -110,7 +118,7 @@ def _move(
         actor=acting_user,
         subject=current.client,
         target=current,
-        metadata={"from": old, "to": status},
+        metadata={"from": old, "to": status, **({"reason": reason} if reason else {})},
     )
     return current
 
@@ -178,3 +186,144 @@ def enrollment_place(*, enrollment: Enrollment, now: datetime) -> Enrollment:
         enrollment.start_date = today
         enrollment.save(update_fields=["start_date"])
     return enrollment
+
+
+# --- the administrators' console (ops): move, status with a reason, re-admit ----------------
+
+SEAT_STATUSES = (S.ACTIVE, S.PAUSED, S.COMPLETED)
+# Re-admission takes a finished or withdrawn enrollment back to active. It is not in
+# ALLOWED_TRANSITIONS on purpose: a generic status change (the Django admin, a clinician's
+# pacing) must never reopen a closed program; only an administrator's deliberate re-admit with a
+# reason and a fresh sign-in does (enrollment_readmit).
+READMIT_FROM = frozenset({S.COMPLETED, S.WITHDRAWN})
+# The reason is kept in the audit trail, whose values are short (audit.services).
+REASON_MAX = 200
+
+
+def cohort_seats_taken(*, cohort: Cohort) -> int:
+    """The seats a cohort's enrollments hold (active, paused or completed), as enrollment_place
+    counts them."""
+    return Enrollment.objects.filter(cohort=cohort, status__in=SEAT_STATUSES).count()
+
+
+def _clean_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise EnrollmentError("Give a reason for the change.")
+    if len(reason) > REASON_MAX:
+        raise EnrollmentError(f"Keep the reason under {REASON_MAX} characters.")
+    return reason
+
+
+@dataclass(frozen=True)
+class WeekPreview:
+    week: int
+    title: str
+    released: bool
+    due_at: datetime
+
+
+def enrollment_schedule_preview(
+    *, enrollment: Enrollment, anchor: date, now: datetime
+) -> list[WeekPreview]:
+    """Each week of the enrollment's track with when it would open from `anchor` (a UTC instant
+    due in the client's zone), and whether it is already open (an open week stays open)."""
+    track = enrollment.track
+    released = set(
+        ModuleRelease.objects.filter(enrollment=enrollment).values_list("module_id", flat=True)
+    )
+    weeks: list[WeekPreview] = []
+    for module in track_structure(track=track):
+        at = due_at(
+            anchor=anchor,
+            week=module.week,
+            release_weekday=track.release_weekday,
+            release_time=track.release_time,
+            tz=enrollment.client.timezone,
+            paused_days=enrollment.paused_days,
+        )
+        weeks.append(WeekPreview(module.week, module.title, module.pk in released, at))
+    return weeks
+
+
+@transaction.atomic
+def enrollment_move(
+    *, enrollment: Enrollment, cohort: Cohort, reason: str, acting_user, now: datetime
+) -> Enrollment:
+    """Move a live enrollment to another cohort of its track at `now`: the target cohort's row
+    is locked, so two moves into its last seat place one; the schedule is re-anchored on the new
+    cohort's start date (weeks already open stay open, whatever is due opens); audited with the
+    reason. Raises EnrollmentError."""
+    reason = _clean_reason(reason)
+    current = (
+        Enrollment.objects.select_for_update(of=("self",))
+        .select_related("client")
+        .get(pk=enrollment.pk)
+    )
+    if current.status not in (S.PENDING_PAYMENT, S.ACTIVE, S.PAUSED):
+        raise EnrollmentError("Only a current enrollment can move to another cohort.")
+    target = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    if target.track_id != current.track_id:
+        raise EnrollmentError("That cohort runs another track.")
+    if target.pk == current.cohort_id:
+        raise EnrollmentError("This enrollment is already in that cohort.")
+    if cohort_seats_taken(cohort=target) >= target.capacity:
+        raise EnrollmentError("That cohort is full.")
+    old_cohort = current.cohort_id
+    current.cohort = target
+    current.start_date = target.start_date
+    current.save(update_fields=["cohort", "start_date"])
+    audit_record(
+        action="enrollment.moved",
+        actor=acting_user,
+        subject=current.client,
+        target=current,
+        metadata={"from_cohort": old_cohort, "to_cohort": target.pk, "reason": reason},
+    )
+    enrollment_reschedule_and_release(enrollment=current, now=now)
+    current.refresh_from_db()
+    return current
+
+
+@transaction.atomic
+def enrollment_close(
+    *, enrollment: Enrollment, status: str, reason: str, acting_user, now: datetime
+) -> Enrollment:
+    """Withdraw or complete an enrollment at `now`, along the allowed-transition map, with a
+    reason; weeks already open stay in the ledger; audited. Raises EnrollmentError."""
+    reason = _clean_reason(reason)
+    if status not in (S.WITHDRAWN, S.COMPLETED):
+        raise EnrollmentError("Withdraw or complete only.")
+    current = _move(enrollment=enrollment, status=status, acting_user=acting_user, reason=reason)
+    enrollment_reschedule_and_release(enrollment=current, now=now)
+    return current
+
+
+@transaction.atomic
+def enrollment_readmit(*, enrollment: Enrollment, reason: str, acting_user, now: datetime):
+    """Take a completed or withdrawn enrollment back to active at `now` with a reason (see
+    READMIT_FROM): whatever is due on its schedule opens; audited. Raises EnrollmentError, also
+    when the client already has another current enrollment on the track."""
+    reason = _clean_reason(reason)
+    current = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    if current.status not in READMIT_FROM:
+        raise EnrollmentError(f"An enrollment cannot be re-admitted from {current.status}.")
+    old = current.status
+    current.status = S.ACTIVE
+    try:
+        with transaction.atomic():
+            current.save(update_fields=["status"])
+    except IntegrityError:
+        raise EnrollmentError(
+            "This client already has a current enrollment on this track."
+        ) from None
+    enrollment.status = S.ACTIVE
+    audit_record(
+        action="enrollment.status_changed",
+        actor=acting_user,
+        subject=current.client,
+        target=current,
+        metadata={"from": old, "to": S.ACTIVE, "reason": reason},
+    )
+    enrollment_reschedule_and_release(enrollment=current, now=now)
+    return current
