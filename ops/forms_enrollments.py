@@ -2,7 +2,7 @@
 
 from django import forms
 
-from courses.models import Cohort, Enrollment
+from courses.models import Cohort, Enrollment, Track
 from courses.services.enrollment import REASON_MAX
 
 REASON_HELP = "Kept in the audit trail. Say why, briefly; no clinical detail."
@@ -36,5 +36,42 @@ class MoveForm(ReasonForm):
 
 class CohortChoiceForm(MoveForm):
     """The preview's choice of cohort (GET): no reason asked yet."""
+
+    reason = None  # type: ignore[assignment]  # removes the field
+
+
+class SwitchForm(ReasonForm):
+    """Another track of the same program and audience, optionally one of its cohorts, and why."""
+
+    field_order = ["track", "cohort", "reason"]
+
+    track = forms.ModelChoiceField(queryset=Track.objects.none(), label="Switch to track")
+    cohort = forms.ModelChoiceField(
+        queryset=Cohort.objects.none(),
+        required=False,
+        label="Into cohort (optional)",
+        empty_label="No cohort: keep the client's own start date",
+    )
+
+    def __init__(self, *args, enrollment: Enrollment, **kwargs):
+        super().__init__(*args, **kwargs)
+        tracks = Track.objects.filter(
+            program_id=enrollment.track.program_id, audience=enrollment.track.audience
+        ).exclude(pk=enrollment.track_id)
+        self.fields["track"].queryset = tracks.order_by("weeks", "title")  # type: ignore[attr-defined]  # a ModelChoiceField
+        self.fields["cohort"].queryset = (  # type: ignore[attr-defined]  # a ModelChoiceField
+            Cohort.objects.filter(track__in=tracks).select_related("track").order_by("start_date")
+        )
+
+    def clean(self):
+        data = super().clean() or {}
+        track, cohort = data.get("track"), data.get("cohort")
+        if track is not None and cohort is not None and cohort.track_id != track.pk:
+            self.add_error("cohort", "That cohort runs another track.")
+        return data
+
+
+class TrackChoiceForm(SwitchForm):
+    """The preview's choice of track and cohort (GET): no reason asked yet."""
 
     reason = None  # type: ignore[assignment]  # removes the field

@@ -5,7 +5,7 @@ app_name = "ops"
 urlpatterns: list = []
 
 # --- enrollments (ops/views/enrollments.py) ---
-from django.urls import path  # noqa: E402
+from django.urls import path, re_path  # noqa: E402
 
 from .views import enrollments as enrollment_views  # noqa: E402
 
@@ -18,7 +18,12 @@ urlpatterns += [
         name="enrollment_move",
     ),
     path(
-        "enrollments/<int:enrollment_id>/<slug:action>/",
+        "enrollments/<int:enrollment_id>/switch/",
+        enrollment_views.enrollment_switch_view,
+        name="enrollment_switch",
+    ),
+    re_path(
+        r"^enrollments/(?P<enrollment_id>[0-9]+)/(?P<action>withdraw|complete|readmit)/$",
         enrollment_views.enrollment_status,
         name="enrollment_status",
     ),

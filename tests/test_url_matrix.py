@@ -271,6 +271,11 @@ MATRIX = {
         only(AD),
         True,
     ),
+    "ops:enrollment_switch": (
+        lambda p: {"enrollment_id": p[CA].enrollments.get().pk},
+        only(AD),
+        True,
+    ),
     "ops:enrollment_status": (
         lambda p: {"enrollment_id": p[CA].enrollments.get().pk, "action": "withdraw"},
         post_only(AD),

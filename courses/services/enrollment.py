@@ -4,13 +4,25 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db import IntegrityError, models, transaction
+from django.db.models import Case, Count, F, Q, Value, When
 
 from accounts.roles import Role
 from audit.services import audit_record
 from courses.content import track_structure
-from courses.models import Audience, Cohort, Enrollment, EnrollmentStatus, ModuleRelease, Track
+from courses.models import (
+    Audience,
+    Cohort,
+    Enrollment,
+    EnrollmentStatus,
+    Lesson,
+    LessonProgress,
+    Module,
+    ModuleRelease,
+    PacingAction,
+    Track,
+    WorksheetResponse,
+)
 from courses.schedule import due_at
 
 from .releases import enrollment_release_due_modules, enrollment_reschedule_and_release
@@ -326,4 +338,184 @@ def enrollment_readmit(*, enrollment: Enrollment, reason: str, acting_user, now:
         metadata={"from": old, "to": S.ACTIVE, "reason": reason},
     )
     enrollment_reschedule_and_release(enrollment=current, now=now)
+    return current
+
+
+# --- switching track (3 months to 6 months), keeping progress -------------------------------
+
+
+@dataclass(frozen=True)
+class CarriedWeek:
+    title: str
+    from_week: int
+    to_week: int | None  # None: no module with the same slug on the new track
+
+
+@dataclass(frozen=True)
+class SwitchPlan:
+    """What a track switch carries over: each open week and where it lands, and the counts of
+    finished lessons and worksheets (every one must find its lesson on the new track)."""
+
+    weeks: list[CarriedWeek]
+    lessons_done: int
+    worksheets: int
+    module_map: dict[int, int]  # old module id -> new module id (every module with a twin)
+    lesson_map: dict[int, int]  # old lesson id -> new lesson id
+    missing: list[str]  # what would be lost: the reason a switch is refused
+
+    @property
+    def possible(self) -> bool:
+        return not self.missing
+
+
+def enrollment_switch_plan(*, enrollment: Enrollment, track: Track) -> SwitchPlan:
+    """Map the enrollment's open weeks, progress and worksheets onto `track` by slug (modules
+    shared between tracks have the same slug; their lessons too). Reads only."""
+    new_modules = {m.slug: m for m in Module.objects.filter(track=track)}
+    module_map: dict[int, int] = {}
+    for old in Module.objects.filter(track_id=enrollment.track_id):
+        twin = new_modules.get(old.slug)
+        if twin is not None:
+            module_map[old.pk] = twin.pk
+    new_lessons = {
+        (module_slug, slug): pk
+        for pk, slug, module_slug in Lesson.objects.filter(module__track=track).values_list(
+            "pk", "slug", "module__slug"
+        )
+    }
+    lesson_map: dict[int, int] = {}
+    for pk, slug, module_slug in Lesson.objects.filter(
+        module__track_id=enrollment.track_id
+    ).values_list("pk", "slug", "module__slug"):
+        twin_pk = new_lessons.get((module_slug, slug))
+        if twin_pk is not None:
+            lesson_map[pk] = twin_pk
+    new_weeks = dict(Module.objects.filter(track=track).values_list("pk", "week"))
+    weeks: list[CarriedWeek] = []
+    missing: list[str] = []
+    for release in (
+        ModuleRelease.objects.filter(enrollment=enrollment)
+        .select_related("module")
+        .order_by("module__week", "module__order")
+    ):
+        to = module_map.get(release.module_id)
+        weeks.append(
+            CarriedWeek(
+                release.module.title,
+                release.module.week,
+                new_weeks.get(to) if to is not None else None,
+            )
+        )
+        if to is None:
+            missing.append(f"Week {release.module.week} ({release.module.title})")
+    used = set(
+        LessonProgress.objects.filter(enrollment=enrollment).values_list("lesson_id", flat=True)
+    ) | set(
+        WorksheetResponse.objects.filter(enrollment=enrollment).values_list("lesson_id", flat=True)
+    )
+    lost = used - set(lesson_map)
+    if lost:
+        missing.append(f"{len(lost)} lesson(s) with progress or worksheets")
+    return SwitchPlan(
+        weeks=weeks,
+        lessons_done=LessonProgress.objects.filter(
+            enrollment=enrollment, completed_at__isnull=False
+        ).count(),
+        worksheets=WorksheetResponse.objects.filter(enrollment=enrollment).count(),
+        module_map=module_map,
+        lesson_map=lesson_map,
+        missing=missing,
+    )
+
+
+def _remap(queryset, field: str, mapping: dict[int, int]) -> None:
+    """Point `field` of each row in `queryset` at its new id, in one UPDATE (rows whose id has
+    no entry are left as they are)."""
+    used = set(queryset.values_list(field, flat=True)) & set(mapping)
+    if used:
+        queryset.filter(**{f"{field}__in": used}).update(
+            **{
+                field: Case(
+                    *(When(**{field: old}, then=Value(mapping[old])) for old in used),
+                    default=F(field),
+                    output_field=models.BigIntegerField(),
+                )
+            }
+        )
+
+
+@transaction.atomic
+def enrollment_switch_track(
+    *,
+    enrollment: Enrollment,
+    track: Track,
+    cohort: Cohort | None = None,
+    reason: str,
+    acting_user,
+    now: datetime,
+) -> Enrollment:
+    """Switch a current enrollment to another track of the same program and audience (the
+    3-month core to the 6-month extended) at `now`, keeping its progress: every open week,
+    finished lesson, SUDS rating and worksheet (with its versions) moves to the module or lesson
+    of the same slug on the new track. The schedule keeps its anchor (or takes `cohort`'s start,
+    a cohort of the new track with a free seat, locked); weeks already open stay open, and
+    whatever the new track has due opens at once. Refused (EnrollmentError), with nothing
+    changed, when anything open or written has no twin on the new track. Audited with the
+    reason. Billing is not changed here."""
+    reason = _clean_reason(reason)
+    current = (
+        Enrollment.objects.select_for_update(of=("self",))
+        .select_related("client", "track", "cohort")
+        .get(pk=enrollment.pk)
+    )
+    if current.status not in (S.ACTIVE, S.PAUSED):
+        raise EnrollmentError("Only an active or paused enrollment can switch track.")
+    old_track = current.track
+    if track.pk == old_track.pk:
+        raise EnrollmentError("This enrollment is already on that track.")
+    if track.program_id != old_track.program_id or track.audience != old_track.audience:
+        raise EnrollmentError("Switch only between tracks of the same program and audience.")
+    plan = enrollment_switch_plan(enrollment=current, track=track)
+    if not plan.possible:
+        raise EnrollmentError(
+            "Some of this client's work has no place on that track: " + ", ".join(plan.missing)
+        )
+    anchor = current.anchor_date
+    if cohort is not None:
+        target = Cohort.objects.select_for_update().get(pk=cohort.pk)
+        if target.track_id != track.pk:
+            raise EnrollmentError("That cohort runs another track.")
+        if cohort_seats_taken(cohort=target) >= target.capacity:
+            raise EnrollmentError("That cohort is full.")
+        anchor = target.start_date
+    current.track = track
+    current.cohort = cohort
+    current.start_date = anchor
+    try:
+        with transaction.atomic():
+            current.save(update_fields=["track", "cohort", "start_date"])
+    except IntegrityError:
+        raise EnrollmentError(
+            "This client already has a current enrollment on that track."
+        ) from None
+    _remap(ModuleRelease.objects.filter(enrollment=current), "module_id", plan.module_map)
+    _remap(PacingAction.objects.filter(enrollment=current), "module_id", plan.module_map)
+    _remap(LessonProgress.objects.filter(enrollment=current), "lesson_id", plan.lesson_map)
+    _remap(WorksheetResponse.objects.filter(enrollment=current), "lesson_id", plan.lesson_map)
+    audit_record(
+        action="enrollment.track_switched",
+        actor=acting_user,
+        subject=current.client,
+        target=current,
+        metadata={
+            "from_track": old_track.slug,
+            "to_track": track.slug,
+            "cohort": cohort.pk if cohort is not None else None,
+            "weeks_carried": len(plan.weeks),
+            "lessons_done": plan.lessons_done,
+            "reason": reason,
+        },
+    )
+    enrollment_reschedule_and_release(enrollment=current, now=now)
+    current.refresh_from_db()
     return current

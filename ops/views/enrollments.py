@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.permissions import capability_required
 from accounts.roles import Capability
-from courses.models import Cohort, Enrollment, EnrollmentStatus
+from courses.models import Cohort, Enrollment, EnrollmentStatus, Track
 from courses.services.enrollment import (
     READMIT_FROM,
     EnrollmentError,
@@ -25,9 +25,18 @@ from courses.services.enrollment import (
     enrollment_move,
     enrollment_readmit,
     enrollment_schedule_preview,
+    enrollment_switch_plan,
+    enrollment_switch_track,
 )
 
-from ..forms_enrollments import CohortChoiceForm, FindForm, MoveForm, ReasonForm
+from ..forms_enrollments import (
+    CohortChoiceForm,
+    FindForm,
+    MoveForm,
+    ReasonForm,
+    SwitchForm,
+    TrackChoiceForm,
+)
 
 S = EnrollmentStatus
 # Each status action: the status it leads to (None: re-admit), its button and its message.
@@ -103,6 +112,7 @@ def _detail(
         "weeks_open": enrollment.releases.count(),
         "move_form": CohortChoiceForm(enrollment=enrollment),
         "can_move": enrollment.status in (S.PENDING_PAYMENT, S.ACTIVE, S.PAUSED),
+        "can_switch": enrollment.status in (S.ACTIVE, S.PAUSED),
         "actions": [
             (
                 name,
@@ -226,9 +236,72 @@ _status_after_fresh_sign_in = reauthentication_required(_status)
 @capability_required(Capability.ADMIN_CONSOLE)
 def enrollment_status(request: SignedInRequest, enrollment_id: int, action: str) -> HttpResponse:
     """Withdraw, complete or re-admit (POST only), with a reason, after a fresh sign-in."""
-    found = _enrollment(enrollment_id)
+    found = _enrollment(int(enrollment_id))
     if action not in STATUS_ACTIONS:
         raise Http404("No such action.")
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     return _status_after_fresh_sign_in(request, found, action)
+
+
+def _switch_page(
+    request: SignedInRequest,
+    found: Enrollment,
+    form: SwitchForm,
+    *,
+    track: Track | None,
+    cohort: Cohort | None,
+    status: int,
+) -> HttpResponse:
+    """The switch page: what carries over to the chosen track (when one is chosen) and the
+    confirm form."""
+    plan = enrollment_switch_plan(enrollment=found, track=track) if track is not None else None
+    context = {"enrollment": found, "track": track, "cohort": cohort, "plan": plan, "form": form}
+    return render(request, "ops/enrollments/switch.html", context, status=status)
+
+
+def _switch(request: SignedInRequest, found: Enrollment) -> HttpResponse:
+    form = SwitchForm(request.POST, enrollment=found)
+    if not form.is_valid():
+        track, cohort = form.cleaned_data.get("track"), form.cleaned_data.get("cohort")
+        return _switch_page(request, found, form, track=track, cohort=cohort, status=400)
+    track, cohort = form.cleaned_data["track"], form.cleaned_data["cohort"]
+    try:
+        enrollment_switch_track(
+            enrollment=found,
+            track=track,
+            cohort=cohort,
+            reason=form.cleaned_data["reason"],
+            acting_user=request.user,
+            now=timezone.now(),
+        )
+    except EnrollmentError as exc:
+        form.add_error(None, str(exc))
+        return _switch_page(request, found, form, track=track, cohort=cohort, status=400)
+    messages.success(request, f"Switched to {track.title}; the client's progress came along.")
+    return redirect(reverse("ops:enrollment", args=[found.pk]))
+
+
+_switch_after_fresh_sign_in = reauthentication_required(_switch)
+
+
+@capability_required(Capability.ADMIN_CONSOLE)
+def enrollment_switch_view(request: SignedInRequest, enrollment_id: int) -> HttpResponse:
+    """GET: what would carry over to the chosen track. POST: the switch, after a fresh
+    sign-in."""
+    found = _enrollment(enrollment_id)
+    if request.method == "POST":
+        return _switch_after_fresh_sign_in(request, found)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    if "track" not in request.GET:
+        choose = TrackChoiceForm(enrollment=found)
+        return _switch_page(request, found, choose, track=None, cohort=None, status=200)
+    choice = TrackChoiceForm(request.GET, enrollment=found)
+    if not choice.is_valid():
+        return _switch_page(request, found, choice, track=None, cohort=None, status=400)
+    track, cohort = choice.cleaned_data["track"], choice.cleaned_data["cohort"]
+    form = SwitchForm(
+        initial={"track": track.pk, "cohort": cohort.pk if cohort else None}, enrollment=found
+    )
+    return _switch_page(request, found, form, track=track, cohort=cohort, status=200)
