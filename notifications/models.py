@@ -38,6 +38,9 @@ class Kind(models.TextChoices):
     ACCOUNT_UNKNOWN = "account_unknown", "Account: no account for this address"
     ACCOUNT_SIGN_IN_CODE = "account_sign_in_code", "Account: a sign-in code"
     ACCOUNT_NOTICE = "account_notice", "Account: a change to the account"
+    # An administrator invited the person: a link to choose their password (sealed like the
+    # account emails above: the link is a secret, rendered once when the invitation is made).
+    INVITATION = "invitation", "Account: an invitation to choose a password"
 
 
 # allauth's account emails: sent whatever the preferences say, at once (never held for quiet
@@ -51,6 +54,7 @@ ACCOUNT_KINDS = frozenset(
         Kind.ACCOUNT_UNKNOWN,
         Kind.ACCOUNT_SIGN_IN_CODE,
         Kind.ACCOUNT_NOTICE,
+        Kind.INVITATION,
     }
 )
 

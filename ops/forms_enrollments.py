@@ -2,6 +2,8 @@
 
 from django import forms
 
+from accounts.models import User
+from accounts.roles import Role
 from courses.models import Cohort, Enrollment, Track
 from courses.services.enrollment import REASON_MAX
 
@@ -75,3 +77,38 @@ class TrackChoiceForm(SwitchForm):
     """The preview's choice of track and cohort (GET): no reason asked yet."""
 
     reason = None  # type: ignore[assignment]  # removes the field
+
+
+def _cohort_field() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        queryset=Cohort.objects.select_related("track").order_by("start_date", "name"),
+        label="Cohort",
+    )
+
+
+class InviteForm(forms.Form):
+    """A CSV file of people (a header row with name and email) and the cohort they join."""
+
+    cohort = _cohort_field()
+    people = forms.FileField(
+        label="CSV file",
+        help_text='First line: a header with "name" and "email". One person a line. '
+        "Nobody is invited unless every line is right.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+
+class ManualEnrollForm(forms.Form):
+    """An existing client's email address and the cohort they join without online payment."""
+
+    email = forms.EmailField(label="Client's email address", max_length=254)
+    cohort = _cohort_field()
+
+    def clean_email(self) -> User:
+        email = self.cleaned_data["email"]
+        client = User.objects.filter(
+            email__iexact=email, role__in=(Role.CLIENT, Role.PARTNER)
+        ).first()
+        if client is None:
+            raise forms.ValidationError("No client account has that address.")
+        return client

@@ -11,6 +11,8 @@ from .views import enrollments as enrollment_views  # noqa: E402
 
 urlpatterns += [
     path("enrollments/", enrollment_views.enrollments, name="enrollments"),
+    path("enrollments/invite/", enrollment_views.invite, name="invite"),
+    path("enrollments/manual/", enrollment_views.manual_enroll, name="manual_enroll"),
     path("enrollments/<int:enrollment_id>/", enrollment_views.enrollment, name="enrollment"),
     path(
         "enrollments/<int:enrollment_id>/move/",

@@ -733,4 +733,13 @@ def test_the_consoles_enrollment_pages_are_valid_html(demo, pages):
     pages.post(withdraw, {"reason": ""}, status=400)
     pages.client.post(withdraw, {"reason": "HTML check"})
     pages.get(detail)
+    # Adding people: the invite form, a refused file's line-by-line report, the manual form and
+    # its refusal.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    pages.get(reverse("ops:invite"))
+    bad = SimpleUploadedFile("p.csv", b"name,email\n,nobody\n", content_type="text/csv")
+    pages.post(reverse("ops:invite"), {"cohort": other.pk, "people": bad}, status=400)
+    pages.get(reverse("ops:manual_enroll"))
+    pages.post(reverse("ops:manual_enroll"), {"email": "x@example.org"}, status=400)
     pages.assert_valid("administrator (enrollments)")

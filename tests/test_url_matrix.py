@@ -265,6 +265,8 @@ MATRIX = {
     "mfa_download_recovery_codes": (None, signed_in_only(NOT_FOUND), False),
     # The console's enrollments (/ops/enrollments/): administrators only; client A's enrollment.
     "ops:enrollments": (None, only(AD), True),
+    "ops:invite": (None, only(AD), True),
+    "ops:manual_enroll": (None, only(AD), True),
     "ops:enrollment": (lambda p: {"enrollment_id": p[CA].enrollments.get().pk}, only(AD), True),
     "ops:enrollment_move": (
         lambda p: {"enrollment_id": p[CA].enrollments.get().pk},

@@ -14,6 +14,7 @@ from courses.models import (
     Audience,
     Cohort,
     Enrollment,
+    EnrollmentSource,
     EnrollmentStatus,
     Lesson,
     LessonProgress,
@@ -67,6 +68,7 @@ def enrollment_create(
     start_date: date | None = None,
     cohort: Cohort | None = None,
     status: str = S.ACTIVE,
+    source: str = EnrollmentSource.CHECKOUT,
     acting_user=None,
     now: datetime,
 ) -> Enrollment:
@@ -86,6 +88,7 @@ def enrollment_create(
         cohort=cohort,
         status=status,
         start_date=anchor,
+        source=source,
         created_at=now,
     )
     try:
@@ -101,7 +104,11 @@ def enrollment_create(
         actor=acting_user,
         subject=client,
         target=enrollment,
-        metadata={"track": track.slug, "cohort": cohort.pk if cohort else None},
+        metadata={
+            "track": track.slug,
+            "cohort": cohort.pk if cohort else None,
+            **({"source": source} if source != EnrollmentSource.CHECKOUT else {}),
+        },
     )
     return enrollment
 

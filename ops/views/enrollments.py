@@ -32,11 +32,15 @@ from courses.services.enrollment import (
 from ..forms_enrollments import (
     CohortChoiceForm,
     FindForm,
+    InviteForm,
+    ManualEnrollForm,
     MoveForm,
     ReasonForm,
     SwitchForm,
     TrackChoiceForm,
 )
+from ..invitations import RowProblem, read_invite_csv
+from ..services.enrollments import enrollment_manual_create, invite_into_cohort
 
 S = EnrollmentStatus
 # Each status action: the status it leads to (None: re-admit), its button and its message.
@@ -305,3 +309,78 @@ def enrollment_switch_view(request: SignedInRequest, enrollment_id: int) -> Http
         initial={"track": track.pk, "cohort": cohort.pk if cohort else None}, enrollment=found
     )
     return _switch_page(request, found, form, track=track, cohort=cohort, status=200)
+
+
+# --- inviting people and enrolling them by hand (no online payment) -------------------------
+
+
+@capability_required(Capability.ADMIN_CONSOLE)
+def invite(request: SignedInRequest) -> HttpResponse:
+    """GET: the upload form. POST: read the CSV row by row; when every line is right, create the
+    accounts, enroll them in the cohort (manual: no online payment) and send each an invitation
+    to choose a password, after a fresh sign-in; otherwise the report, line by line, and nobody
+    is created (400)."""
+    if request.method == "POST":
+        return _invite_after_fresh_sign_in(request)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    return render(request, "ops/enrollments/invite.html", {"form": InviteForm()})
+
+
+def _invite(request: SignedInRequest) -> HttpResponse:
+    form = InviteForm(request.POST, request.FILES)
+    problems: list[RowProblem] = []
+    if form.is_valid():
+        invitees, problems = read_invite_csv(form.cleaned_data["people"].read())
+        if not problems:
+            cohort = form.cleaned_data["cohort"]
+            try:
+                done = invite_into_cohort(
+                    invitees=invitees, cohort=cohort, acting_user=request.user, now=timezone.now()
+                )
+            except EnrollmentError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    f"Invited {len(done)} {'person' if len(done) == 1 else 'people'} into "
+                    f"{cohort.name}. Each will get an email to choose a password.",
+                )
+                return redirect(reverse("ops:invite"))
+    context = {"form": form, "problems": problems}
+    return render(request, "ops/enrollments/invite.html", context, status=400)
+
+
+_invite_after_fresh_sign_in = reauthentication_required(_invite)
+
+
+@capability_required(Capability.ADMIN_CONSOLE)
+def manual_enroll(request: SignedInRequest) -> HttpResponse:
+    """One existing client into a cohort without online payment (a scholarship or insurance),
+    after a fresh sign-in."""
+    if request.method == "POST":
+        return _manual_after_fresh_sign_in(request)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    return render(request, "ops/enrollments/manual.html", {"form": ManualEnrollForm()})
+
+
+def _manual(request: SignedInRequest) -> HttpResponse:
+    form = ManualEnrollForm(request.POST)
+    if form.is_valid():
+        try:
+            made = enrollment_manual_create(
+                client=form.cleaned_data["email"],
+                cohort=form.cleaned_data["cohort"],
+                acting_user=request.user,
+                now=timezone.now(),
+            )
+        except EnrollmentError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Enrolled, with no online payment.")
+            return redirect(reverse("ops:enrollment", args=[made.pk]))
+    return render(request, "ops/enrollments/manual.html", {"form": form}, status=400)
+
+
+_manual_after_fresh_sign_in = reauthentication_required(_manual)
