@@ -322,11 +322,17 @@ def enrollment_close(
 def enrollment_readmit(*, enrollment: Enrollment, reason: str, acting_user, now: datetime):
     """Take a completed or withdrawn enrollment back to active at `now` with a reason (see
     READMIT_FROM): whatever is due on its schedule opens; audited. Raises EnrollmentError, also
-    when the client already has another current enrollment on the track."""
+    when the client already has another current enrollment on the track, or when a withdrawn
+    enrollment's cohort has no seat left for it (its row locked)."""
     reason = _clean_reason(reason)
     current = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
     if current.status not in READMIT_FROM:
         raise EnrollmentError(f"An enrollment cannot be re-admitted from {current.status}.")
+    if current.cohort_id is not None and current.status not in SEAT_STATUSES:
+        # A withdrawn enrollment gave its seat back: it needs one again.
+        cohort = Cohort.objects.select_for_update().get(pk=current.cohort_id)
+        if cohort_seats_taken(cohort=cohort) >= cohort.capacity:
+            raise EnrollmentError(f"{cohort.name} is full; move the enrollment first.")
     old = current.status
     current.status = S.ACTIVE
     try:

@@ -224,3 +224,28 @@ def test_readmitting_is_refused_from_active_and_when_another_enrollment_is_curre
         enrollment_readmit(enrollment=enrollment, reason="r", acting_user=admin_user, now=NOW)
     enrollment.refresh_from_db()
     assert enrollment.status == S.COMPLETED
+
+
+def test_readmitting_a_withdrawn_enrollment_needs_a_seat_in_its_cohort(track, admin_user):
+    cohort = CohortFactory(track=track, capacity=1)
+    enrollment = _enrolled(track, cohort)
+    enrollment_close(
+        enrollment=enrollment, status=S.WITHDRAWN, reason="r", acting_user=admin_user, now=NOW
+    )
+    _enrolled(track, cohort)  # the seat it gave back is taken
+    with pytest.raises(EnrollmentError, match="full"):
+        enrollment_readmit(enrollment=enrollment, reason="r", acting_user=admin_user, now=NOW)
+    enrollment.refresh_from_db()
+    assert enrollment.status == S.WITHDRAWN
+
+
+def test_readmitting_a_completed_enrollment_keeps_the_seat_it_already_holds(track, admin_user):
+    cohort = CohortFactory(track=track, capacity=1)
+    enrollment = _enrolled(track, cohort)
+    enrollment_close(
+        enrollment=enrollment, status=S.COMPLETED, reason="r", acting_user=admin_user, now=NOW
+    )
+    enrollment_readmit(enrollment=enrollment, reason="One more round", acting_user=admin_user,
+                       now=NOW)  # fmt: skip
+    enrollment.refresh_from_db()
+    assert enrollment.status == S.ACTIVE

@@ -5,6 +5,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audit.models import AuditEvent
@@ -213,3 +215,40 @@ def test_the_switch_page_is_for_administrators_only(client, signed_in, enrollmen
     assert client.get(switch_url(enrollment)).status_code == 404
     assert client.post(switch_url(enrollment), {"reason": "r"}).status_code == 404
     assert AuditEvent.objects.filter(actor=clinician, outcome="denied").exists()
+
+
+def _switch_preview_queries(client, enrollment, track) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(switch_url(enrollment), {"track": track.pk})
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_switch_preview_costs_the_same_however_much_work_there_is(
+    client, signed_in, admin_user, enrollment, tracks, django_assert_max_num_queries
+):
+    core, extended = tracks
+    signed_in(admin_user)
+    few = _switch_preview_queries(client, enrollment, extended)
+    for lesson in core.modules.get(week=3).lessons.all():
+        LessonProgress.objects.create(enrollment=enrollment, lesson=lesson, completed_at=NOW)
+    sheet = core.modules.get(week=2).lessons.exclude(prompts=[]).get()
+    for version in range(2, 8):
+        WorksheetResponse.objects.create(
+            enrollment=enrollment, lesson=sheet, status="submitted", version=version
+        )
+    many = _switch_preview_queries(client, enrollment, extended)
+    assert few == many, (few, many)
+    with django_assert_max_num_queries(16):
+        client.get(switch_url(enrollment), {"track": extended.pk})
+
+
+@pytest.mark.parametrize("name", ["ops:invite", "ops:manual_enroll", "ops:enrollments"])
+def test_the_add_people_pages_cost_a_few_queries(
+    client, signed_in, admin_user, name, django_assert_max_num_queries
+):
+    signed_in(admin_user)
+    for _ in range(5):
+        CohortFactory()
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse(name)).status_code == 200

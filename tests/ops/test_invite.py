@@ -18,6 +18,7 @@ from notifications.models import Kind, Notification
 from notifications.sealing import unseal
 from ops.invitations import Invitee, read_invite_csv
 from ops.services.enrollments import enrollment_manual_create, invite_into_cohort
+from tests.conftest import run_at_once
 from tests.factories import CohortFactory, UserFactory, make_track
 
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
@@ -264,3 +265,19 @@ def test_the_billing_console_counts_manual_enrollments(
     signed_in(billing_user)
     page = client.get(reverse("billing:console")).content.decode()
     assert "1 current enrollment made by an administrator" in page
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_manual_enrollments_into_the_last_seat_at_once_place_exactly_one(admin_user):
+    track = make_track(weeks=2, lessons_per_module=1, trauma_weeks=())
+    cohort = CohortFactory(track=track, capacity=1)
+    people = [UserFactory(), UserFactory()]
+
+    def enroll():
+        enrollment_manual_create(client=people.pop(), cohort=cohort, acting_user=admin_user,
+                                 now=NOW)  # fmt: skip
+
+    errors = run_at_once(enroll)
+    assert len(errors) == 1 and "0 free seats" in str(errors[0])
+    assert Enrollment.objects.filter(cohort=cohort).count() == 1
