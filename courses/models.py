@@ -191,6 +191,14 @@ class EnrollmentStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+class EnrollmentSource(models.TextChoices):
+    """How the enrollment came about, for billing: through online checkout, or made by an
+    administrator without online payment (a scholarship or insurance), which is never billed."""
+
+    CHECKOUT = "checkout", "Online payment"
+    MANUAL = "manual", "Manual (scholarship or insurance, no online payment)"
+
+
 LIVE_STATUSES = (
     EnrollmentStatus.PENDING_PAYMENT,
     EnrollmentStatus.ACTIVE,
@@ -231,6 +239,9 @@ class Enrollment(models.Model):
         help_text="New weeks wait for a billing matter; weeks already open stay open. Set and "
         "cleared only by courses' services (enrollment_hold_new_weeks and "
         "enrollment_lift_new_weeks_hold), which billing calls.",
+    )
+    source = models.CharField(
+        max_length=8, choices=EnrollmentSource.choices, default=EnrollmentSource.CHECKOUT
     )
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -40,6 +40,9 @@ class Kind(models.TextChoices):
     ACCOUNT_NOTICE = "account_notice", "Account: a change to the account"
     # A client asked to close their account (to their clinicians and the administrators).
     ACCOUNT_CLOSURE = "account_closure", "A request about an account (staff)"
+    # An administrator invited the person: a link to choose their password (sealed like the
+    # account emails above: the link is a secret, rendered once when the invitation is made).
+    INVITATION = "invitation", "Account: an invitation to choose a password"
 
 
 # allauth's account emails: sent whatever the preferences say, at once (never held for quiet
@@ -53,6 +56,7 @@ ACCOUNT_KINDS = frozenset(
         Kind.ACCOUNT_UNKNOWN,
         Kind.ACCOUNT_SIGN_IN_CODE,
         Kind.ACCOUNT_NOTICE,
+        Kind.INVITATION,
     }
 )
 

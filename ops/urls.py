@@ -1,8 +1,9 @@
 """The administrators' console under /ops/ (each name is in tests/test_url_matrix.py)."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from .views import closures, cohorts
+from .views import enrollments as enrollment_views
 
 app_name = "ops"
 
@@ -12,6 +13,26 @@ urlpatterns = [
     path("cohorts/new/", cohorts.cohort_new, name="cohort_new"),
     path("cohorts/<id:cohort_id>/edit/", cohorts.cohort_edit, name="cohort_edit"),
     path("cohorts/<id:cohort_id>/roster/", cohorts.cohort_roster_view, name="cohort_roster"),
+    # Enrollments (ops/views/enrollments.py): find, invite, enroll by hand, move, switch, status.
+    path("enrollments/", enrollment_views.enrollments, name="enrollments"),
+    path("enrollments/invite/", enrollment_views.invite, name="invite"),
+    path("enrollments/manual/", enrollment_views.manual_enroll, name="manual_enroll"),
+    path("enrollments/<id:enrollment_id>/", enrollment_views.enrollment, name="enrollment"),
+    path(
+        "enrollments/<id:enrollment_id>/move/",
+        enrollment_views.enrollment_move_view,
+        name="enrollment_move",
+    ),
+    path(
+        "enrollments/<id:enrollment_id>/switch/",
+        enrollment_views.enrollment_switch_view,
+        name="enrollment_switch",
+    ),
+    re_path(
+        r"^enrollments/(?P<enrollment_id>[0-9]{1,18})/(?P<action>withdraw|complete|readmit)/$",
+        enrollment_views.enrollment_status,
+        name="enrollment_status",
+    ),
     # Account closures (records.ClosureRequest): the list, and completing one.
     path("closures/", closures.closures, name="closures"),
     path(

@@ -770,3 +770,45 @@ def test_the_records_and_closure_pages_are_valid_html(demo, pages):
     pages.get(reverse("ops:closures"))
     pages.get(reverse("accounts:console"))
     pages.assert_valid("records")
+
+
+def test_the_consoles_enrollment_pages_are_valid_html(demo, pages):
+    """Find (empty, found, refused), the enrollment with its actions, a refused action, the move
+    page (choosing, previewing, refused) and a withdrawn enrollment's re-admit form."""
+    from courses.models import Cohort
+
+    enrollment = _client_enrollment(demo["client"])
+    other = Cohort.objects.create(
+        track=enrollment.track, name="HTML later", start_date=NOW.date() + timedelta(days=14)
+    )
+    sign_in(pages.client, demo["admin"])
+    pages.get(reverse("ops:enrollments"))
+    pages.get(reverse("ops:enrollments") + f"?email={enrollment.client.email}")
+    pages.get(reverse("ops:enrollments") + "?email=nope", status=400)
+    detail = reverse("ops:enrollment", args=[enrollment.pk])
+    move = reverse("ops:enrollment_move", args=[enrollment.pk])
+    pages.get(detail)
+    pages.get(move)
+    pages.get(move + f"?cohort={other.pk}")
+    pages.get(move + "?cohort=0", status=400)
+    pages.post(move, {"cohort": other.pk, "reason": ""}, status=400)
+    switch = reverse("ops:enrollment_switch", args=[enrollment.pk])
+    extended = Track.objects.get(slug="extended-24")
+    pages.get(switch)
+    pages.get(switch + f"?track={extended.pk}")
+    pages.get(switch + "?track=0", status=400)
+    pages.post(switch, {"track": extended.pk, "reason": ""}, status=400)
+    withdraw = reverse("ops:enrollment_status", args=[enrollment.pk, "withdraw"])
+    pages.post(withdraw, {"reason": ""}, status=400)
+    pages.client.post(withdraw, {"reason": "HTML check"})
+    pages.get(detail)
+    # Adding people: the invite form, a refused file's line-by-line report, the manual form and
+    # its refusal.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    pages.get(reverse("ops:invite"))
+    bad = SimpleUploadedFile("p.csv", b"name,email\n,nobody\n", content_type="text/csv")
+    pages.post(reverse("ops:invite"), {"cohort": other.pk, "people": bad}, status=400)
+    pages.get(reverse("ops:manual_enroll"))
+    pages.post(reverse("ops:manual_enroll"), {"email": "x@example.org"}, status=400)
+    pages.assert_valid("administrator (enrollments)")

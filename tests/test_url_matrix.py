@@ -321,6 +321,26 @@ MATRIX = {
     "mfa_view_recovery_codes": (None, signed_in_only(NOT_FOUND), False),
     "mfa_generate_recovery_codes": (None, signed_in_only(OK), False),
     "mfa_download_recovery_codes": (None, signed_in_only(NOT_FOUND), False),
+    # The console's enrollments (/ops/enrollments/): administrators only; client A's enrollment.
+    "ops:enrollments": (None, only(AD), True),
+    "ops:invite": (None, only(AD), True),
+    "ops:manual_enroll": (None, only(AD), True),
+    "ops:enrollment": (lambda p: {"enrollment_id": p[CA].enrollments.get().pk}, only(AD), True),
+    "ops:enrollment_move": (
+        lambda p: {"enrollment_id": p[CA].enrollments.get().pk},
+        only(AD),
+        True,
+    ),
+    "ops:enrollment_switch": (
+        lambda p: {"enrollment_id": p[CA].enrollments.get().pk},
+        only(AD),
+        True,
+    ),
+    "ops:enrollment_status": (
+        lambda p: {"enrollment_id": p[CA].enrollments.get().pk, "action": "withdraw"},
+        post_only(AD),
+        True,
+    ),
 }
 
 ADMIN_RULE = {ANON: LOGIN, **dict.fromkeys(SIGNED_IN, NOT_FOUND), AD: "admin"}

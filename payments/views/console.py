@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.permissions import capability_required
 from accounts.roles import Capability
+from courses.models import LIVE_STATUSES, Enrollment, EnrollmentSource
 from payments.forms import ACTION_FORMS
 from payments.models import BillingState, Plan
 from payments.permissions import access_billing_account, billing_accounts_in_console
@@ -46,6 +47,10 @@ def console(request):
             "state": state,
             "accounts": accounts[:200],
             "past_due": past_due[:200],
+            # Enrolled by an administrator without online payment: never billed.
+            "manual_count": Enrollment.objects.filter(
+                source=EnrollmentSource.MANUAL, status__in=LIVE_STATUSES
+            ).count(),
         },
     )
 

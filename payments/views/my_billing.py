@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.permissions import capability_required
 from accounts.roles import Capability
-from courses.models import EnrollmentStatus
+from courses.models import LIVE_STATUSES, Enrollment, EnrollmentSource, EnrollmentStatus
 from payments import stripe_client
 from payments.models import BillingAccount, BillingState, CheckoutSession
 from payments.permissions import own_billing_accounts
@@ -41,10 +41,17 @@ def account(request):
     )
     unfinished = [a for a in accounts if a.enrollment.status == EnrollmentStatus.PENDING_PAYMENT]
     shown = [a for a in accounts if a not in unfinished and not _never_paid_and_cancelled(a)]
+    # Enrollments made by an administrator without online payment (a scholarship or
+    # insurance): nothing to pay, and no plan to choose.
+    covered = list(
+        Enrollment.objects.filter(
+            client=request.user, source=EnrollmentSource.MANUAL, status__in=LIVE_STATUSES
+        ).select_related("track")
+    )
     return render(
         request,
         "payments/billing.html",
-        {"accounts": shown, "unfinished_accounts": unfinished},
+        {"accounts": shown, "unfinished_accounts": unfinished, "covered": covered},
     )
 
 
