@@ -264,6 +264,9 @@ MATRIX = {
     "mfa_generate_recovery_codes": (None, signed_in_only(OK), False),
     "mfa_download_recovery_codes": (None, signed_in_only(NOT_FOUND), False),
 }
+# The reports (/ops/reports/): administrators only; billing staff too get 404.
+MATRIX["ops:reports"] = (None, only(AD), True)
+MATRIX["ops:report_csv"] = (lambda p: {"table": "funnel"}, only(AD), True)
 
 ADMIN_RULE = {ANON: LOGIN, **dict.fromkeys(SIGNED_IN, NOT_FOUND), AD: "admin"}
 ADMIN_PREFIX = "admin/"
