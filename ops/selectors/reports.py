@@ -2,9 +2,10 @@
 
 Every figure is computed once for every group at the same time (the whole program, each track,
 each cohort), in a fixed number of queries whatever the number of cohorts, and cached whole
-(`report_for`): the cache key carries a stamp of the enrollments and the billing ledger (two
-cheap aggregates), so a new enrollment, a status change, a move between cohorts or a payment
-shows at once, and everything else (activity, check-ins, messages) within REPORT_TTL.
+(`report_for`): the cache key carries a stamp of the enrollments, the billing ledger and the
+cohorts (three cheap aggregates), so a new enrollment, a status change, a move between cohorts,
+a payment or a new cohort shows at once, and everything else (activity, check-ins, messages)
+within REPORT_TTL. The view caches each group's rendered figures under the same stamp.
 
 Suppression (PRIVACY_AND_SAFETY: no group under 5 can be seen):
 
@@ -660,8 +661,9 @@ def report_compute(*, now: datetime) -> Report:
 
 
 def report_stamp() -> str:
-    """What changes when an enrollment is made, moved or changes status, or billing changes
-    (two aggregate queries)."""
+    """What changes when an enrollment is made, moved or changes status, billing changes, or a
+    track or cohort is added (three aggregate queries). A renamed cohort shows within
+    REPORT_TTL."""
     e = Enrollment.objects.aggregate(
         last=Max("pk"),
         n=Count("pk"),
@@ -673,12 +675,20 @@ def report_stamp() -> str:
             "payments__refunded_amount"
         ), n=Count("pk"),
     )  # fmt: skip
-    return "|".join(str(v) for v in (*e.values(), *b.values()))
+    c = Cohort.objects.aggregate(
+        n=Count("pk"), last=Max("pk"), tracks=Count("track", distinct=True)
+    )
+    return "|".join(str(v) for v in (*e.values(), *b.values(), *c.values()))
 
 
-def report_for(*, now: datetime) -> Report:
+def report_key(stamp: str, *parts: str) -> str:
+    """A cache key under the stamp (hashed: the stamp holds spaces and colons)."""
+    return ":".join(("ops:report:v1", hashlib.sha256(stamp.encode()).hexdigest(), *parts))
+
+
+def report_for(*, now: datetime, stamp: str | None = None) -> Report:
     """The report, from the cache when nothing it counts has changed (REPORT_TTL at most)."""
-    key = "ops:report:v1:" + hashlib.sha256(report_stamp().encode()).hexdigest()
+    key = report_key(stamp if stamp is not None else report_stamp())
     report = cache.get(key)
     if report is None:
         report = report_compute(now=now)

@@ -1,10 +1,17 @@
 """The reports (/ops/reports/), for administrators: each figure of the program, a track or a
 cohort as a chart and a table, and each table as CSV. Aggregates only, small groups suppressed
-(ops/selectors/reports.py)."""
+(ops/selectors/reports.py).
 
+The page's figures (charts, tables and the list of groups) are rendered once per group and
+cached under the same stamp as the report, so a warm visit costs the stamp's two queries and
+the base template."""
+
+from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from accounts.permissions import capability_required
@@ -13,7 +20,16 @@ from audit.services import audit_record
 
 from ..charts import table_chart
 from ..reports_csv import table_csv
-from ..selectors.reports import TABLE_KEYS, Report, Scope, parse_scope, report_for
+from ..selectors.reports import (
+    REPORT_TTL,
+    TABLE_KEYS,
+    Report,
+    Scope,
+    parse_scope,
+    report_for,
+    report_key,
+    report_stamp,
+)
 
 UNKNOWN_GROUP = "That group is not in the list; here is the whole program. Choose one below."
 
@@ -27,26 +43,41 @@ def _label(report: Report, scope: Scope) -> str:
     return next(g.label for g in report.groups if g.param == scope.param)
 
 
-@capability_required(Capability.ADMIN_CONSOLE)
-@require_GET
-def reports(request):
-    report = report_for(now=timezone.now())
-    scope = _scope(request, report)
-    status = 200
-    if scope is None:  # an unknown group: say so (400) and show the whole program
-        scope, status = Scope("all"), 400
+def _figures(report: Report, scope: Scope, *, unknown: bool = False) -> str:
     sections = [(table, table_chart(table)) for table in report.tables(scope)]
-    return render(
-        request,
-        "ops/reports/reports.html",
+    return render_to_string(
+        "ops/reports/_figures.html",
         {
             "groups": report.groups,
             "scope": scope,
             "group_label": _label(report, scope),
             "sections": sections,
-            "unknown_group": status == 400,
+            "unknown_group": unknown,
             "unknown_message": UNKNOWN_GROUP,
         },
+    )
+
+
+@capability_required(Capability.ADMIN_CONSOLE)
+@require_GET
+def reports(request):
+    now = timezone.now()
+    stamp = report_stamp()
+    asked = parse_scope(request.GET.get("group", "all")[:40])
+    key = report_key(stamp, "html", asked.param) if asked is not None else None
+    figures = cache.get(key) if key is not None else None
+    status = 200
+    if figures is None:
+        report = report_for(now=now, stamp=stamp)
+        if asked is not None and report.has(asked):
+            figures = _figures(report, asked)
+            cache.set(key, figures, REPORT_TTL)
+        else:  # an unknown group: say so (400) and show the whole program
+            figures, status = _figures(report, Scope("all"), unknown=True), 400
+    return render(
+        request,
+        "ops/reports/reports.html",
+        {"figures": mark_safe(figures)},  # noqa: S308 - rendered by our own template above
         status=status,
     )
 
