@@ -2,10 +2,11 @@
 
 Every figure is computed once for every group at the same time (the whole program, each track,
 each cohort), in a fixed number of queries whatever the number of cohorts, and cached whole
-(`report_for`): the cache key carries a stamp of the enrollments, the billing ledger and the
-cohorts (three cheap aggregates), so a new enrollment, a status change, a move between cohorts,
-a payment or a new cohort shows at once, and everything else (activity, check-ins, messages)
-within REPORT_TTL. The view caches each group's rendered figures under the same stamp.
+(`report_for`) under a version checked on each visit in one query (`report_marks`): a new
+track, enrollment, payment or cohort, or any audited enrollment, billing or cohort change since
+the report was computed, makes a fresh one, so such changes show at once; everything else
+(activity, check-ins, messages) shows within REPORT_TTL. The view caches each group's rendered
+figures under the same version.
 
 Suppression (PRIVACY_AND_SAFETY: no group under 5 can be seen):
 
@@ -25,7 +26,7 @@ Counts are of enrollments (one person per track); the activity, check-in and mes
 count each client once, under their newest enrollment.
 """
 
-import hashlib
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Exists, Q, Subquery, Sum
 
 from audit.models import AuditEvent
 from care.selectors.caseload import CURRENT_STATUSES, INACTIVE_DAYS
@@ -46,6 +47,7 @@ from courses.models import (
     Lesson,
     LessonProgress,
     ModuleRelease,
+    Program,
     Track,
     WorksheetResponse,
 )
@@ -659,38 +661,68 @@ def report_compute(*, now: datetime) -> Report:
 
 # --- The cache -----------------------------------------------------------------------------------
 
+META = "ops:report:v2:meta"
+# Audited writes that change what the report counts (enrollment.created, .status_changed, moves;
+# billing.*; cohort edits): any action under these prefixes since the report was computed.
+CHANGES = r"^(enrollment|billing|payment|cohort)\."
 
-def report_stamp() -> str:
-    """What changes when an enrollment is made, moved or changes status, billing changes, or a
-    track or cohort is added (three aggregate queries). A renamed cohort shows within
-    REPORT_TTL."""
-    e = Enrollment.objects.aggregate(
-        last=Max("pk"),
-        n=Count("pk"),
-        cohorts=Sum("cohort_id"),
-        **{s: Count("pk", filter=Q(status=s)) for s in EnrollmentStatus.values},
+
+def _newest(model) -> Subquery:
+    return Subquery(model.objects.order_by("-pk").values("pk")[:1])
+
+
+def report_marks(*, since: datetime) -> tuple[tuple, bool]:
+    """One query: the newest track, enrollment, payment and cohort ids (rows made without an
+    audited service still show), and whether an audited change (CHANGES) happened after `since`
+    (read through the audit trail's time index: only the events since then)."""
+    row = (
+        Program.objects.order_by()
+        .annotate(
+            track=_newest(Track),
+            enrollment=_newest(Enrollment),
+            payment=_newest(Payment),
+            cohort=_newest(Cohort),
+            changed=Exists(AuditEvent.objects.filter(occurred_at__gt=since, action__regex=CHANGES)),
+        )
+        .values_list("track", "enrollment", "payment", "cohort", "changed")[:1]
     )
-    b = BillingAccount.objects.aggregate(
-        updated=Max("updated_at"), payment=Max("payments__pk"), refunded=Sum(
-            "payments__refunded_amount"
-        ), n=Count("pk"),
-    )  # fmt: skip
-    c = Cohort.objects.aggregate(
-        n=Count("pk"), last=Max("pk"), tracks=Count("track", distinct=True)
-    )
-    return "|".join(str(v) for v in (*e.values(), *b.values(), *c.values()))
+    found = list(row)
+    if not found:  # no program yet: nothing to count
+        return (None, None, None, None), False
+    *marks, changed = found[0]
+    return tuple(marks), bool(changed)
 
 
-def report_key(stamp: str, *parts: str) -> str:
-    """A cache key under the stamp (hashed: the stamp holds spaces and colons)."""
-    return ":".join(("ops:report:v1", hashlib.sha256(stamp.encode()).hexdigest(), *parts))
+def _refresh(*, now: datetime) -> tuple[str, Report]:
+    marks, _ = report_marks(since=now)  # before computing: a change meanwhile shows next time
+    report = report_compute(now=now)
+    version = uuid.uuid4().hex
+    cache.set(f"ops:report:v2:{version}", report, REPORT_TTL)
+    cache.set(META, (version, now, marks), REPORT_TTL)
+    return version, report
 
 
-def report_for(*, now: datetime, stamp: str | None = None) -> Report:
-    """The report, from the cache when nothing it counts has changed (REPORT_TTL at most)."""
-    key = report_key(stamp if stamp is not None else report_stamp())
-    report = cache.get(key)
-    if report is None:
-        report = report_compute(now=now)
-        cache.set(key, report, REPORT_TTL)
+def report_version(*, now: datetime) -> str:
+    """The id of a report that is current at `now`: the cached one if nothing it counts has
+    changed since it was computed (one query), else a fresh one, computed and cached."""
+    meta = cache.get(META)
+    if meta is not None:
+        version, computed_at, marks = meta
+        current, changed = report_marks(since=computed_at)
+        if current == marks and not changed:
+            return version
+    return _refresh(now=now)[0]
+
+
+def report_key(version: str, *parts: str) -> str:
+    return ":".join(("ops:report:v2", version, *parts))
+
+
+def report_for(*, now: datetime, version: str | None = None) -> Report:
+    """The current report, from the cache when nothing it counts has changed (REPORT_TTL at
+    most)."""
+    version = version or report_version(now=now)
+    report = cache.get(report_key(version))
+    if report is None:  # evicted meanwhile
+        report = _refresh(now=now)[1]
     return report

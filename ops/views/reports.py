@@ -3,7 +3,7 @@ cohort as a chart and a table, and each table as CSV. Aggregates only, small gro
 (ops/selectors/reports.py).
 
 The page's figures (charts, tables and the list of groups) are rendered once per group and
-cached under the same stamp as the report, so a warm visit costs the stamp's two queries and
+cached under the report's version, so a warm visit costs one query (is the report current?) and
 the base template."""
 
 from django.core.cache import cache
@@ -28,7 +28,7 @@ from ..selectors.reports import (
     parse_scope,
     report_for,
     report_key,
-    report_stamp,
+    report_version,
 )
 
 UNKNOWN_GROUP = "That group is not in the list; here is the whole program. Choose one below."
@@ -62,13 +62,13 @@ def _figures(report: Report, scope: Scope, *, unknown: bool = False) -> str:
 @require_GET
 def reports(request):
     now = timezone.now()
-    stamp = report_stamp()
+    version = report_version(now=now)
     asked = parse_scope(request.GET.get("group", "all")[:40])
-    key = report_key(stamp, "html", asked.param) if asked is not None else None
+    key = report_key(version, "html", asked.param) if asked is not None else None
     figures = cache.get(key) if key is not None else None
     status = 200
     if figures is None:
-        report = report_for(now=now, stamp=stamp)
+        report = report_for(now=now, version=version)
         if asked is not None and report.has(asked):
             figures = _figures(report, asked)
             cache.set(key, figures, REPORT_TTL)
