@@ -1,6 +1,8 @@
 """The reports' suppression rule and CSV safety, on their own (ops/selectors/reports.py,
 ops/reports_csv.py)."""
 
+import random
+
 from ops.reports_csv import safe_cell, table_csv
 from ops.selectors.reports import Cell, Table, parse_scope, suppress
 
@@ -84,3 +86,40 @@ def test_groups_are_read_strictly():
     assert parse_scope("track-3").param == "track-3"
     for bad in ("cohort-", "cohort-x", "team-1", "cohort-1-2", "cohort--1", "cohort-" + "9" * 12):
         assert parse_scope(bad) is None
+
+
+def test_no_small_figure_can_be_worked_out_from_any_sum_in_random_programs():
+    """Random programs (tracks of cohorts, some with rolling enrollments, rows with totals):
+    every shown figure is 5 or more, and in every sum whose total is shown, a hidden small or
+    protected figure always has another hidden figure beside it; a hidden total is never the
+    sum of shown parts."""
+    rng = random.Random(15)
+    for _case in range(300):
+        values, sums, shown = {}, [], set()
+        tracks = []
+        for t in range(rng.randint(1, 4)):
+            parts = []
+            for c in range(rng.randint(1, 6)):
+                values[("c", t, c)] = rng.choice([0, 1, 3, 4, 5, 6, 9, 20])
+                parts.append(("c", t, c))
+                shown.add(("c", t, c))
+            if rng.random() < 0.4:
+                values[("r", t)] = rng.choice([0, 2, 4, 7, 30])
+                parts.append(("r", t))
+            values[("t", t)] = sum(values[p] for p in parts)
+            shown.add(("t", t))
+            sums.append((("t", t), parts))
+            tracks.append(("t", t))
+        values["all"] = sum(values[t] for t in tracks)
+        shown.add("all")
+        sums.append(("all", tracks))
+        hidden = suppress(values, shown=shown, sums=sums)
+        assert all(values[n] >= 5 for n in shown - hidden)
+        small = {n for n, v in values.items() if v < 5}
+        for total, parts in sums:
+            hidden_parts = [p for p in parts if p in hidden]
+            if total not in hidden and len(hidden_parts) == 1:
+                # the one hidden part can be worked out: it must be a large unshown one
+                assert hidden_parts[0] not in small and hidden_parts[0] not in shown
+            if total in hidden and total in shown:
+                assert hidden_parts, (total, parts)
