@@ -18,12 +18,18 @@ Suppression (PRIVACY_AND_SAFETY: no group under 5 can be seen):
   while the sum is shown: the smallest other shown figure in that sum is hidden too (and then
   protected the same way), and a hidden sum is never shown as the sum of shown parts. The rules
   run until nothing changes (`suppress`).
+- The funnel's columns are nested (opened ⊇ started ⊇ finished): each difference between two of
+  them is a figure never shown, protected when it is 1 to 4, so no two shown columns say how
+  many stopped in between.
 - A rate or an amount of money is shown only when the people count it belongs to is shown
-  (check-in rate with its active clients; revenue with its paying clients, so a cohort with fewer
-  than 5 paying clients shows no revenue; outstanding balances with the clients who owe).
+  (check-in rate with its active clients, the activity table's own cell; revenue with its
+  paying clients, so a cohort with fewer than 5 paying clients shows no revenue; outstanding
+  balances with the clients who owe).
 
 Counts are of enrollments (one person per track); the activity, check-in and message figures
 count each client once, under their newest enrollment.
+
+Not covered: comparing reports from different moments (last week's figures against this week's).
 """
 
 import uuid
@@ -87,13 +93,20 @@ def suppress(
     *,
     shown: Iterable[Any],
     sums: Iterable[tuple[Any, list[Any]]],
+    none_is_safe: Iterable[Any] = (),
 ) -> set[Any]:
     """The figures to hide: every shown figure under SMALL, and the complementary ones that stop
     any hidden small figure being worked out from a sum (see the module's docstring). `values`
     holds every figure (shown or never shown); `sums` pairs a figure with the figures it adds up.
-    A figure never shown (rolling enrollments) is hidden, and protected only if it is small."""
+    A figure never shown (rolling enrollments) is hidden, and protected only if it is small;
+    those in `none_is_safe` (the funnel's differences) are protected from 1 to 4, not at 0."""
     shown = set(shown)
-    protect = {node for node, value in values.items() if value < SMALL}
+    zero_ok = set(none_is_safe)
+    protect = {
+        node
+        for node, value in values.items()
+        if value < SMALL and not (value == 0 and node in zero_ok)
+    }
     hidden = protect | (set(values) - shown)
     sums = list(sums)
     changed = True
@@ -287,23 +300,28 @@ def _count_table(
     leaves: dict[Leaf, dict[tuple, int]],
     positions: list[tuple],
     *,
-    row_totals: dict[str, list[str]] | None = None,
+    row_totals: list[tuple[str, list[str]]] | None = None,
+    unshown: tuple[str, ...] = (),
 ) -> tuple[dict[Node, dict[tuple, Cell]], set]:
     """Suppressed cells per shown node, and the hidden set (for figures tied to these counts).
-    `row_totals` maps a total column to the columns it adds up, in every row."""
+    `row_totals` pairs a total column with the columns it adds up, in every row; `unshown` names
+    columns never shown (a difference between two shown ones, protected when small)."""
     values = tree.totals(leaves, positions)
     sums = tree.sums(positions)
     if row_totals:
         rows = {pos[0] for pos in positions}
         for node in tree._all_nodes():
             for row in rows:
-                for total, parts in row_totals.items():
+                for total, parts in row_totals:
                     sums.append(((node, (row, total)), [(node, (row, c)) for c in parts]))
-    shown = {(node, pos) for node in tree.shown for pos in positions}
-    hidden = suppress(values, shown=shown, sums=sums)
+    shown = {(node, pos) for node in tree.shown for pos in positions if pos[1] not in unshown}
+    differences = {key for key in values if key[1][1] in unshown}
+    hidden = suppress(values, shown=shown, sums=sums, none_is_safe=differences)
     cells: dict[Node, dict[tuple, Cell]] = defaultdict(dict)
     for node in tree.shown:
         for pos in positions:
+            if pos[1] in unshown:
+                continue
             key = (node, pos)
             cells[node][pos] = Cell(None if key in hidden else values[key])
     return cells, hidden
@@ -362,10 +380,37 @@ def _funnel(tree: _Tree, max_weeks: int) -> tuple[dict, list]:
     ):
         if n >= required.get((track_id, week), 10**6):
             leaves[(track_id, cohort_id)][(week, "Finished the week")] += 1
+    # The funnel's columns are nested: opened = started + opened only, started = finished +
+    # started only, opened = finished + not finished. The differences are never shown, and
+    # are protected when 1 to 4 (nobody is no one to protect), so "12 opened, 8 started"
+    # cannot say that 4 opened without starting.
+    for cells in leaves.values():
+        for w in weeks:
+            opened, started, finished = (
+                cells[(w, c)] for c in ("Week opened", "Started a lesson", "Finished the week")
+            )
+            cells[(w, "opened only")] = opened - started
+            cells[(w, "started only")] = started - finished
+            cells[(w, "not finished")] = opened - finished
     positions = [
-        (w, c) for w in weeks for c in ("Week opened", "Started a lesson", "Finished the week")
-    ]
-    cells, _ = _count_table(tree, leaves, positions)
+        (w, c)
+        for w in weeks
+        for c in (
+            "Week opened", "Started a lesson", "Finished the week",
+            "opened only", "started only", "not finished",
+        )
+    ]  # fmt: skip
+    cells, _ = _count_table(
+        tree,
+        leaves,
+        positions,
+        row_totals=[
+            ("Week opened", ["Started a lesson", "opened only"]),
+            ("Started a lesson", ["Finished the week", "started only"]),
+            ("Week opened", ["Finished the week", "not finished"]),
+        ],
+        unshown=("opened only", "started only", "not finished"),
+    )
     return cells, [(w, f"Week {w}") for w in weeks]
 
 
@@ -423,7 +468,7 @@ def _activity_and_checkins(tree: _Tree, *, now: datetime) -> tuple[dict, dict]:
         tree,
         activity,
         [("clients", c) for c in ("Active", "Inactive", "Total")],
-        row_totals={"Total": ["Active", "Inactive"]},
+        row_totals=[("Total", ["Active", "Inactive"])],
     )
     # Evening reviews in each active client's own last 14 local days (one window per zone).
     reviews: dict[Leaf, int] = defaultdict(int)
@@ -442,11 +487,12 @@ def _activity_and_checkins(tree: _Tree, *, now: datetime) -> tuple[dict, dict]:
         ):
             if client_id in active_clients:
                 reviews[active_clients[client_id]] += n
-    people: dict[Leaf, dict[tuple, int]] = {
-        leaf: {("checkins", "Active clients"): cells[("clients", "Active")]}
-        for leaf, cells in activity.items()
+    # The active clients are the activity table's own cell, hidden with it: shown here while
+    # hidden there, they would give its inactive figure away through the total.
+    people_cells: dict[Node, dict[tuple, Cell]] = {
+        node: {("checkins", "Active clients"): cells[("clients", "Active")]}
+        for node, cells in activity_cells.items()
     }
-    people_cells, hidden = _count_table(tree, people, [("checkins", "Active clients")])
     days: dict[Node, int] = defaultdict(int)
     for leaf, n in reviews.items():
         for node in (tree.leaf(leaf), ("track", leaf[0]), ALL):

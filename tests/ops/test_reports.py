@@ -150,7 +150,8 @@ def test_each_figure_of_the_track_is_right(program):
     report = report_compute(now=NOW)
     track = Scope("track", program["track"].pk)
     assert _figures(report, track, "funnel") == {
-        "Week 1": ["12", "12", "11"],
+        # 11 finished, but 12 started: shown, the two would say that 1 started without finishing.
+        "Week 1": ["12", "12", "fewer than 5"],
         "Week 2": ["6", "fewer than 5", "fewer than 5"],
         "Week 3": ["fewer than 5", "fewer than 5", "fewer than 5"],
     }
@@ -174,7 +175,8 @@ def test_a_cohorts_figures_are_its_own_with_small_ones_and_their_complements_hid
     a = Scope("cohort", program["a"].pk)
     b = Scope("cohort", program["b"].pk)
     assert _figures(report, a, "funnel")["Week 1"] == ["6", "6", "6"]
-    assert _figures(report, b, "funnel")["Week 1"] == ["6", "6", "5"]
+    # B: 6 started and 5 finished; 6 and 5 would say that 1 did not finish.
+    assert _figures(report, b, "funnel")["Week 1"] == ["6", "6", "fewer than 5"]
     # Week 2: B had none of it (hidden), so A's 6 hides too: the track's 6 less A's would say
     # how many of B opened it.
     assert _figures(report, a, "funnel")["Week 2"] == ["fewer than 5"] * 3
@@ -382,3 +384,30 @@ def test_anonymous_is_sent_to_sign_in(client, db):
 def test_the_reports_only_answer_get(client, admin_user, db):
     sign_in(client, admin_user)
     assert client.post(reverse(REPORTS)).status_code == 405
+
+
+def _one_week_cohort(size: int, *, started: int, finished: int):
+    """A one-week track whose only cohort has `size` clients with week 1 open, `started` of
+    them started a lesson and the first `finished` of those finished both."""
+    track = make_track(weeks=1, lessons_per_module=2, trauma_weeks=())
+    module = track.modules.get()
+    lessons = list(module.lessons.all())
+    cohort = CohortFactory(track=track, name=f"Size {size}")
+    enrolled = _enroll(cohort, size)
+    _open(enrolled, module, at=NOW - timedelta(days=5))
+    _progress(enrolled[:finished], lessons, at=NOW - timedelta(days=4))
+    _progress(enrolled[finished:started], lessons[:1], at=NOW - timedelta(days=4), done=False)
+    return Scope("cohort", cohort.pk)
+
+
+def test_the_funnel_counts_who_finished_every_required_lesson(db):
+    scope = _one_week_cohort(10, started=10, finished=5)
+    assert _figures(report_compute(now=NOW), scope, "funnel")["Week 1"] == ["10", "10", "5"]
+
+
+def test_the_funnel_never_says_how_many_stopped_between_two_columns_when_under_five(db):
+    """12 opened, 8 started, 8 finished: 12 beside 8 would say that 4 opened without starting
+    (and without finishing)."""
+    scope = _one_week_cohort(12, started=8, finished=8)
+    week = _figures(report_compute(now=NOW), scope, "funnel")["Week 1"]
+    assert week == ["12", "fewer than 5", "fewer than 5"]
