@@ -384,14 +384,14 @@ def _funnel(tree: _Tree, max_weeks: int) -> tuple[dict, list]:
     # started only, opened = finished + not finished. The differences are never shown, and
     # are protected when 1 to 4 (nobody is no one to protect), so "12 opened, 8 started"
     # cannot say that 4 opened without starting.
-    for cells in leaves.values():
+    for counts in leaves.values():
         for w in weeks:
             opened, started, finished = (
-                cells[(w, c)] for c in ("Week opened", "Started a lesson", "Finished the week")
+                counts[(w, c)] for c in ("Week opened", "Started a lesson", "Finished the week")
             )
-            cells[(w, "opened only")] = opened - started
-            cells[(w, "started only")] = started - finished
-            cells[(w, "not finished")] = opened - finished
+            counts[(w, "opened only")] = opened - started
+            counts[(w, "started only")] = started - finished
+            counts[(w, "not finished")] = opened - finished
     positions = [
         (w, c)
         for w in weeks
