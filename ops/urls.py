@@ -4,6 +4,7 @@ from django.urls import path, re_path
 
 from .views import closures, cohorts
 from .views import enrollments as enrollment_views
+from .views import reports as report_views
 
 app_name = "ops"
 
@@ -33,6 +34,9 @@ urlpatterns = [
         enrollment_views.enrollment_status,
         name="enrollment_status",
     ),
+    # Reports (ops/views/reports.py): aggregates only, each table also as CSV.
+    path("reports/", report_views.reports, name="reports"),
+    path("reports/<slug:table>.csv", report_views.report_csv, name="report_csv"),
     # Account closures (records.ClosureRequest): the list, and completing one.
     path("closures/", closures.closures, name="closures"),
     path(

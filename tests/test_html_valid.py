@@ -812,3 +812,18 @@ def test_the_consoles_enrollment_pages_are_valid_html(demo, pages):
     pages.get(reverse("ops:manual_enroll"))
     pages.post(reverse("ops:manual_enroll"), {"email": "x@example.org"}, status=400)
     pages.assert_valid("administrator (enrollments)")
+
+
+def test_the_reports_pages_are_valid_html(demo, pages):
+    """The administrators' reports: the whole program, a track, a cohort, an unknown group."""
+    from courses.models import Cohort
+
+    sign_in(pages.client, demo["admin"])
+    track = Track.objects.get(slug=TRACK)
+    pages.get(reverse("ops:reports"))
+    pages.get(reverse("ops:reports") + f"?group=track-{track.pk}")
+    cohort = Cohort.objects.filter(track=track).order_by("pk").first()
+    assert cohort is not None  # seed_demo's demo cohort
+    pages.get(reverse("ops:reports") + f"?group=cohort-{cohort.pk}")
+    pages.get(reverse("ops:reports") + "?group=nonsense", status=400)
+    pages.assert_valid("reports")

@@ -342,6 +342,9 @@ MATRIX = {
         True,
     ),
 }
+# The reports (/ops/reports/): administrators only; billing staff too get 404.
+MATRIX["ops:reports"] = (None, only(AD), True)
+MATRIX["ops:report_csv"] = (lambda p: {"table": "funnel"}, only(AD), True)
 
 ADMIN_RULE = {ANON: LOGIN, **dict.fromkeys(SIGNED_IN, NOT_FOUND), AD: "admin"}
 ADMIN_PREFIX = "admin/"
