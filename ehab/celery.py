@@ -40,7 +40,7 @@ app.conf.beat_schedule = {
         "schedule": 86400.0,
     },
     # A prepared copy of a client's records is cleared once its link expires (records).
-    "record-exports-expire": {"task": "records.tasks.expire_record_exports", "schedule": 3600.0},
+    "record-exports-expire": {"task": "records.tasks.expire_record_exports", "schedule": 300.0},
 }
 
 app.autodiscover_tasks()

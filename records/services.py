@@ -110,6 +110,20 @@ def record_exports_expire_due(*, now: datetime) -> int:
     ).update(status=RecordExport.Status.EXPIRED, document=None)
 
 
+# A copy whose build hit a database hiccup stays pending; beat's sweep builds it again after
+# RETRY_AFTER and gives up (failed, so the client can ask again) after GIVE_UP_AFTER. Database
+# rows, not a delayed task: on Redis a delay past the visibility timeout runs twice.
+RETRY_AFTER = timedelta(minutes=5)
+GIVE_UP_AFTER = timedelta(hours=1)
+
+
+def record_exports_stalled(*, now: datetime) -> list[int]:
+    """The pending copies to build again at `now`, and marks failed those pending too long."""
+    pending = RecordExport.objects.filter(status=RecordExport.Status.PENDING)
+    pending.filter(requested_at__lte=now - GIVE_UP_AFTER).update(status=RecordExport.Status.FAILED)
+    return list(pending.filter(requested_at__lte=now - RETRY_AFTER).values_list("pk", flat=True))
+
+
 def record_export_downloaded(*, export: RecordExport, user: User, fmt: str) -> None:
     """Audit one download of a copy by its owner: the export's id and format, never content."""
     audit_record(

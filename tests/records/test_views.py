@@ -276,6 +276,8 @@ def test_a_task_that_keeps_failing_marks_the_copy_failed_and_the_page_says_so(
 
 
 def test_a_database_hiccup_is_retried_and_the_copy_still_becomes_ready(client_a, clock):
+    """The hiccup leaves the copy pending (a row, not a delayed task); beat's sweep five
+    minutes later builds it again."""
     requested = record_export_request(client=client_a, now=NOW)
     calls = {"n": 0}
 
@@ -286,9 +288,28 @@ def test_a_database_hiccup_is_retried_and_the_copy_still_becomes_ready(client_a,
         return record_export_build(**kwargs)
 
     with mock.patch("records.tasks.record_export_build", side_effect=flaky):
+        assert build_record_export.apply(args=[requested.export.pk]).successful()
+        assert RecordExport.objects.get().status == RecordExport.Status.PENDING
+        with mock.patch.object(build_record_export, "delay") as delay:
+            expire_record_exports.apply()  # too soon: nothing is built again yet
+            assert delay.call_count == 0
+            clock.shift(timedelta(minutes=5))
+            expire_record_exports.apply()
+        delay.assert_called_once_with(requested.export.pk)
         result = build_record_export.apply(args=[requested.export.pk])
     assert result.successful() and calls["n"] == 2
     assert RecordExport.objects.get().status == RecordExport.Status.READY
+
+
+def test_a_copy_still_pending_after_an_hour_is_given_up_so_the_client_can_ask_again(
+    client_a, clock
+):
+    requested = record_export_request(client=client_a, now=NOW)
+    clock.shift(timedelta(hours=1))
+    with mock.patch.object(build_record_export, "delay") as delay:
+        expire_record_exports.apply()
+    assert delay.call_count == 0
+    assert RecordExport.objects.get(pk=requested.export.pk).status == RecordExport.Status.FAILED
 
 
 def test_beats_sweep_clears_every_copy_past_its_time_opened_or_not(client_a, clock, history):
