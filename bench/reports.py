@@ -41,13 +41,13 @@ COHORT_PREFIX = "Report cohort "
 ADMIN_EMAIL = "bench-reports-admin@example.org"
 
 
-def _spread(cohort_count: int, rng: random.Random) -> None:
+def _spread(cohort_count: int, rng: random.Random, now: datetime) -> None:
     """Every bench enrollment into one of `cohort_count` cohorts of its track; the course bench's
     own cohorts, then empty, are removed."""
     from courses.models import Cohort, Enrollment, Track
 
     track = Track.objects.get(slug="core-12")
-    today = datetime.now(UTC).date()
+    today = now.date()
     monday = today - timedelta(days=today.weekday())
     cohorts = Cohort.objects.bulk_create(
         Cohort(track=track, name=f"{COHORT_PREFIX}{i}", start_date=monday - timedelta(weeks=i % 12))
@@ -225,10 +225,10 @@ def main(argv=None) -> int:
                 "(bench data is never deleted automatically)."
             )
         course._seed(args.enrollments, rng)
-    now = datetime.now(UTC)
+    now = datetime.now(UTC)  # the bench's one reading of the clock
     if not Cohort.objects.filter(name__startswith=COHORT_PREFIX).exists():
         users = list(User.objects.filter(email__startswith=course.EMAIL_PREFIX).order_by("pk"))
-        _spread(args.cohorts, rng)
+        _spread(args.cohorts, rng, now)
         if not Checkin.objects.filter(client__email__startswith=course.EMAIL_PREFIX).exists():
             daily._seed_daily(users, samples=20, now=now, rng=rng)
         _billing(rng, now)
