@@ -281,3 +281,20 @@ def test_two_manual_enrollments_into_the_last_seat_at_once_place_exactly_one(adm
     errors = run_at_once(enroll)
     assert len(errors) == 1 and "0 free seats" in str(errors[0])
     assert Enrollment.objects.filter(cohort=cohort).count() == 1
+
+
+def test_the_invite_and_manual_pages_cost_the_same_however_many_cohorts(
+    client, signed_in, admin_user, django_assert_max_num_queries
+):
+    """The forms list the cohorts in one query each: ten more cohorts cost nothing more."""
+    track = make_track(weeks=2)
+    CohortFactory(track=track)
+    signed_in(admin_user)
+    for name in ("ops:invite", "ops:manual_enroll"):
+        with django_assert_max_num_queries(8):
+            assert client.get(reverse(name)).status_code == 200
+    for _ in range(10):
+        CohortFactory(track=track)
+    for name in ("ops:invite", "ops:manual_enroll"):
+        with django_assert_max_num_queries(8):
+            assert client.get(reverse(name)).status_code == 200

@@ -137,3 +137,11 @@ def test_closing_ends_the_clients_sessions_on_their_other_devices_too(
     response = phone.get(reverse("records:home"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_the_close_page_costs_a_few_queries(
+    client, client_a, signed_in, django_assert_max_num_queries
+):
+    signed_in(client_a)
+    with django_assert_max_num_queries(4):
+        assert client.get(reverse("records:close")).status_code == 200
