@@ -39,6 +39,7 @@ class UserManager(BaseUserManager["User"]):
 
     def create_superuser(self, email: str, password: str | None = None, **fields) -> "User":
         fields["role"] = Role.ADMIN
+        fields["is_superuser"] = True
         return self._create(email, password, **fields)
 
     def get_by_natural_key(self, username):
@@ -67,6 +68,16 @@ class User(AbstractBaseUser):
         db_default=False,
         help_text="Administrators only: a clinician who receives escalated safety alerts and "
         "may open them.",
+    )
+    # The keys to the Django admin, the technical back room (models as tables, the audit trail
+    # read-only). Day-to-day administration is the console (/ops/, /billing/); this is for the
+    # practice's technical owner, set by `manage.py createsuperuser` or `manage.py superuser`,
+    # never from a web page. Means nothing without the administrator role.
+    is_superuser = models.BooleanField(
+        "superuser",
+        default=False,
+        db_default=False,
+        help_text="An administrator who may also open the Django admin site.",
     )
     date_joined = models.DateTimeField(default=dj_timezone.now)
 
@@ -99,14 +110,14 @@ class User(AbstractBaseUser):
 
     @property
     def is_staff(self) -> bool:
-        """Django admin access: administrators only (the role decides)."""
-        return self.is_active and is_admin_role(self.role)
+        """Django admin access: active administrators who are also superusers."""
+        return self.is_active and self.is_superuser and is_admin_role(self.role)
 
     @property
     def is_staff_role(self) -> bool:
         return is_staff_role(self.role)
 
-    # Django's permission API, answered by the role: admins may do anything in the admin site,
+    # Django's permission API: a superuser administrator may do anything the admin site allows,
     # nobody else may use it at all.
     def has_perm(self, perm, obj=None) -> bool:
         return self.is_staff

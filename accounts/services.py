@@ -58,15 +58,19 @@ def user_set_role(*, user: User, role: str, acting_user: User | None) -> User:
     if old == role:
         return locked
     locked.role = role
-    locked.save(update_fields=["role"])
+    # The admin site's keys go with the administrator role (and do not come back with it).
+    dropped_superuser = locked.is_superuser and role != Role.ADMIN
+    locked.is_superuser = locked.is_superuser and not dropped_superuser
+    locked.save(update_fields=["role", "is_superuser"])
     audit_record(
         action=Action.ROLE_CHANGED,
         actor=acting_user,
         subject=locked,
         target=locked,
-        metadata={"from": old, "to": role},
+        metadata={"from": old, "to": role, **({"superuser": False} if dropped_superuser else {})},
     )
     user.role = role
+    user.is_superuser = locked.is_superuser
     return locked
 
 
@@ -88,6 +92,28 @@ def user_set_clinical_oversight(*, user: User, value: bool, acting_user: User | 
         metadata={"to": value},
     )
     user.clinical_oversight = value
+    return locked
+
+
+@transaction.atomic
+def user_set_superuser(*, user: User, value: bool, acting_user: User | None) -> User:
+    """Give an administrator the Django admin (or take it away); audited. Only an administrator
+    can be a superuser."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if value and locked.role != Role.ADMIN:
+        raise ValidationError("Only an administrator can be a superuser.")
+    if locked.is_superuser == value:
+        return locked
+    locked.is_superuser = value
+    locked.save(update_fields=["is_superuser"])
+    audit_record(
+        action=Action.SUPERUSER_CHANGED,
+        actor=acting_user,
+        subject=locked,
+        target=locked,
+        metadata={"to": value},
+    )
+    user.is_superuser = value
     return locked
 
 

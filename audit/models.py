@@ -26,6 +26,7 @@ class Action:
     USER_CREATED = "account.created"
     ROLE_CHANGED = "account.role_changed"
     CLINICAL_OVERSIGHT_CHANGED = "account.clinical_oversight_changed"
+    SUPERUSER_CHANGED = "account.superuser_changed"
     PROFILE_UPDATED = "account.profile_updated"
     ACCESS_DENIED = "access.denied"
     RECORD_VIEWED = "record.viewed"

@@ -182,6 +182,12 @@ def admin_user(db):
 
 
 @pytest.fixture
+def superuser(db):
+    """An administrator who may also open the Django admin."""
+    return UserFactory(role=Role.ADMIN, is_superuser=True)
+
+
+@pytest.fixture
 def instruments(db):
     """The PHQ-9 and GAD-7 loaded from their data files, by key."""
     from measures.instruments import instruments_load, read_instruments

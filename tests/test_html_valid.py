@@ -504,10 +504,11 @@ def test_every_admin_site_page_is_valid_html(demo, pages):
     the add form where adding is allowed."""
     from django.contrib import admin
 
-    admin_user = demo["admin"]
+    admin_user = demo["owner"]  # the demo's superuser
     sign_in(pages.client, admin_user)
     request = RequestFactory().get("/")
     request.user = admin_user
+    pages.get(reverse("accounts:console"))  # with its card for the Django admin
     pages.get(reverse("admin:index"))
     for model, model_admin in admin.site._registry.items():
         name = f"admin:{model._meta.app_label}_{model._meta.model_name}"

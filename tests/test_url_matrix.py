@@ -1,8 +1,8 @@
 """A-3: every URL, classified by what each role gets, requested as every role.
 
 A URL that is added without a row here fails `test_every_url_is_classified`. The admin site is
-classified by one rule (every page of it is for administrators only) and every one of its URLs is
-still requested as every role.
+classified by one rule (every page of it is for superusers only: an administrator without the
+key gets 404 like everybody else) and every one of its URLs is still requested as every role.
 """
 
 import re
@@ -25,6 +25,8 @@ ANON, CA, CB, CL, OC, BI, AD = (
 )
 ROLES = (ANON, CA, CB, CL, OC, BI, AD)
 SIGNED_IN = ROLES[1:]
+# An administrator who is also a superuser: the only one the Django admin lets in.
+SU = "superuser"
 
 OK, LOGIN, NOT_FOUND, REDIRECT, GONE = "200", "login", "404", "redirect", "405"
 
@@ -346,7 +348,7 @@ MATRIX = {
 MATRIX["ops:reports"] = (None, only(AD), True)
 MATRIX["ops:report_csv"] = (lambda p: {"table": "funnel"}, only(AD), True)
 
-ADMIN_RULE = {ANON: LOGIN, **dict.fromkeys(SIGNED_IN, NOT_FOUND), AD: "admin"}
+ADMIN_RULE = {ANON: LOGIN, **dict.fromkeys(SIGNED_IN, NOT_FOUND), SU: "admin"}
 ADMIN_PREFIX = "admin/"
 
 
@@ -385,7 +387,7 @@ def test_every_url_is_classified():
 
 
 @pytest.fixture
-def people(client_a, client_b, clinician, other_clinician, billing_user, admin_user):
+def people(client_a, client_b, clinician, other_clinician, billing_user, admin_user, superuser):
     from datetime import date
 
     from courses.models import ModuleRelease
@@ -441,6 +443,7 @@ def people(client_a, client_b, clinician, other_clinician, billing_user, admin_u
         OC: other_clinician,
         BI: billing_user,
         AD: admin_user,
+        SU: superuser,
     }
 
 
@@ -543,16 +546,16 @@ def _admin_refuses(name, admin_user) -> bool:
     return False
 
 
-def test_every_admin_page_is_for_administrators_only(client, people):
+def test_every_admin_page_is_for_superusers_only(client, people):
     urls = _admin_urls(people)
     assert len(urls) > 20
     for name, url in urls:
-        for role in ROLES:
+        for role in (*ROLES, SU):
             response = _request_as(client, people[role], url)
             expected = ADMIN_RULE[role]
             refused_to_admin = name in ADMIN_404_WITHOUT_PARAMETERS or _admin_refuses(
-                name, people[AD]
+                name, people[SU]
             )
-            if role == AD and response.status_code == 404 and refused_to_admin:
+            if role == SU and response.status_code == 404 and refused_to_admin:
                 continue
             _check(response, expected, url, role)

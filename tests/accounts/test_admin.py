@@ -37,9 +37,9 @@ def user_data(user=None, **changes) -> dict:
 
 
 def test_an_address_taken_in_another_case_is_a_clear_form_error(
-    client, admin_user, client_a, signed_in
+    client, superuser, client_a, signed_in
 ):
-    signed_in(admin_user)
+    signed_in(superuser)
     before = User.objects.count()
     response = client.post(ADD, user_data(email=client_a.email.upper()))
     assert response.status_code == 200
@@ -48,21 +48,21 @@ def test_an_address_taken_in_another_case_is_a_clear_form_error(
     assert User.objects.count() == before
 
 
-def test_an_admin_adds_a_person_through_the_audited_service(client, admin_user, signed_in):
-    signed_in(admin_user)
+def test_an_admin_adds_a_person_through_the_audited_service(client, superuser, signed_in):
+    signed_in(superuser)
     response = client.post(ADD, user_data(email="New.Person@Example.org", role=Role.CLINICIAN))
     assert response.status_code == 302, response.content[:600]
     person = User.objects.get(email="new.person@example.org")
     assert person.role == Role.CLINICIAN
     assert EmailAddress.objects.filter(user=person, email=person.email, primary=True).exists()
-    assert AuditEvent.objects.get(action=Action.USER_CREATED, subject=person).actor == admin_user
+    assert AuditEvent.objects.get(action=Action.USER_CREATED, subject=person).actor == superuser
 
 
-def test_the_admin_leaves_the_sign_in_address_to_its_owner(client, admin_user, client_a, signed_in):
+def test_the_admin_leaves_the_sign_in_address_to_its_owner(client, superuser, client_a, signed_in):
     # Changed here, the old address kept signing in (allauth still held it) and the new one
     # was never confirmed; people change their address themselves, confirming the new one.
     old = client_a.email
-    signed_in(admin_user)
+    signed_in(superuser)
     response = client.post(change_url(client_a), user_data(client_a, email="other@example.org"))
     assert response.status_code == 302, response.content[:600]
     client_a.refresh_from_db()
@@ -71,7 +71,7 @@ def test_the_admin_leaves_the_sign_in_address_to_its_owner(client, admin_user, c
 
 
 def test_a_new_time_zone_set_in_the_admin_moves_the_person_s_weeks_and_is_audited(
-    client, admin_user, client_a, signed_in
+    client, superuser, client_a, signed_in
 ):
     track = make_track(weeks=4, lessons_per_module=1)
     moment = datetime(2026, 11, 4, 15, 0, tzinfo=UTC)
@@ -80,12 +80,12 @@ def test_a_new_time_zone_set_in_the_admin_moves_the_person_s_weeks_and_is_audite
             client=client_a,
             track=track,
             start_date=date(2026, 11, 2),
-            acting_user=admin_user,
+            acting_user=superuser,
             now=moment,
         )
         # Week 2 opens Monday 9 November at 06:00 in New York.
         assert enrollment.next_release_at == datetime(2026, 11, 9, 11, 0, tzinfo=UTC)
-        signed_in(admin_user)
+        signed_in(superuser)
         response = client.post(
             change_url(client_a), user_data(client_a, timezone="America/Los_Angeles")
         )
@@ -93,12 +93,12 @@ def test_a_new_time_zone_set_in_the_admin_moves_the_person_s_weeks_and_is_audite
     enrollment.refresh_from_db()
     assert enrollment.next_release_at == datetime(2026, 11, 9, 14, 0, tzinfo=UTC)
     update = AuditEvent.objects.get(action=Action.PROFILE_UPDATED, subject=client_a)
-    assert update.actor == admin_user
+    assert update.actor == superuser
 
 
-def test_a_role_and_a_profile_changed_together_are_both_kept(client, admin_user, signed_in):
+def test_a_role_and_a_profile_changed_together_are_both_kept(client, superuser, signed_in):
     person = UserFactory(role=Role.CLIENT)
-    signed_in(admin_user)
+    signed_in(superuser)
     response = client.post(
         change_url(person),
         user_data(person, role=Role.CLINICIAN, preferred_name="Sam", phone="+13055550100"),
@@ -112,8 +112,8 @@ def test_a_role_and_a_profile_changed_together_are_both_kept(client, admin_user,
     )
 
 
-def test_every_field_given_when_adding_a_person_is_kept(client, admin_user, signed_in):
-    signed_in(admin_user)
+def test_every_field_given_when_adding_a_person_is_kept(client, superuser, signed_in):
+    signed_in(superuser)
     data = user_data(timezone="America/Chicago", phone="+13055550100", preferred_name="Jo")
     del data["is_active"]  # an account made switched off
     response = client.post(ADD, data)
@@ -130,9 +130,9 @@ def test_every_field_given_when_adding_a_person_is_kept(client, admin_user, sign
 # --- allauth's own admins: look, never touch -----------------------------------------------------
 
 
-def test_the_admin_never_shows_an_authenticator_s_secret(client, admin_user, client_a, signed_in):
+def test_the_admin_never_shows_an_authenticator_s_secret(client, superuser, client_a, signed_in):
     authenticator = give_totp(client_a)
-    signed_in(admin_user)
+    signed_in(superuser)
     for url in (
         reverse("admin:mfa_authenticator_changelist"),
         reverse("admin:mfa_authenticator_change", args=[authenticator.pk]),
@@ -143,10 +143,10 @@ def test_the_admin_never_shows_an_authenticator_s_secret(client, admin_user, cli
 
 
 def test_the_admin_cannot_give_or_take_anyone_s_second_factor(
-    client, admin_user, client_a, signed_in
+    client, superuser, client_a, signed_in
 ):
     authenticator = give_totp(client_a)
-    signed_in(admin_user)
+    signed_in(superuser)
     client.post(
         reverse("admin:mfa_authenticator_add"),
         {"user": client_a.pk, "type": "totp", "data": '{"secret": "KNOWNSECRET"}'},
@@ -162,11 +162,11 @@ def test_the_admin_cannot_give_or_take_anyone_s_second_factor(
 
 
 def test_the_admin_cannot_add_or_verify_a_sign_in_address_behind_its_owner(
-    client, admin_user, client_a, signed_in
+    client, superuser, client_a, signed_in
 ):
     address = EmailAddress.objects.get(user=client_a)
     EmailAddress.objects.filter(pk=address.pk).update(verified=False)
-    signed_in(admin_user)
+    signed_in(superuser)
     client.post(
         reverse("admin:account_emailaddress_add"),
         {"user": client_a.pk, "email": "takeover@example.org", "verified": "on", "primary": ""},
@@ -180,9 +180,9 @@ def test_the_admin_cannot_add_or_verify_a_sign_in_address_behind_its_owner(
     ]
 
 
-def test_the_admin_never_shows_an_email_confirmation_key(client, admin_user, client_a, signed_in):
+def test_the_admin_never_shows_an_email_confirmation_key(client, superuser, client_a, signed_in):
     confirmation = EmailConfirmation.create(EmailAddress.objects.get(user=client_a))
-    signed_in(admin_user)
+    signed_in(superuser)
     for url in (
         reverse("admin:account_emailconfirmation_changelist"),
         reverse("admin:account_emailconfirmation_change", args=[confirmation.pk]),

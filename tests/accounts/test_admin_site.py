@@ -69,7 +69,7 @@ def assert_answered_without_an_error_page(response, where: str) -> None:
 
 
 @pytest.fixture
-def records(db, client_a, admin_user):
+def records(db, client_a, superuser):
     """One record of every model whose change form an administrator can open, in each state that
     changes which fields the form has."""
     track = make_track(weeks=4, lessons_per_module=1)
@@ -78,7 +78,7 @@ def records(db, client_a, admin_user):
     active = EnrollmentFactory(client=client_a, track=track, cohort=cohort)
     paused = EnrollmentFactory(track=track)
     pacing_pause(
-        enrollment=paused, reason_code="life_event", author=admin_user,
+        enrollment=paused, reason_code="life_event", author=superuser,
         now=datetime(2026, 11, 4, 15, 0, tzinfo=UTC),
     )  # fmt: skip
     finished = EnrollmentFactory(track=track, status=EnrollmentStatus.COMPLETED)
@@ -104,12 +104,12 @@ def records(db, client_a, admin_user):
 
 @pytest.mark.parametrize("value", HOSTILE.values(), ids=list(HOSTILE))
 def test_every_admin_add_form_refuses_hostile_input_without_an_error_page(
-    client, admin_user, signed_in, value
+    client, superuser, signed_in, value
 ):
-    signed_in(admin_user)
+    signed_in(superuser)
     swept = 0
     for model, model_admin in registered_admins():
-        if not model_admin.has_add_permission(as_request(admin_user)):
+        if not model_admin.has_add_permission(as_request(superuser)):
             continue  # ledgers and content: the admin refuses adding them at all
         opts = model._meta
         name = f"admin:{opts.app_label}_{opts.model_name}_add"
@@ -127,9 +127,9 @@ def test_every_admin_add_form_refuses_hostile_input_without_an_error_page(
 
 @pytest.mark.parametrize("value", HOSTILE.values(), ids=list(HOSTILE))
 def test_every_admin_change_form_refuses_hostile_input_without_an_error_page(
-    client, admin_user, signed_in, records, value
+    client, superuser, signed_in, records, value
 ):
-    signed_in(admin_user)
+    signed_in(superuser)
     for record in records:
         opts = record._meta
         name = f"admin:{opts.app_label}_{opts.model_name}_change"

@@ -8,7 +8,7 @@ from accounts.models import User
 from accounts.roles import Role
 from care.selectors import caseload_for
 from courses.models import Enrollment, ModuleRelease
-from ehab.management.commands.seed_demo import DEMO_PASSWORD
+from ehab.management.commands.seed_demo import DEMO_PASSWORD, DEMO_USERS
 
 
 def test_seed_demo_creates_the_four_demo_accounts_who_can_sign_in(client, db, capsys):
@@ -26,8 +26,12 @@ def test_seed_demo_creates_the_four_demo_accounts_who_can_sign_in(client, db, ca
         "client7@example.com": Role.CLIENT,
         "clinician@example.com": Role.CLINICIAN,
         "admin@example.com": Role.ADMIN,
+        "owner@example.com": Role.ADMIN,
         "billing@example.com": Role.BILLING,
     }
+    # One demo administrator holds the Django admin's key; the other runs the console only.
+    superusers = set(User.objects.filter(is_superuser=True).values_list("email", flat=True))
+    assert superusers == {"owner@example.com"}
     response = client.post(
         reverse("account_login"), {"login": "client@example.com", "password": DEMO_PASSWORD}
     )
@@ -42,7 +46,7 @@ def test_seed_demo_creates_the_four_demo_accounts_who_can_sign_in(client, db, ca
 def test_seed_demo_run_twice_changes_nothing_more(db):
     call_command("seed_demo")
     call_command("seed_demo")
-    assert User.objects.count() == 10
+    assert User.objects.count() == len(DEMO_USERS)
     clinician = User.objects.get(email="clinician@example.com")
     assert caseload_for(clinician=clinician).count() == 7
     assert Enrollment.objects.count() == 7

@@ -144,10 +144,10 @@ def test_mfa_added_and_removed_are_recorded(client_a, rf):
 
 
 def test_the_admin_role_form_changes_the_role_through_the_audited_service(
-    client, admin_user, signed_in
+    client, superuser, signed_in
 ):
     target = UserFactory(role=Role.CLIENT)
-    signed_in(admin_user)  # a sign-in moments ago counts as recent
+    signed_in(superuser)  # a sign-in moments ago counts as recent
     url = reverse("admin:accounts_user_change", args=[target.pk])
     response = client.post(
         url,
@@ -164,14 +164,14 @@ def test_the_admin_role_form_changes_the_role_through_the_audited_service(
     target.refresh_from_db()
     assert target.role == Role.CLINICIAN
     change = AuditEvent.objects.get(action=Action.ROLE_CHANGED, subject=target)
-    assert change.actor == admin_user
+    assert change.actor == superuser
 
 
-def test_the_admin_role_form_demands_a_recent_sign_in(client, admin_user, signed_in):
+def test_the_admin_role_form_demands_a_recent_sign_in(client, superuser, signed_in):
     target = UserFactory(role=Role.CLIENT)
     url = reverse("admin:accounts_user_change", args=[target.pk])
     with time_machine.travel("2026-11-28 12:00:00Z", tick=False) as clock:
-        signed_in(admin_user)
+        signed_in(superuser)
         clock.shift(6 * 60)  # the sign-in is no longer recent
         response = client.post(url, {"email": target.email, "role": Role.ADMIN})
     assert response.status_code == 302

@@ -46,9 +46,9 @@ def people(db):
 
 
 def test_saving_an_assignment_whose_clinician_is_a_client_is_a_form_error_and_stores_nothing(
-    client, admin_user, people, signed_in
+    client, superuser, people, signed_in
 ):
-    signed_in(admin_user)
+    signed_in(superuser)
     response = client.post(ADD, {"clinician": people["client"].pk, "client": people["client"].pk})
     assert_refused_with(response, "Choose a clinician or a clinical supervisor.")
     assert not CareAssignment.objects.exists()
@@ -57,18 +57,18 @@ def test_saving_an_assignment_whose_clinician_is_a_client_is_a_form_error_and_st
 
 @pytest.mark.parametrize("who", ["clinician", "billing", "admin", "former client"])
 def test_saving_an_assignment_whose_client_is_not_a_client_is_a_form_error(
-    client, admin_user, people, signed_in, who
+    client, superuser, people, signed_in, who
 ):
-    signed_in(admin_user)
+    signed_in(superuser)
     response = client.post(ADD, {"clinician": people["clinician"].pk, "client": people[who].pk})
     assert_refused_with(response, "Choose a client or a partner.")
     assert not CareAssignment.objects.exists()
 
 
 def test_the_clinician_picker_offers_only_active_clinicians_and_supervisors(
-    client, admin_user, people, signed_in
+    client, superuser, people, signed_in
 ):
-    signed_in(admin_user)
+    signed_in(superuser)
     response = client.get(ADD)
     offered = set(form_of(response).fields["clinician"].queryset)
     assert offered == {people["clinician"], people["supervisor"]}
@@ -78,9 +78,9 @@ def test_the_clinician_picker_offers_only_active_clinicians_and_supervisors(
 
 
 def test_the_client_picker_looks_up_only_active_clients_and_partners(
-    client, admin_user, people, signed_in
+    client, superuser, people, signed_in
 ):
-    signed_in(admin_user)
+    signed_in(superuser)
     field = form_of(client.get(ADD)).fields["client"]
     assert set(field.queryset) == {people["client"], people["partner"]}
     lookup = field.widget.url_parameters()
@@ -93,23 +93,23 @@ def test_the_client_picker_looks_up_only_active_clients_and_partners(
 
 
 def test_an_admin_assigns_a_client_through_the_audited_service(
-    client, admin_user, people, signed_in
+    client, superuser, people, signed_in
 ):
-    signed_in(admin_user)
+    signed_in(superuser)
     response = client.post(
         ADD, {"clinician": people["supervisor"].pk, "client": people["partner"].pk}
     )
     assert response.status_code == 302, response.content[:400]
     assignment = CareAssignment.objects.get()
     assert (assignment.clinician, assignment.client) == (people["supervisor"], people["partner"])
-    assert AuditEvent.objects.get(action="care.assignment_created").actor == admin_user
+    assert AuditEvent.objects.get(action="care.assignment_created").actor == superuser
 
 
 def test_a_pair_already_assigned_is_a_form_error_and_nothing_is_added(
-    client, admin_user, people, signed_in
+    client, superuser, people, signed_in
 ):
     CareAssignmentFactory(clinician=people["clinician"], client=people["client"])
-    signed_in(admin_user)
+    signed_in(superuser)
     response = client.post(
         ADD, {"clinician": people["clinician"].pk, "client": people["client"].pk}
     )
@@ -118,10 +118,10 @@ def test_a_pair_already_assigned_is_a_form_error_and_nothing_is_added(
 
 
 def test_an_assignment_keeps_its_clinician_and_client_once_made(
-    client, admin_user, people, signed_in
+    client, superuser, people, signed_in
 ):
     assignment = CareAssignmentFactory(clinician=people["clinician"], client=people["client"])
-    signed_in(admin_user)
+    signed_in(superuser)
     response = client.post(
         change_url(assignment),
         {"clinician": people["client"].pk, "client": people["clinician"].pk, "is_active": "on"},
@@ -132,17 +132,17 @@ def test_an_assignment_keeps_its_clinician_and_client_once_made(
 
 
 def test_ending_an_assignment_in_the_admin_is_audited_and_it_stays_ended(
-    client, admin_user, people, signed_in
+    client, superuser, people, signed_in
 ):
     assignment = CareAssignmentFactory(clinician=people["clinician"], client=people["client"])
     moment = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
     with time_machine.travel(moment, tick=False):
-        signed_in(admin_user)
+        signed_in(superuser)
         response = client.post(change_url(assignment), {})  # the "active" box unticked
     assert response.status_code == 302, response.content[:400]
     assignment.refresh_from_db()
     assert (assignment.is_active, assignment.ended_at) == (False, moment)
-    assert AuditEvent.objects.get(action="care.assignment_ended").actor == admin_user
+    assert AuditEvent.objects.get(action="care.assignment_ended").actor == superuser
 
     # An ended assignment is history: ticking the box again does not reopen it.
     response = client.post(change_url(assignment), {"is_active": "on"})
@@ -152,13 +152,13 @@ def test_ending_an_assignment_in_the_admin_is_audited_and_it_stays_ended(
 
 
 def test_reopening_an_ended_pair_beside_an_active_one_is_never_a_500(
-    client, admin_user, people, signed_in
+    client, superuser, people, signed_in
 ):
     CareAssignmentFactory(clinician=people["clinician"], client=people["client"])
     ended = CareAssignmentFactory(
         clinician=people["clinician"], client=people["client"], is_active=False
     )
-    signed_in(admin_user)
+    signed_in(superuser)
     response = client.post(
         change_url(ended),
         {"clinician": people["clinician"].pk, "client": people["client"].pk, "is_active": "on"},
@@ -168,7 +168,7 @@ def test_reopening_an_ended_pair_beside_an_active_one_is_never_a_500(
 
 
 def test_a_role_changed_between_the_form_and_the_save_is_a_message_and_stores_nothing(
-    client, admin_user, people, signed_in, monkeypatch
+    client, superuser, people, signed_in, monkeypatch
 ):
     import care.admin
     from care.services import care_assignment_create
@@ -179,7 +179,7 @@ def test_a_role_changed_between_the_form_and_the_save_is_a_message_and_stores_no
         return care_assignment_create(clinician=clinician, client=client, acting_user=acting_user)
 
     monkeypatch.setattr(care.admin, "care_assignment_create", demoted_meanwhile)
-    signed_in(admin_user)
+    signed_in(superuser)
     response = client.post(
         ADD, {"clinician": people["clinician"].pk, "client": people["client"].pk}, follow=True
     )

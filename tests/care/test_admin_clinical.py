@@ -45,7 +45,7 @@ def test_clinical_records_have_no_page_in_the_admin(model):
 
 @pytest.mark.django_db
 def test_a_pacing_action_shows_what_was_done_but_never_the_reason_or_note(
-    client, signed_in, admin_user, client_a, clinician
+    client, signed_in, superuser, client_a, clinician
 ):
     track = make_track(weeks=6, lessons_per_module=1, trauma_weeks=())
     enrollment = EnrollmentFactory(client=client_a, track=track, start_date=timezone.now().date())
@@ -58,7 +58,7 @@ def test_a_pacing_action_shows_what_was_done_but_never_the_reason_or_note(
         now=timezone.now(),
     )
     assert action.kind == PacingKind.HOLD
-    signed_in(admin_user)
+    signed_in(superuser)
     listing = client.get(reverse("admin:courses_pacingaction_changelist"))
     detail = client.get(reverse("admin:courses_pacingaction_change", args=[action.pk]))
     for response in (listing, detail):

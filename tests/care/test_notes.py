@@ -320,11 +320,11 @@ def test_the_client_never_sees_a_note_on_their_own_pages(client, client_a, clini
         assert "CANARY" not in response.content.decode()
 
 
-def test_the_django_admin_has_no_progress_note_page(client, admin_user, client_a, clinician,
+def test_the_django_admin_has_no_progress_note_page(client, superuser, client_a, clinician,
                                                     signed_in):  # fmt: skip
     note = new_note(client_a, clinician, signed=True)
     assert not admin.site.is_registered(ProgressNote)
-    signed_in(admin_user)
+    signed_in(superuser)
     for path in ("/admin/care/progressnote/", f"/admin/care/progressnote/{note.pk}/change/"):
         assert client.get(path).status_code == 404
     assert "progressnote" not in client.get(reverse("admin:index")).content.decode().lower()

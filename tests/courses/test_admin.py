@@ -21,9 +21,9 @@ from tests.factories import (
 )
 
 
-def test_an_admin_enrolls_a_client_in_a_cohort(client, admin_user, client_a, signed_in):
+def test_an_admin_enrolls_a_client_in_a_cohort(client, superuser, client_a, signed_in):
     cohort = CohortFactory()
-    signed_in(admin_user)
+    signed_in(superuser)
     response = client.post(
         reverse("admin:courses_enrollment_add"),
         {
@@ -37,13 +37,13 @@ def test_an_admin_enrolls_a_client_in_a_cohort(client, admin_user, client_a, sig
     assert response.status_code == 302, response.content[:400]
     enrollment = Enrollment.objects.get()
     assert (enrollment.client, enrollment.cohort) == (client_a, cohort)
-    assert AuditEvent.objects.get(action="enrollment.created").actor == admin_user
+    assert AuditEvent.objects.get(action="enrollment.created").actor == superuser
 
 
-def test_the_admin_form_refuses_a_cohort_of_another_track(client, admin_user, client_a, signed_in):
+def test_the_admin_form_refuses_a_cohort_of_another_track(client, superuser, client_a, signed_in):
     cohort = CohortFactory()
     other_track = TrackFactory()
-    signed_in(admin_user)
+    signed_in(superuser)
     response = client.post(
         reverse("admin:courses_enrollment_add"),
         {
@@ -60,11 +60,11 @@ def test_the_admin_form_refuses_a_cohort_of_another_track(client, admin_user, cl
 
 
 def test_the_client_picker_of_an_enrollment_looks_up_only_active_clients_and_partners(
-    client, admin_user, client_a, clinician, signed_in
+    client, superuser, client_a, clinician, signed_in
 ):
     partner = UserFactory(role=Role.PARTNER)
     UserFactory(role=Role.CLIENT, is_active=False)
-    signed_in(admin_user)
+    signed_in(superuser)
     field = (
         client.get(reverse("admin:courses_enrollment_add"))
         .context["adminform"]
@@ -86,9 +86,9 @@ def test_the_client_picker_of_an_enrollment_looks_up_only_active_clients_and_par
     assert not Enrollment.objects.exists()
 
 
-def test_the_admin_form_refuses_a_transition_outside_the_map(client, admin_user, signed_in):
+def test_the_admin_form_refuses_a_transition_outside_the_map(client, superuser, signed_in):
     enrollment = EnrollmentFactory(client=UserFactory(), status=EnrollmentStatus.COMPLETED)
-    signed_in(admin_user)
+    signed_in(superuser)
     response = client.post(
         reverse("admin:courses_enrollment_change", args=[enrollment.pk]),
         {"status": EnrollmentStatus.ACTIVE},
@@ -111,14 +111,14 @@ def released_weeks(enrollment) -> list[int]:
 
 
 @pytest.fixture
-def live_enrollment(db, client_a, admin_user):
+def live_enrollment(db, client_a, superuser):
     """Rolling enrollment from Monday 2 November 2026; week 1 opened that day."""
     track = make_track(weeks=12, lessons_per_module=1)
     return enrollment_create(
         client=client_a,
         track=track,
         start_date=date(2026, 11, 2),
-        acting_user=admin_user,
+        acting_user=superuser,
         now=datetime(2026, 11, 2, 12, 0, tzinfo=UTC),
     )
 
@@ -127,12 +127,12 @@ PAUSED_AT = datetime(2026, 11, 4, 15, 0, tzinfo=UTC)
 
 
 def test_pausing_in_the_admin_and_resuming_three_weeks_later_moves_the_weeks_back(
-    client, admin_user, live_enrollment, signed_in
+    client, superuser, live_enrollment, signed_in
 ):
     enrollment = live_enrollment
     assert released_weeks(enrollment) == [1]
     with time_machine.travel(datetime(2026, 11, 4, 15, 0, tzinfo=UTC), tick=False) as clock:
-        signed_in(admin_user)
+        signed_in(superuser)
         response = client.post(
             change_url(enrollment),
             {"status": EnrollmentStatus.PAUSED, "reason_code": "life_event", "note": ""},
@@ -140,7 +140,7 @@ def test_pausing_in_the_admin_and_resuming_three_weeks_later_moves_the_weeks_bac
         assert response.status_code == 302, response.content[:400]
 
         clock.move_to(datetime(2026, 11, 25, 15, 0, tzinfo=UTC))  # three weeks later
-        signed_in(admin_user)
+        signed_in(superuser)
         response = client.post(
             change_url(enrollment),
             {"status": EnrollmentStatus.ACTIVE, "reason_code": "client_request", "note": ""},
@@ -159,11 +159,11 @@ def test_pausing_in_the_admin_and_resuming_three_weeks_later_moves_the_weeks_bac
     assert released_weeks(enrollment) == [1, 2]
     log = PacingAction.objects.filter(enrollment=enrollment).order_by("created_at")
     assert [(a.kind, a.reason_code, a.author) for a in log] == [
-        (PacingKind.PAUSE, "life_event", admin_user),
-        (PacingKind.RESUME, "client_request", admin_user),
+        (PacingKind.PAUSE, "life_event", superuser),
+        (PacingKind.RESUME, "client_request", superuser),
     ]
     assert {
-        e.action for e in AuditEvent.objects.filter(actor=admin_user, action__startswith="pacing.")
+        e.action for e in AuditEvent.objects.filter(actor=superuser, action__startswith="pacing.")
     } == {"pacing.pause", "pacing.resume"}
 
 
@@ -172,16 +172,16 @@ def test_pausing_in_the_admin_and_resuming_three_weeks_later_moves_the_weeks_bac
     [(EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED), (EnrollmentStatus.PAUSED, "active")],
 )
 def test_a_pause_or_resume_in_the_admin_needs_a_reason(
-    client, admin_user, live_enrollment, signed_in, start, to
+    client, superuser, live_enrollment, signed_in, start, to
 ):
     enrollment = live_enrollment
     if start == EnrollmentStatus.PAUSED:
         pacing_pause(
             enrollment=enrollment, reason_code="life_event",
-            author=admin_user, now=PAUSED_AT,
+            author=superuser, now=PAUSED_AT,
         )  # fmt: skip
     before = PacingAction.objects.count()
-    signed_in(admin_user)
+    signed_in(superuser)
     response = client.post(change_url(enrollment), {"status": to, "reason_code": "", "note": ""})
     assert response.status_code == 200
     assert "Choose a reason: it goes in the pacing log." in response.content.decode()
@@ -191,28 +191,28 @@ def test_a_pause_or_resume_in_the_admin_needs_a_reason(
 
 
 def test_an_admin_withdraws_a_paused_enrollment_and_the_change_is_audited(
-    client, admin_user, live_enrollment, signed_in
+    client, superuser, live_enrollment, signed_in
 ):
     enrollment = live_enrollment
     pacing_pause(
         enrollment=enrollment, reason_code="life_event",
-        author=admin_user, now=PAUSED_AT,
+        author=superuser, now=PAUSED_AT,
     )  # fmt: skip
     with time_machine.travel(datetime(2026, 11, 10, 15, 0, tzinfo=UTC), tick=False):
-        signed_in(admin_user)
+        signed_in(superuser)
         response = client.post(change_url(enrollment), {"status": EnrollmentStatus.WITHDRAWN})
     assert response.status_code == 302, response.content[:400]
     enrollment.refresh_from_db()
     assert enrollment.status == EnrollmentStatus.WITHDRAWN
     change = AuditEvent.objects.filter(action="enrollment.status_changed").latest("pk")
-    assert change.actor == admin_user
+    assert change.actor == superuser
     assert change.metadata == {"from": "paused", "to": "withdrawn"}
 
 
 def test_a_note_on_a_change_that_keeps_no_note_is_refused_rather_than_dropped(
-    client, admin_user, live_enrollment, signed_in
+    client, superuser, live_enrollment, signed_in
 ):
-    signed_in(admin_user)
+    signed_in(superuser)
     response = client.post(
         change_url(live_enrollment),
         {"status": EnrollmentStatus.COMPLETED, "reason_code": "", "note": "Finished early."},
@@ -224,10 +224,10 @@ def test_a_note_on_a_change_that_keeps_no_note_is_refused_rather_than_dropped(
 
 
 def test_the_fields_the_services_keep_cannot_be_edited_in_the_admin(
-    client, admin_user, live_enrollment, signed_in
+    client, superuser, live_enrollment, signed_in
 ):
     enrollment = live_enrollment
-    signed_in(admin_user)
+    signed_in(superuser)
     form = client.get(change_url(enrollment)).context["adminform"].form
     assert set(form.fields) == {"status", "reason_code", "note"}
     response = client.post(
@@ -247,7 +247,7 @@ def test_the_fields_the_services_keep_cannot_be_edited_in_the_admin(
 
 
 def test_a_refusal_after_the_form_s_check_is_a_message_and_nothing_is_kept(
-    client, admin_user, live_enrollment, signed_in, monkeypatch
+    client, superuser, live_enrollment, signed_in, monkeypatch
 ):
     import courses.admin
 
@@ -258,7 +258,7 @@ def test_a_refusal_after_the_form_s_check_is_a_message_and_nothing_is_kept(
         return pacing_pause(**kwargs)
 
     monkeypatch.setattr(courses.admin, "pacing_pause", withdrawn_meanwhile)
-    signed_in(admin_user)
+    signed_in(superuser)
     url = change_url(enrollment)
     response = client.post(
         url, {"status": EnrollmentStatus.PAUSED, "reason_code": "life_event"}, follow=True
@@ -296,20 +296,20 @@ def cohort_data(cohort=None, **changes) -> dict:
 
 
 def test_the_cohort_clinician_picker_offers_only_active_clinicians_and_supervisors(
-    client, admin_user, clinician, client_a, signed_in
+    client, superuser, clinician, client_a, signed_in
 ):
     supervisor = UserFactory(role=Role.SUPERVISOR)
     UserFactory(role=Role.CLINICIAN, is_active=False)
     UserFactory(role=Role.BILLING)
-    signed_in(admin_user)
+    signed_in(superuser)
     form = client.get(COHORT_ADD).context["adminform"].form
     assert set(form.fields["clinicians"].queryset) == {clinician, supervisor}
 
 
 def test_a_client_among_a_cohort_s_clinicians_is_a_form_error_and_nothing_is_saved(
-    client, admin_user, clinician, client_a, signed_in
+    client, superuser, clinician, client_a, signed_in
 ):
-    signed_in(admin_user)
+    signed_in(superuser)
     response = client.post(COHORT_ADD, cohort_data(clinicians=[clinician.pk, client_a.pk]))
     assert response.status_code == 200
     assert "Choose clinicians or clinical supervisors only." in response.content.decode()
@@ -323,25 +323,23 @@ def test_a_client_among_a_cohort_s_clinicians_is_a_form_error_and_nothing_is_sav
 
 
 def test_a_clinician_who_left_can_stay_on_a_cohort_they_led(
-    client, admin_user, clinician, signed_in
+    client, superuser, clinician, signed_in
 ):
     cohort = CohortFactory()
     cohort.clinicians.add(clinician)
     clinician.is_active = False
     clinician.save(update_fields=["is_active"])
-    signed_in(admin_user)
+    signed_in(superuser)
     response = client.post(cohort_url(cohort), cohort_data(cohort, name="Renamed"))
     assert response.status_code == 302, response.content[:600]
     cohort.refresh_from_db()
     assert (cohort.name, list(cohort.clinicians.all())) == ("Renamed", [clinician])
 
 
-def test_a_cohort_s_track_is_fixed_once_people_are_enrolled(
-    client, admin_user, client_a, signed_in
-):
+def test_a_cohort_s_track_is_fixed_once_people_are_enrolled(client, superuser, client_a, signed_in):
     cohort = CohortFactory()
     EnrollmentFactory(client=client_a, track=cohort.track, cohort=cohort)
-    signed_in(admin_user)
+    signed_in(superuser)
     response = client.post(cohort_url(cohort), cohort_data(cohort, track=TrackFactory().pk))
     assert response.status_code == 302
     cohort.refresh_from_db()
@@ -349,14 +347,14 @@ def test_a_cohort_s_track_is_fixed_once_people_are_enrolled(
 
 
 def test_postponing_a_cohort_before_it_begins_moves_its_clients_weeks(
-    client, admin_user, client_a, signed_in
+    client, superuser, client_a, signed_in
 ):
     track = make_track(weeks=4, lessons_per_module=1)
     with time_machine.travel(NOV_20, tick=False):
         cohort = CohortFactory(track=track, start_date=date(2026, 11, 30))
         enrollment = enrollment_create(client=client_a, track=track, cohort=cohort, now=NOV_20)
         assert enrollment.next_release_at == datetime(2026, 11, 30, 11, 0, tzinfo=UTC)
-        signed_in(admin_user)
+        signed_in(superuser)
         response = client.post(cohort_url(cohort), cohort_data(cohort, start_date="2026-12-07"))
     assert response.status_code == 302, response.content[:600]
     enrollment.refresh_from_db()
@@ -364,7 +362,7 @@ def test_postponing_a_cohort_before_it_begins_moves_its_clients_weeks(
 
 
 def test_a_cohort_s_start_date_is_fixed_once_it_has_begun_and_never_moves_into_the_past(
-    client, admin_user, client_a, signed_in
+    client, superuser, client_a, signed_in
 ):
     track = make_track(weeks=4, lessons_per_module=1)
     with time_machine.travel(NOV_20, tick=False):
@@ -372,7 +370,7 @@ def test_a_cohort_s_start_date_is_fixed_once_it_has_begun_and_never_moves_into_t
         upcoming = CohortFactory(track=track, start_date=date(2026, 11, 30))
         enrollment_create(client=client_a, track=track, cohort=begun, now=NOV_20)
         enrollment_create(client=UserFactory(), track=track, cohort=upcoming, now=NOV_20)
-        signed_in(admin_user)
+        signed_in(superuser)
         response = client.post(cohort_url(begun), cohort_data(begun, start_date="2026-11-23"))
         assert response.status_code == 302
         response = client.post(cohort_url(upcoming), cohort_data(upcoming, start_date="2026-11-19"))

@@ -38,10 +38,10 @@ def plan_data(track, **changes) -> dict:
     ],
 )
 def test_a_plan_that_cannot_be_sold_is_a_clear_form_error_and_nothing_is_saved(
-    client, admin_user, signed_in, changes, message
+    client, superuser, signed_in, changes, message
 ):
     track = TrackFactory()
-    signed_in(admin_user)
+    signed_in(superuser)
     response = client.post(ADD, plan_data(track, **changes))
     assert response.status_code == 200
     page = response.content.decode()
@@ -50,20 +50,20 @@ def test_a_plan_that_cannot_be_sold_is_a_clear_form_error_and_nothing_is_saved(
     assert not Plan.objects.exists()
 
 
-def test_a_currency_code_is_kept_in_lower_case(client, admin_user, signed_in):
-    signed_in(admin_user)
+def test_a_currency_code_is_kept_in_lower_case(client, superuser, signed_in):
+    signed_in(superuser)
     response = client.post(ADD, plan_data(TrackFactory(), currency="EUR"))
     assert response.status_code == 302, response.content[:600]
     assert Plan.objects.get().currency == "eur"
 
 
-def test_a_plan_s_terms_are_fixed_once_someone_has_bought_it(client, admin_user, signed_in):
+def test_a_plan_s_terms_are_fixed_once_someone_has_bought_it(client, superuser, signed_in):
     track = TrackFactory()
     plan = Plan.objects.create(
         track=track, slug="core-monthly", kind="installments", installments=3, amount=450
     )
     BillingAccount.objects.create(enrollment=EnrollmentFactory(track=track), plan=plan)
-    signed_in(admin_user)
+    signed_in(superuser)
     response = client.post(
         reverse("admin:payments_plan_change", args=[plan.pk]),
         plan_data(

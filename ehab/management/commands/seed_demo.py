@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
-from accounts.services import user_create
+from accounts.services import user_create, user_set_superuser
 from care.services import care_assignment_create
 from courses.curriculum import curriculum_load, validate_curriculum
 from courses.models import Cohort, Enrollment, Track
@@ -23,6 +23,7 @@ from ehab.demo_daily import seed_demo_daily
 from measures.instruments import instruments_load, read_instruments
 from payments.models import Plan
 
+DEMO_SUPERUSER = "owner@example.com"
 DEMO_PASSWORD = "calm-harbor-2026"  # noqa: S105 - printed on purpose; never used in production
 
 # (email, role, preferred name, what `make run` prints about it; the README's Quick start table
@@ -43,7 +44,9 @@ DEMO_USERS = [
     ("client7@example.com", Role.CLIENT, "Taylor",
      "client who finished the twelve weeks; assigned to the demo clinician"),
     ("clinician@example.com", Role.CLINICIAN, "Dr. Rivera", "clinician"),
-    ("admin@example.com", Role.ADMIN, "Admin", "administrator"),
+    ("admin@example.com", Role.ADMIN, "Admin", "administrator (the console, /account/console/)"),
+    (DEMO_SUPERUSER, Role.ADMIN, "Owner",
+     "administrator and superuser: the only demo account that opens the Django admin"),
     ("billing@example.com", Role.BILLING, "Billing", "billing staff"),
 ]  # fmt: skip
 
@@ -75,6 +78,8 @@ class Command(BaseCommand):
                     user.save(update_fields=["password"])
                     EmailAddress.objects.filter(user=user).update(verified=True)
                 users[role] = user
+                if email == DEMO_SUPERUSER:
+                    user_set_superuser(user=user, value=True, acting_user=None)
             clients = [
                 User.objects.get(email=email)
                 for email, role, _name, _about in DEMO_USERS
