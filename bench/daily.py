@@ -206,6 +206,31 @@ def _pages() -> dict[str, tuple[str, str, dict | None]]:
     }
 
 
+def seeded(*, enrollments: int, samples: int, now: datetime, rng: random.Random):
+    """The bench clients (seeding the course bench and the daily history first if they are not
+    there): every client by id, the ones with 180 days, and the seconds seeding took (None when
+    nothing was seeded)."""
+    from accounts.models import User
+    from daily.models import Checkin
+
+    seed_seconds = None
+    started = time.perf_counter()
+    existing = User.objects.filter(email__startswith=course.EMAIL_PREFIX).count()
+    if existing != enrollments:
+        if existing:
+            raise SystemExit(
+                f"The database holds {existing} bench clients; use a fresh database "
+                "(bench data is never deleted automatically)."
+            )
+        course._seed(enrollments, rng)
+    users = list(User.objects.filter(email__startswith=course.EMAIL_PREFIX).order_by("pk"))
+    if not Checkin.objects.filter(client__email__startswith=course.EMAIL_PREFIX).exists():
+        _seed_daily(users, samples=samples, now=now, rng=rng)
+        seed_seconds = round(time.perf_counter() - started, 1)
+    long = [users[i * LONG_EVERY] for i in range(samples) if i * LONG_EVERY < len(users)]
+    return users, long, seed_seconds
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--enrollments", type=int, default=10_000)
@@ -217,26 +242,13 @@ def main(argv=None) -> int:
 
     from django.core.management import call_command
 
-    from accounts.models import User
     from daily.models import Checkin
 
     call_command("migrate", verbosity=0)
-    seed_seconds = None
-    started = time.perf_counter()
-    existing = User.objects.filter(email__startswith=course.EMAIL_PREFIX).count()
-    if existing != args.enrollments:
-        if existing:
-            raise SystemExit(
-                f"The database holds {existing} bench clients; use a fresh database "
-                "(bench data is never deleted automatically)."
-            )
-        course._seed(args.enrollments, rng)
-    users = list(User.objects.filter(email__startswith=course.EMAIL_PREFIX).order_by("pk"))
     now = datetime.now(UTC)
-    if not Checkin.objects.filter(client__email__startswith=course.EMAIL_PREFIX).exists():
-        _seed_daily(users, samples=args.samples, now=now, rng=rng)
-        seed_seconds = round(time.perf_counter() - started, 1)
-    long = [users[i * LONG_EVERY] for i in range(args.samples) if i * LONG_EVERY < len(users)]
+    users, long, seed_seconds = seeded(
+        enrollments=args.enrollments, samples=args.samples, now=now, rng=rng
+    )
     empty = users[NONE_OFFSET]
 
     with override_settings(ROOT_URLCONF="bench.urls", DEBUG=False):
