@@ -3,10 +3,13 @@
 Django admin share PlanForm). Amounts are exact to the cent (payments/money.py); nothing is
 rounded."""
 
+import dataclasses
 import secrets
 from typing import cast
 
 from django import forms
+
+from courses.models import Track
 
 from .agreements import AGREEMENT_VERSION, SLUGS, Agreement
 from .models import BillingStaffAction, Payment, Plan
@@ -174,21 +177,21 @@ class PlanForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fixed_terms = fixed_terms
         if "track" in self.fields:
-            cast(forms.ModelChoiceField, self.fields["track"]).queryset = cast(
-                forms.ModelChoiceField, self.fields["track"]
-            ).queryset.order_by("title")
+            track = cast(forms.ModelChoiceField, self.fields["track"])
+            track.queryset = Track.objects.order_by("title")
         if fixed_terms:
             for name in TERMS:
                 if name in self.fields:
                     self.fields[name].disabled = True
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.errors:
             return data  # one message at a time: the field's own first
         values = {
-            name: data[name] if name in self.fields else getattr(self.instance, name)
-            for name in ("track", "slug", "kind", "installments", "amount", "currency", "is_active")
+            f.name: data[f.name] if f.name in self.fields else getattr(self.instance, f.name)
+            for f in dataclasses.fields(PlanFields)
         }
         try:
             tidy = plan_check(

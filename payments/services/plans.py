@@ -128,7 +128,7 @@ def plan_check(*, fields: PlanFields, plan: Plan | None) -> PlanFields:
     return tidy
 
 
-def _audit(action: str, plan: Plan, acting_user: User | None, **metadata) -> None:
+def _audit(action: str, plan: Plan, acting_user: User | None, **metadata: object) -> None:
     audit_record(
         action=action, actor=acting_user, target=plan, metadata={"slug": plan.slug, **metadata}
     )
