@@ -82,24 +82,32 @@ def plan_in_use(plan: Plan) -> bool:
 
 def plan_check(*, fields: PlanFields, plan: Plan | None) -> PlanFields:
     """`fields` made tidy (slug and currency in lower case, the amount in cents), or PlanError
-    naming the field, if they cannot be stored on `plan` (None: a new plan)."""
-    slug = (fields.slug or "").strip().lower()
-    if not SLUG.match(slug) or len(slug) > SLUG_MAX:
-        raise PlanError(
-            f"Use lower-case letters, digits and hyphens, at most {SLUG_MAX} characters.",
-            field="slug",
-        )
-    same_slug = Plan.objects.filter(slug__iexact=slug)
-    if plan is not None and plan.pk is not None:
-        same_slug = same_slug.exclude(pk=plan.pk)
-    if same_slug.exists():
-        raise PlanError("Another plan already has this slug.", field="slug")
-    try:
-        amount = money_exact(fields.amount)
-    except MoneyError as exc:
-        raise PlanError(str(exc), field="amount") from None
+    naming the field, if they cannot be stored on `plan` (None: a new plan). A slug, amount or
+    currency a plan already has is kept as it is, so a plan from before these rules can still
+    be taken off sale."""
+    existing = plan if plan is not None and plan.pk is not None else None
+    stored = PlanFields.of(existing) if existing is not None else None
+    slug = (fields.slug or "").strip()
+    if stored is None or slug != stored.slug:
+        slug = slug.lower()
+        if not SLUG.match(slug) or len(slug) > SLUG_MAX:
+            raise PlanError(
+                f"Use lower-case letters, digits and hyphens, at most {SLUG_MAX} characters.",
+                field="slug",
+            )
+        same_slug = Plan.objects.filter(slug__iexact=slug)
+        if existing is not None:
+            same_slug = same_slug.exclude(pk=existing.pk)
+        if same_slug.exists():
+            raise PlanError("Another plan already has this slug.", field="slug")
+    amount = fields.amount
+    if stored is None or amount != stored.amount:
+        try:
+            amount = money_exact(amount)
+        except MoneyError as exc:
+            raise PlanError(str(exc), field="amount") from None
     currency = (fields.currency or "").strip().lower()
-    if currency not in CURRENCIES:
+    if (stored is None or currency != stored.currency) and currency not in CURRENCIES:
         names = ", ".join(f"{code} ({name})" for code, name in CURRENCIES.items())
         raise PlanError(f"Choose a currency the site shows prices in: {names}.", field="currency")
     if fields.kind not in Plan.Kind.values:
@@ -116,10 +124,9 @@ def plan_check(*, fields: PlanFields, plan: Plan | None) -> PlanFields:
         track=fields.track, slug=slug, kind=fields.kind, installments=installments,
         amount=amount, currency=currency, is_active=bool(fields.is_active),
     )  # fmt: skip
-    if plan is not None and plan.pk is not None and plan_in_use(plan):
-        current = PlanFields.of(plan)
+    if stored is not None and existing is not None and plan_in_use(existing):
         for name in TERMS:
-            if getattr(tidy, name) != getattr(current, name):
+            if getattr(tidy, name) != getattr(stored, name):
                 raise PlanError(
                     "Someone has already chosen or bought this plan, so its terms are fixed. "
                     "To sell other terms, add a plan and take this one off sale.",

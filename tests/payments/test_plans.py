@@ -528,3 +528,20 @@ def test_the_list_and_the_edit_form_are_flat_in_the_number_of_plans(
         counts.append((_queries(client, PLANS), _queries(client, edit)))
     assert counts[0] == counts[1], counts
     assert max(counts[0]) <= 15, counts
+
+
+def test_a_plan_from_before_these_rules_can_still_be_taken_off_sale(track):
+    old = Plan.objects.create(
+        track=track, slug="Legacy_Plan", kind="full", amount=Decimal("250000.00"), currency="cad"
+    )
+    bought(old)
+    changed = plan_update(
+        plan=old, fields=PlanFields(**{**PlanFields.of(old).__dict__, "is_active": False}),
+        acting_user=None,
+    )  # fmt: skip
+    assert (changed.slug, changed.amount, changed.currency, changed.is_active) == (
+        "Legacy_Plan",
+        Decimal("250000.00"),
+        "cad",
+        False,
+    )
