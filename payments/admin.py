@@ -1,10 +1,9 @@
-"""Plans are managed here; money movements and the event ledger are read-only."""
+"""Plans, through the billing console's form and services; money movements and the event ledger
+read-only."""
 
-import re
-
-from django import forms
 from django.contrib import admin
 
+from .forms import PlanForm
 from .models import (
     BillingAccount,
     BillingStaffAction,
@@ -14,44 +13,14 @@ from .models import (
     Plan,
     StripeEvent,
 )
-
-CURRENCY_CODE = re.compile(r"\A[a-z]{3}\Z")
-# What the people who bought a plan agreed to: fixed from the first purchase (the billing
-# services read kind and installments for every later payment).
-TERMS = ("track", "slug", "kind", "installments", "amount", "currency")
-
-
-class PlanForm(forms.ModelForm):
-    """The plan's rules (the model's constraints) as messages an administrator can act on."""
-
-    class Meta:
-        model = Plan
-        fields = ("track", "slug", "kind", "installments", "amount", "currency", "is_active")
-
-    def clean_currency(self):
-        code = self.cleaned_data["currency"].strip().lower()
-        if not CURRENCY_CODE.match(code):
-            raise forms.ValidationError("Enter a three-letter currency code, such as usd.")
-        return code
-
-    def clean(self):
-        super().clean()
-        data = self.cleaned_data
-        amount = data.get("amount")
-        if "amount" in self.fields and amount is not None and amount <= 0:
-            self.add_error("amount", "Enter an amount above zero.")
-        kind, installments = data.get("kind"), data.get("installments")
-        if kind == Plan.Kind.FULL and installments not in (None, 1):
-            self.add_error("installments", "Pay in full is one payment: set installments to 1.")
-        elif kind == Plan.Kind.INSTALLMENTS and installments is not None and installments < 2:
-            self.add_error("installments", "Monthly installments need at least 2 payments.")
-        return data
+from .services.plans import TERMS, plan_create, plan_in_use, plan_update
 
 
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
-    """Once someone has bought a plan its terms are fixed: to sell other terms, add a plan and
-    take this one off sale."""
+    """The billing console's plans (/billing/plans/) are where plans are run day to day; here
+    they are saved through the same form and services. Once someone has bought a plan its terms
+    are fixed: to sell other terms, add a plan and take this one off sale."""
 
     form = PlanForm
     list_display = ("slug", "track", "kind", "installments", "amount", "currency", "is_active")
@@ -62,9 +31,17 @@ class PlanAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # A checkout records the terms it was opened with, so an open one fixes them too.
-        if obj is not None and (obj.accounts.exists() or obj.checkout_sessions.exists()):
+        if obj is not None and plan_in_use(obj):
             return (*TERMS, "stripe_price_id")
         return ("stripe_price_id",)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            saved = plan_update(plan=obj, fields=form.plan_fields, acting_user=request.user)
+        else:
+            saved = plan_create(fields=form.plan_fields, acting_user=request.user)
+        # The admin goes on with the object it was given (its message, its redirect).
+        obj.pk, obj.stripe_price_id = saved.pk, saved.stripe_price_id
 
 
 class ReadOnly(admin.ModelAdmin):

@@ -1,15 +1,20 @@
-"""The billing forms: the agreements a client accepts before paying, and the billing staff's
-actions (a refund, an offline payment, a waived installment). Amounts are exact to the cent
-(payments/money.py); nothing is rounded."""
+"""The billing forms: the agreements a client accepts before paying, the billing staff's actions
+(a refund, an offline payment, a waived installment) and plans (the billing console and the
+Django admin share PlanForm). Amounts are exact to the cent (payments/money.py); nothing is
+rounded."""
 
+import dataclasses
 import secrets
 from typing import cast
 
 from django import forms
 
+from courses.models import Track
+
 from .agreements import AGREEMENT_VERSION, SLUGS, Agreement
-from .models import BillingStaffAction, Payment
+from .models import BillingStaffAction, Payment, Plan
 from .money import MoneyError, money_exact
+from .services.plans import TERMS, PlanError, PlanFields, plan_check
 
 
 class AgreementsForm(forms.Form):
@@ -139,3 +144,63 @@ ACTION_FORMS: dict[str, type[_ActionForm]] = {
     "offline": OfflinePaymentForm,
     "waive": WaiveForm,
 }
+
+
+class PlanForm(forms.ModelForm):
+    """A plan, in the billing console and the Django admin alike: the rules are
+    payments.services.plans.plan_check's, shown next to the field they are about (never a
+    database error). `fixed_terms` shows the terms of a plan someone has bought without letting
+    them change (the admin makes them read-only instead). After is_valid, `plan_fields` holds
+    what the plan services store."""
+
+    amount = MoneyField(label="Amount per payment", help_text="Exact, like 1050.00.")
+    installments = forms.IntegerField(
+        label="Number of payments",
+        initial=1,
+        help_text="1 for pay in full; 2 or more for monthly installments.",
+        error_messages={
+            "required": "Enter the number of payments.",
+            "invalid": "Enter a whole number.",
+        },
+    )
+    currency = forms.CharField(max_length=10, initial="usd", help_text="usd")
+
+    class Meta:
+        model = Plan
+        fields = ("track", "slug", "kind", "installments", "amount", "currency", "is_active")
+        labels = {"is_active": "On sale (listed on the program page once sent to Stripe)"}
+        help_texts = {"slug": "Lower-case letters, digits and hyphens; part of the plan's address."}
+
+    plan_fields: PlanFields
+
+    def __init__(self, *args, fixed_terms: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fixed_terms = fixed_terms
+        if "track" in self.fields:
+            track = cast(forms.ModelChoiceField, self.fields["track"])
+            track.queryset = Track.objects.order_by("title")
+        if fixed_terms:
+            for name in TERMS:
+                if name in self.fields:
+                    self.fields[name].disabled = True
+
+    def clean(self):
+        super().clean()
+        data = self.cleaned_data
+        if self.errors:
+            return data  # one message at a time: the field's own first
+        values = {
+            f.name: data[f.name] if f.name in self.fields else getattr(self.instance, f.name)
+            for f in dataclasses.fields(PlanFields)
+        }
+        try:
+            tidy = plan_check(
+                fields=PlanFields(**values), plan=self.instance if self.instance.pk else None
+            )
+        except PlanError as exc:
+            self.add_error(exc.field if exc.field in self.fields else None, str(exc))
+            return data
+        for name in self.fields:
+            data[name] = getattr(tidy, name)
+        self.plan_fields = tidy
+        return data

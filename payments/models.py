@@ -40,6 +40,11 @@ class Plan(models.Model):
     def __str__(self) -> str:
         return self.slug
 
+    @property
+    def total(self):
+        """What the whole plan costs: the amount per payment times the payments (exact)."""
+        return self.amount * self.installments
+
 
 class BillingState(models.TextChoices):
     AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"

@@ -16,6 +16,23 @@ def billing_accounts_in_console(*, user: User) -> QuerySet[BillingAccount]:
     return accounts if role_can(user.role, Capability.BILLING_CONSOLE) else accounts.none()
 
 
+def plans_in_console(*, user: User) -> QuerySet[Plan]:
+    """Every plan, for someone who runs billing; none for anyone else."""
+    plans = Plan.objects.select_related("track")
+    return plans if role_can(user.role, Capability.BILLING_CONSOLE) else plans.none()
+
+
+def access_plan(*, user: User, plan_id: int | str, for_write: bool = False) -> Plan:
+    """The plan the billing console opens, or a denied 404."""
+    return gate(
+        plans_in_console(user=user),
+        user=user,
+        pk=plan_id,
+        target_type="payments.plan",
+        for_write=for_write,
+    )
+
+
 def access_billing_account(
     *, user: User, account_id: int | str, for_write: bool = False
 ) -> BillingAccount:

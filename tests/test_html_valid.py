@@ -455,6 +455,17 @@ def test_every_page_billing_staff_see_is_valid_html(demo, pages):
     pages.get(reverse("billing:console"))
     pages.get(reverse("billing:console") + "?state=past_due")
     pages.get(reverse("billing:account", args=[account.pk]))
+    # Plans: the list, a new plan's form empty and sent back with errors, the edit form of a
+    # plan someone is on (its terms fixed) and of one nobody chose.
+    pages.get(reverse("billing:plans"))
+    pages.get(reverse("billing:plan_new"))
+    pages.post(
+        reverse("billing:plan_new"),
+        {"track": "", "slug": "Not a slug", "kind": "full", "installments": "3", "amount": "0.001"},
+        status=400,
+    )
+    pages.get(reverse("billing:plan_edit", args=[plan.pk]))
+    pages.get(reverse("billing:plan_edit", args=[Plan.objects.get(slug=f"{TRACK}-monthly").pk]))
     pages.get(reverse("accounts:profile"))
     pages.assert_valid("billing")
 

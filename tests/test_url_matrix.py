@@ -226,6 +226,13 @@ MATRIX = {
         post_only(BI, AD),
         True,
     ),
+    # Plans in the billing console (/billing/plans/): billing staff and administrators; the
+    # buttons (on or off sale, send to Stripe) are POST only.
+    "billing:plans": (None, only(BI, AD), True),
+    "billing:plan_new": (None, only(BI, AD), True),
+    "billing:plan_edit": (lambda p: {"plan_id": p["plan"].pk}, only(BI, AD), True),
+    "billing:plan_active": (lambda p: {"plan_id": p["plan"].pk}, post_only(BI, AD), True),
+    "billing:plan_stripe": (lambda p: {"plan_id": p["plan"].pk}, post_only(BI, AD), True),
     # The administrators' console: cohorts (/ops/cohorts/).
     "ops:cohorts": (None, only(AD), True),
     "ops:cohort_new": (None, only(AD), True),

@@ -45,8 +45,11 @@ def agreement(request, slug: str, version: str | None = None):
 
 @require_GET
 def program(request):
+    """The program and its plans on sale: each one active and sent to Stripe (a plan without a
+    Stripe price could not be paid for)."""
     plans = (
         Plan.objects.filter(is_active=True, track__audience="client")
+        .exclude(stripe_price_id="")
         .select_related("track")
         .order_by("track__weeks", "installments")
     )

@@ -1,13 +1,14 @@
 """`manage.py stripe_sync_plans`: create or update each active plan's Stripe product and price.
 
 Idempotent (prices are found by lookup key; creates carry idempotency keys); names are neutral.
+Each plan goes through `plan_send_to_stripe`, as the billing console's "Send to Stripe" does.
 """
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from payments import stripe_client
 from payments.models import Plan
+from payments.services.plans import PlanError, plan_send_to_stripe
 
 
 class Command(BaseCommand):
@@ -18,15 +19,7 @@ class Command(BaseCommand):
             raise CommandError("Stripe is not enabled (set STRIPE_ENABLED and the keys).")
         for plan in Plan.objects.filter(is_active=True).order_by("slug"):
             try:
-                price_id = stripe_client.plan_sync(
-                    lookup_key=f"ehab-{plan.slug}",
-                    amount=plan.amount,
-                    currency=plan.currency,
-                    interval=None if plan.kind == Plan.Kind.FULL else "month",
-                )
-            except stripe_client.StripeUnavailable as exc:
+                price_id = plan_send_to_stripe(plan=plan, acting_user=None)
+            except PlanError as exc:
                 raise CommandError(f"Stripe refused {plan.slug}: {exc}") from None
-            if plan.stripe_price_id != price_id:
-                plan.stripe_price_id = price_id
-                plan.save(update_fields=["stripe_price_id"])
             self.stdout.write(f"{plan.slug}: {price_id}")
