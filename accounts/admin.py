@@ -13,13 +13,14 @@ from .admin_site import AdminRefusal, RefusalsAsMessages
 from .models import User
 from .roles import Role
 from .services import (
+    EMAIL_TAKEN,
     user_create,
+    user_set_active,
     user_set_clinical_oversight,
     user_set_role,
     user_update_profile,
 )
 
-EMAIL_TAKEN = "Another account already uses this email address."
 PROFILE_FIELDS = ("preferred_name", "timezone", "phone")
 
 
@@ -108,8 +109,7 @@ class UserAdmin(RefusalsAsMessages, admin.ModelAdmin):
             if obj.clinical_oversight:
                 user_set_clinical_oversight(user=created, value=True, acting_user=request.user)
             if not obj.is_active:
-                created.is_active = False
-                created.save(update_fields=["is_active"])
+                user_set_active(user=created, value=False, acting_user=request.user)
             obj.pk = created.pk
             obj._state.adding = False
             return
@@ -126,8 +126,12 @@ class UserAdmin(RefusalsAsMessages, admin.ModelAdmin):
                 now=now,
             )
         if "is_active" in changed:
-            stored.is_active = form.cleaned_data["is_active"]
-            stored.save(update_fields=["is_active"])
+            try:
+                user_set_active(
+                    user=stored, value=form.cleaned_data["is_active"], acting_user=request.user
+                )
+            except ValidationError as exc:  # their own account
+                raise AdminRefusal(exc.messages[0]) from exc
         if "role" in changed:
             user_set_role(user=stored, role=form.cleaned_data["role"], acting_user=request.user)
         if "clinical_oversight" in changed or ("role" in changed and stored.clinical_oversight):

@@ -20,6 +20,9 @@ from .events import TimezoneChanged
 from .models import TotpCodeUse, User
 from .roles import Role
 
+EMAIL_TAKEN = "Another account already uses this email address."
+CANNOT_DEACTIVATE_SELF = "You cannot deactivate your own account."
+
 
 @transaction.atomic
 def user_create(
@@ -29,13 +32,17 @@ def user_create(
     role: str = Role.CLIENT,
     preferred_name: str = "",
     email_verified: bool = False,
+    timezone: str = "",
     acting_user: User | None = None,
 ) -> User:
-    """Create a user (and their primary email record); audited. Raises ValidationError."""
+    """Create a user (and their primary email record); audited. Raises ValidationError (an
+    address already taken, a time zone not in the zone database). `timezone` empty: the
+    site's default."""
     if role not in Role.values:
         raise ValueError(f"Unknown role {role!r}.")
+    extra = {"timezone": timezone} if timezone else {}
     user = User.objects.create_user(
-        email=email, password=password, role=role, preferred_name=preferred_name
+        email=email, password=password, role=role, preferred_name=preferred_name, **extra
     )
     EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=email_verified)
     audit_record(
@@ -180,4 +187,26 @@ def account_deactivate(*, user: User, acting_user: User | None, reason: str) -> 
         metadata={"reason": reason},
     )
     user.is_active = False
+    return locked
+
+
+@transaction.atomic
+def user_set_active(*, user: User, value: bool, acting_user: User | None) -> User:
+    """Let a person sign in again (`value` True) or end their access (False, through
+    account_deactivate: every session of theirs stops at its next request). Audited; an
+    account already so is left as is. Nobody deactivates their own account here (they would
+    lock themselves out): ValidationError."""
+    if not value:
+        if acting_user is not None and acting_user.pk == user.pk:
+            raise ValidationError(CANNOT_DEACTIVATE_SELF)
+        return account_deactivate(user=user, acting_user=acting_user, reason="administrator")
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if locked.is_active:
+        return locked
+    locked.is_active = True
+    locked.save(update_fields=["is_active"])
+    audit_record(
+        action=Action.ACCOUNT_REACTIVATED, actor=acting_user, subject=locked, target=locked
+    )
+    user.is_active = True
     return locked

@@ -34,6 +34,9 @@ class Action:
     WORKSHEET_VIEWED = "worksheet.viewed"
     WORKSHEET_REPLIED = "worksheet.replied"
     CASELOAD_VIEWED = "care.caseload_viewed"
+    # Clinical supervision (care.Supervision): who oversees whom, from when to when.
+    SUPERVISION_STARTED = "care.supervision_started"
+    SUPERVISION_ENDED = "care.supervision_ended"
     # Progress notes (care): never the note's text (U-1).
     NOTE_CREATED = "care.note_created"
     NOTE_UPDATED = "care.note_updated"
@@ -59,6 +62,7 @@ class Action:
     # Closing an account: the request (never the reason's words), access ending, completion.
     ACCOUNT_CLOSURE_REQUESTED = "account.closure_requested"
     ACCOUNT_DEACTIVATED = "account.deactivated"
+    ACCOUNT_REACTIVATED = "account.reactivated"
     ACCOUNT_CLOSURE_COMPLETED = "account.closure_completed"
 
 

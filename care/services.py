@@ -1,12 +1,12 @@
-"""Writes to care records: care assignments, the care team's progress notes, risk flags, and
-the client's safety plan."""
+"""Writes to care records: care assignments, clinical supervision, the care team's progress
+notes, risk flags, and the client's safety plan."""
 
 import logging
 from collections.abc import Mapping
 from datetime import date, datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.crypto import salted_hmac
 
 from accounts.models import User
@@ -30,7 +30,14 @@ from measures.events import RiskAnswered
 from notifications.models import Kind
 from notifications.services import OutboxItem, outbox_enqueue
 
-from .models import SAFETY_PLAN_SECTIONS, CareAssignment, ProgressNote, RiskFlag, SafetyPlan
+from .models import (
+    SAFETY_PLAN_SECTIONS,
+    CareAssignment,
+    ProgressNote,
+    RiskFlag,
+    SafetyPlan,
+    Supervision,
+)
 
 
 @transaction.atomic
@@ -71,6 +78,71 @@ def care_assignment_end(
         actor=acting_user,
         subject=locked.client,
         target=locked,
+    )
+    return locked
+
+
+# --- Clinical supervision (A-2): while active, the supervisor follows the clinician's caseload
+# (care.selectors.supervisions_of). Ended supervisions are kept, inactive with their end time.
+
+NOT_A_SUPERVISOR = "Choose an active clinical supervisor."
+NOT_SUPERVISABLE = "Only an active clinician or clinical supervisor can be supervised."
+SELF_SUPERVISION = "Nobody supervises themselves: choose someone else."
+ALREADY_SUPERVISED = "This supervisor already supervises this person."
+
+
+class SupervisionError(ValueError):
+    """The supervision cannot start: the wrong people, or it exists already."""
+
+
+@transaction.atomic
+def supervision_start(
+    *, supervisor: User, clinician: User, acting_user: User | None, now: datetime
+) -> Supervision:
+    """`supervisor` (an active person who may supervise) starts overseeing `clinician` (an
+    active person holding a caseload) at `now`; audited. Raises SupervisionError for oneself,
+    the wrong roles, or a pair already active (also when two start it at once)."""
+    if supervisor.pk == clinician.pk:
+        raise SupervisionError(SELF_SUPERVISION)
+    if not (supervisor.is_active and role_can(supervisor.role, Capability.SUPERVISE)):
+        raise SupervisionError(NOT_A_SUPERVISOR)
+    if not (clinician.is_active and role_can(clinician.role, Capability.CASELOAD)):
+        raise SupervisionError(NOT_SUPERVISABLE)
+    try:
+        with transaction.atomic():
+            supervision = Supervision.objects.create(
+                supervisor=supervisor, clinician=clinician, started_at=now
+            )
+    except IntegrityError:  # care_one_active_supervision_per_pair
+        raise SupervisionError(ALREADY_SUPERVISED) from None
+    audit_record(
+        action=Action.SUPERVISION_STARTED,
+        actor=acting_user,
+        subject=clinician,
+        target=supervision,
+        metadata={"supervisor": supervisor.pk},
+    )
+    return supervision
+
+
+@transaction.atomic
+def supervision_end(
+    *, supervision: Supervision, acting_user: User | None, now: datetime
+) -> Supervision:
+    """End an active supervision at `now` (the row kept, inactive); audited. Locks the row;
+    ending one already ended changes nothing."""
+    locked = Supervision.objects.select_for_update().get(pk=supervision.pk)
+    if not locked.is_active:
+        return locked
+    locked.is_active = False
+    locked.ended_at = now
+    locked.save(update_fields=["is_active", "ended_at"])
+    audit_record(
+        action=Action.SUPERVISION_ENDED,
+        actor=acting_user,
+        subject=locked.clinician,
+        target=locked,
+        metadata={"supervisor": locked.supervisor_id},
     )
     return locked
 

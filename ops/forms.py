@@ -26,11 +26,16 @@ WEEKDAYS = [
 NOT_A_CLINICIAN = "Choose clinicians or clinical supervisors only."
 
 
+def person_label(obj) -> str:
+    """A person by name and email (two people may share a name)."""
+    return f"{obj.preferred_name} ({obj.email})" if obj.preferred_name else obj.email
+
+
 class ClinicianChoiceField(forms.ModelMultipleChoiceField):
     """Each person by name and email (two people may share a name)."""
 
     def label_from_instance(self, obj) -> str:
-        return f"{obj.preferred_name} ({obj.email})" if obj.preferred_name else obj.email
+        return person_label(obj)
 
 
 class CohortForm(forms.Form):

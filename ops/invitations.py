@@ -1,5 +1,8 @@
 """Inviting people: reading an uploaded CSV of names and email addresses (validated row by row,
-with line numbers), and the invitation email, whose link lets the person choose a password.
+with line numbers), creating an invited person's account (no usable password), and the
+invitation email, whose link lets the person choose a password. The CSV invite
+(ops.services.enrollments.invite_into_cohort) and adding one person (ops/views/people.py) both
+use `invite_account`.
 
 The link is allauth's password-reset-from-key address with a token from allauth's token
 generator (the same machinery as "forgot your password"): it stops working once a password is
@@ -15,13 +18,16 @@ from datetime import datetime
 from allauth.account.forms import default_token_generator
 from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import validate_email
+from django.db import IntegrityError
 from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from accounts.models import User
+from accounts.roles import is_staff_role
+from accounts.services import EMAIL_TAKEN, user_create
 from notifications.models import Kind, Notification
 from notifications.services import account_mail_enqueue
 
@@ -30,6 +36,13 @@ MAX_ROWS = 500
 MAX_BYTES = 256 * 1024
 NAME_MAX = User._meta.get_field("preferred_name").max_length or 80
 BRAND = "E-Hab"
+
+
+class EmailTaken(ValueError):
+    """The address already has an account (perhaps taken a moment ago)."""
+
+    def __init__(self) -> None:
+        super().__init__(EMAIL_TAKEN)
 
 
 @dataclass(frozen=True)
@@ -122,6 +135,8 @@ def invitation_enqueue(*, user: User, now: datetime) -> Notification:
     by the relay, whatever the person's preferences, since they have none yet)."""
     context = {
         "greeting_name": user.preferred_name,
+        # A member of staff is invited to work here, not to a place in the program.
+        "staff": is_staff_role(user.role),
         "action_url": set_password_url(user),
         "unsubscribe_url": "",
         "brand": BRAND,
@@ -135,3 +150,34 @@ def invitation_enqueue(*, user: User, now: datetime) -> Notification:
         html=render_to_string("notifications/invitation/body.html", context),
         now=now,
     )
+
+
+def invite_account(
+    *,
+    email: str,
+    preferred_name: str,
+    role: str,
+    timezone: str,
+    acting_user: User | None,
+    now: datetime,
+) -> User:
+    """Create the person's account with no usable password (audited by user_create) and put
+    their invitation to choose one in the outbox, at `now`. Raises EmailTaken when the address
+    has an account already (nothing is then created). Call inside the caller's transaction."""
+    try:
+        user = user_create(
+            email=email,
+            password=None,
+            role=role,
+            preferred_name=preferred_name,
+            timezone=timezone,
+            acting_user=acting_user,
+        )
+    except IntegrityError:
+        raise EmailTaken from None
+    except ValidationError as exc:
+        if {"email", NON_FIELD_ERRORS} & set(getattr(exc, "error_dict", {})):
+            raise EmailTaken from None
+        raise
+    invitation_enqueue(user=user, now=now)
+    return user

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from .views import closures, cohorts
+from .views import closures, cohorts, people
 from .views import enrollments as enrollment_views
 from .views import reports as report_views
 
@@ -33,6 +33,26 @@ urlpatterns = [
         r"^enrollments/(?P<enrollment_id>[0-9]{1,18})/(?P<action>withdraw|complete|readmit)/$",
         enrollment_views.enrollment_status,
         name="enrollment_status",
+    ),
+    # People (ops/views/people.py): accounts, a client's care team, clinical supervision.
+    path("people/", people.people, name="people"),
+    path("people/new/", people.person_new, name="person_new"),
+    path("people/<id:person_id>/", people.person, name="person"),
+    path("people/<id:person_id>/care/", people.person_care_add, name="person_care_add"),
+    path(
+        "people/<id:person_id>/care/<id:assignment_id>/end/",
+        people.person_care_end,
+        name="person_care_end",
+    ),
+    path(
+        "people/<id:person_id>/supervision/",
+        people.person_supervisor_add,
+        name="person_supervisor_add",
+    ),
+    path(
+        "people/<id:person_id>/supervision/<id:supervision_id>/end/",
+        people.person_supervision_end,
+        name="person_supervision_end",
     ),
     # Reports (ops/views/reports.py): aggregates only, each table also as CSV.
     path("reports/", report_views.reports, name="reports"),

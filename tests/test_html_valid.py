@@ -498,6 +498,43 @@ def test_the_cohort_pages_are_valid_html(demo, pages):
     pages.assert_valid("cohorts")
 
 
+def test_the_people_pages_are_valid_html(demo, pages):
+    """The administrators' people pages (/ops/people/): the list (everyone, filtered, nobody
+    found, a refused filter), adding a person and its refusal, a client's page with its care
+    team and enrollments, a clinician's and a supervisor's page with their supervision, and each
+    change refused (400) or done (the page after)."""
+    from care.models import CareAssignment
+
+    client, clinician = demo["client"], demo["clinician"]
+    supervisor = UserFactory(role=Role.SUPERVISOR, preferred_name="Dr. Lead")
+    sign_in(pages.client, demo["admin"])
+    people = reverse("ops:people")
+    pages.get(people)
+    pages.get(people + "?q=client&role=client&active=active")
+    pages.get(people + "?q=nobody-at-all")
+    pages.get(people + "?role=wizard", status=400)
+    pages.get(reverse("ops:person_new"))
+    refused = {"email": client.email, "preferred_name": "", "role": "client", "timezone": "UTC"}
+    pages.post(reverse("ops:person_new"), refused, status=400)
+    person = reverse("ops:person", args=[client.pk])
+    pages.get(person)
+    pages.post(person, {"role": "client", "clinical_oversight": "on"}, status=400)
+    care_add = reverse("ops:person_care_add", args=[client.pk])
+    pages.post(care_add, {"clinician": "0"}, status=400)
+    pages.post(care_add, {"clinician": supervisor.pk}, follow=True)
+    assignment = CareAssignment.objects.get(client=client, clinician=supervisor, is_active=True)
+    end = reverse("ops:person_care_end", args=[client.pk, assignment.pk])
+    pages.post(end, {}, follow=True)
+    supervisor_add = reverse("ops:person_supervisor_add", args=[clinician.pk])
+    pages.post(supervisor_add, {"supervisor": clinician.pk}, status=400)
+    pages.post(supervisor_add, {"supervisor": supervisor.pk}, follow=True)
+    pages.get(reverse("ops:person", args=[supervisor.pk]))
+    supervision = Supervision.objects.get(supervisor=supervisor, clinician=clinician)
+    ended = reverse("ops:person_supervision_end", args=[clinician.pk, supervision.pk])
+    pages.post(ended, {}, follow=True)
+    pages.assert_valid("people")
+
+
 def test_a_page_with_an_html_error_fails_the_check(html_checker):
     """The check can fail: a list inside a paragraph (the sign-up page's old password help)."""
     broken = (

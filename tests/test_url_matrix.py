@@ -351,6 +351,31 @@ MATRIX = {
         True,
     ),
 }
+
+
+def _matrix_supervision(p):
+    """A clinical supervisor supervising the clinician (the end-supervision address)."""
+    from care.models import Supervision
+    from tests.factories import UserFactory
+
+    supervisor = UserFactory(role="supervisor")
+    supervision = Supervision.objects.create(supervisor=supervisor, clinician=p[CL])
+    return {"person_id": p[CL].pk, "supervision_id": supervision.pk}
+
+
+# People (/ops/people/): administrators only; client A's page, care team and the clinician's
+# supervision. The changes are POSTs (a GET is 405 for an administrator).
+MATRIX["ops:people"] = (None, only(AD), True)
+MATRIX["ops:person_new"] = (None, only(AD), True)
+MATRIX["ops:person"] = (lambda p: {"person_id": p[CA].pk}, only(AD), True)
+MATRIX["ops:person_care_add"] = (lambda p: {"person_id": p[CA].pk}, post_only(AD), True)
+MATRIX["ops:person_care_end"] = (
+    lambda p: {"person_id": p[CA].pk, "assignment_id": p[CA].care_assignments.get().pk},
+    post_only(AD),
+    True,
+)
+MATRIX["ops:person_supervisor_add"] = (lambda p: {"person_id": p[CL].pk}, post_only(AD), True)
+MATRIX["ops:person_supervision_end"] = (_matrix_supervision, post_only(AD), True)
 # The reports (/ops/reports/): administrators only; billing staff too get 404.
 MATRIX["ops:reports"] = (None, only(AD), True)
 MATRIX["ops:report_csv"] = (lambda p: {"table": "funnel"}, only(AD), True)

@@ -6,12 +6,10 @@ Both lock the cohort's row, so seats are counted once however many administrator
 from collections.abc import Sequence
 from datetime import datetime
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from accounts.models import User
 from accounts.roles import Role
-from accounts.services import user_create
 from audit.services import audit_record
 from courses.models import Audience, Cohort, Enrollment, EnrollmentSource
 from courses.services.enrollment import (
@@ -20,7 +18,7 @@ from courses.services.enrollment import (
     enrollment_create,
 )
 
-from ..invitations import Invitee, invitation_enqueue
+from ..invitations import EmailTaken, Invitee, invite_account
 
 
 def _locked_cohort(cohort: Cohort, *, seats: int) -> Cohort:
@@ -67,19 +65,18 @@ def invite_into_cohort(
     enrollments = []
     for invitee in invitees:
         try:
-            user = user_create(
+            user = invite_account(
                 email=invitee.email,
-                password=None,
-                role=role,
                 preferred_name=invitee.name,
+                role=role,
+                timezone=locked.timezone,
                 acting_user=acting_user,
+                now=now,
             )
-        except (IntegrityError, ValidationError):
+        except EmailTaken:
             raise EnrollmentError(
                 f"Line {invitee.line}: {invitee.email} already has an account."
             ) from None
-        user.timezone = locked.timezone
-        user.save(update_fields=["timezone"])
         enrollments.append(
             enrollment_create(
                 client=user,
@@ -90,7 +87,6 @@ def invite_into_cohort(
                 now=now,
             )
         )
-        invitation_enqueue(user=user, now=now)
     audit_record(
         action="ops.invited",
         actor=acting_user,

@@ -127,6 +127,34 @@ def test_every_field_given_when_adding_a_person_is_kept(client, superuser, signe
     )
 
 
+def test_switching_access_off_and_on_in_the_admin_is_audited(client, superuser, signed_in):
+    person = UserFactory(role=Role.CLIENT)
+    signed_in(superuser)
+    data = user_data(person)
+    del data["is_active"]
+    assert client.post(change_url(person), data).status_code == 302
+    person.refresh_from_db()
+    assert not person.is_active
+    assert client.post(change_url(person), user_data(person)).status_code == 302
+    person.refresh_from_db()
+    assert person.is_active
+    audited = AuditEvent.objects.filter(subject=person, actor=superuser)
+    assert set(audited.values_list("action", flat=True)) >= {
+        Action.ACCOUNT_DEACTIVATED,
+        Action.ACCOUNT_REACTIVATED,
+    }
+
+
+def test_an_admin_cannot_switch_off_their_own_access(client, superuser, signed_in):
+    signed_in(superuser)
+    data = user_data(superuser, preferred_name="Changed")
+    del data["is_active"]
+    response = client.post(change_url(superuser), data, follow=True)
+    assert "You cannot deactivate your own account." in response.content.decode()
+    superuser.refresh_from_db()
+    assert superuser.is_active and superuser.preferred_name != "Changed"
+
+
 # --- allauth's own admins: look, never touch -----------------------------------------------------
 
 
