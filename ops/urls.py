@@ -2,6 +2,7 @@
 
 from django.urls import path, re_path
 
+from .views import audit as audit_views
 from .views import closures, cohorts, people
 from .views import enrollments as enrollment_views
 from .views import reports as report_views
@@ -57,6 +58,8 @@ urlpatterns = [
     # Reports (ops/views/reports.py): aggregates only, each table also as CSV.
     path("reports/", report_views.reports, name="reports"),
     path("reports/<slug:table>.csv", report_views.report_csv, name="report_csv"),
+    # The audit trail (ops/views/audit.py): read-only, filtered by person, action, outcome, days.
+    path("audit/", audit_views.audit_trail, name="audit"),
     # Account closures (records.ClosureRequest): the list, and completing one.
     path("closures/", closures.closures, name="closures"),
     path(

@@ -532,6 +532,10 @@ def test_the_people_pages_are_valid_html(demo, pages):
     supervision = Supervision.objects.get(supervisor=supervisor, clinician=clinician)
     ended = reverse("ops:person_supervision_end", args=[clinician.pk, supervision.pk])
     pages.post(ended, {}, follow=True)
+    trail = reverse("ops:audit")
+    pages.get(trail)
+    pages.get(trail + f"?person={client.email}&action=account.&outcome=allowed&since=2020-01-01")
+    pages.get(trail + "?action=Not+An+Action&since=1066-10-14", status=400)
     pages.assert_valid("people")
 
 

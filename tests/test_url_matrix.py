@@ -366,6 +366,8 @@ def _matrix_supervision(p):
 # People (/ops/people/): administrators only; client A's page, care team and the clinician's
 # supervision. The changes are POSTs (a GET is 405 for an administrator).
 MATRIX["ops:people"] = (None, only(AD), True)
+# The audit trail (/ops/audit/): administrators only.
+MATRIX["ops:audit"] = (None, only(AD), True)
 MATRIX["ops:person_new"] = (None, only(AD), True)
 MATRIX["ops:person"] = (lambda p: {"person_id": p[CA].pk}, only(AD), True)
 MATRIX["ops:person_care_add"] = (lambda p: {"person_id": p[CA].pk}, post_only(AD), True)
