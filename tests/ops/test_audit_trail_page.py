@@ -2,7 +2,7 @@
 filtered by person, action, outcome and days in their own zone; nobody else gets in; a filter
 that makes no sense is a 400 with its message; a page costs the same however long the trail."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pytest
 import time_machine
