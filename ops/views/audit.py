@@ -31,8 +31,8 @@ def audit_trail(request: SignedInRequest) -> HttpResponse:
         return HttpResponseNotAllowed(["GET"])
     form = AuditFilterForm(request.GET or None, zone=request.user.timezone)
     if form.is_bound and not form.is_valid():
-        context = {"form": form, "trail": None, "query_string": ""}
-        return render(request, "ops/audit.html", context, status=400)
+        refused: dict[str, object] = {"form": form, "trail": None, "query_string": ""}
+        return render(request, "ops/audit.html", refused, status=400)
     filters = form.filters() if form.is_bound else {}
     trail = audit_trail_page(**filters, per_page=PER_PAGE)
     kept = request.GET.copy()
