@@ -81,47 +81,50 @@ def user_set_role(*, user: User, role: str, acting_user: User | None) -> User:
     return locked
 
 
+def _set_admin_flag(
+    *, user: User, name: str, value: bool, action: str, refusal: str, acting_user: User | None
+) -> User:
+    """Set the boolean field `name`, which only an administrator may hold, under a row lock;
+    audited with `action` when it changes."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if value and locked.role != Role.ADMIN:
+        raise ValidationError(refusal)
+    if getattr(locked, name) == value:
+        return locked
+    setattr(locked, name, value)
+    locked.save(update_fields=[name])
+    audit_record(
+        action=action, actor=acting_user, subject=locked, target=locked, metadata={"to": value}
+    )
+    setattr(user, name, value)
+    return locked
+
+
 @transaction.atomic
 def user_set_clinical_oversight(*, user: User, value: bool, acting_user: User | None) -> User:
     """Mark an administrator as clinical (or not); audited. Only an administrator can be."""
-    locked = User.objects.select_for_update().get(pk=user.pk)
-    if value and locked.role != Role.ADMIN:
-        raise ValidationError("Only an administrator can be marked for clinical oversight.")
-    if locked.clinical_oversight == value:
-        return locked
-    locked.clinical_oversight = value
-    locked.save(update_fields=["clinical_oversight"])
-    audit_record(
+    return _set_admin_flag(
+        user=user,
+        name="clinical_oversight",
+        value=value,
         action=Action.CLINICAL_OVERSIGHT_CHANGED,
-        actor=acting_user,
-        subject=locked,
-        target=locked,
-        metadata={"to": value},
+        refusal="Only an administrator can be marked for clinical oversight.",
+        acting_user=acting_user,
     )
-    user.clinical_oversight = value
-    return locked
 
 
 @transaction.atomic
 def user_set_superuser(*, user: User, value: bool, acting_user: User | None) -> User:
     """Give an administrator the Django admin (or take it away); audited. Only an administrator
     can be a superuser."""
-    locked = User.objects.select_for_update().get(pk=user.pk)
-    if value and locked.role != Role.ADMIN:
-        raise ValidationError("Only an administrator can be a superuser.")
-    if locked.is_superuser == value:
-        return locked
-    locked.is_superuser = value
-    locked.save(update_fields=["is_superuser"])
-    audit_record(
+    return _set_admin_flag(
+        user=user,
+        name="is_superuser",
+        value=value,
         action=Action.SUPERUSER_CHANGED,
-        actor=acting_user,
-        subject=locked,
-        target=locked,
-        metadata={"to": value},
+        refusal="Only an administrator can be a superuser.",
+        acting_user=acting_user,
     )
-    user.is_superuser = value
-    return locked
 
 
 def user_update_profile(

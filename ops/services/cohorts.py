@@ -29,6 +29,7 @@ from accounts.validators import validate_timezone
 from audit.services import audit_record
 from care.models import CareAssignment
 from care.services import care_assignment_create, care_assignment_end
+from core.errors import FieldError
 from courses.events import EnrollmentJoinedCohort
 from courses.models import LIVE_STATUSES, Cohort, Enrollment, Track
 from courses.services.enrollment import cohort_seats_taken
@@ -37,13 +38,8 @@ from courses.services.releases import enrollment_reschedule_and_release
 MAX_CAPACITY = 500
 
 
-class CohortError(ValueError):
-    """The cohort cannot be stored as asked. `field` names the form field it is about ("" for
-    the form as a whole), so a form can put the message next to it."""
-
-    def __init__(self, message: str, *, field: str = "") -> None:
-        super().__init__(message)
-        self.field = field
+class CohortError(FieldError):
+    """The cohort cannot be stored as asked."""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from accounts.services import (
     user_set_role,
     user_update_profile,
 )
+from core.errors import FieldError
 
 from ..invitations import EmailTaken, invite_account
 
@@ -25,13 +26,8 @@ OVERSIGHT_ADMINS_ONLY = "Only an administrator can be marked for clinical oversi
 OWN_ROLE = "You cannot change your own role here: ask another administrator."
 
 
-class PersonError(ValueError):
-    """The change cannot be stored. `field` names the form field it is about ("" for the
-    form as a whole)."""
-
-    def __init__(self, message: str, *, field: str = "") -> None:
-        super().__init__(message)
-        self.field = field
+class PersonError(FieldError):
+    """The account change cannot be stored."""
 
 
 @dataclass(frozen=True)

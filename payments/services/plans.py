@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from audit.services import audit_record
+from core.errors import FieldError
 from courses.models import Track
 from payments import stripe_client
 from payments.models import BillingAccount, CheckoutSession, Plan
@@ -44,13 +45,8 @@ TERMS = ("track", "slug", "kind", "installments", "amount", "currency")
 PRICED = ("amount", "currency", "kind")
 
 
-class PlanError(ValueError):
-    """The plan cannot be stored (or sent) as asked. `field` names the form field it is about
-    ("" for the form as a whole), so a form can put the message next to it."""
-
-    def __init__(self, message: str, *, field: str = "") -> None:
-        super().__init__(message)
-        self.field = field
+class PlanError(FieldError):
+    """The plan cannot be stored (or sent) as asked."""
 
 
 @dataclass(frozen=True)
