@@ -178,7 +178,7 @@ def _regenerate_future(series: SessionSeries, *, now: datetime) -> tuple[int, in
 
 @transaction.atomic
 def series_create(
-    *, cohort: Cohort, fields: SeriesFields, acting_user: User, now: datetime
+    *, cohort: Cohort, fields: SeriesFields, acting_user: User | None, now: datetime
 ) -> SessionSeries:
     """A cohort's recurring group session, with all its sessions from `active_from` (an
     administrator setting up a cohort that has begun records the sessions it has held). Led by

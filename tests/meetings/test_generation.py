@@ -275,3 +275,37 @@ def test_a_past_session_cannot_be_moved_or_cancelled_and_nothing_moves_into_the_
         )
     assert refused.value.field == "day"
     assert not series.occurrences.exclude(status=OccurrenceStatus.SCHEDULED).exists()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"length_minutes": 0}, {"video_url": "http://video.example.org/r"}, {"cohort": None}],
+)
+def test_the_database_refuses_a_series_that_breaks_its_rules(cohort, lead, changes):
+    from django.db import IntegrityError, transaction
+
+    from meetings.models import SeriesKind, SessionSeries
+
+    values = {
+        "kind": SeriesKind.GROUP, "cohort": cohort, "clinician": lead, "weekday": 1,
+        "start_time": time(18, 30), "length_minutes": 90, "timezone": "America/New_York",
+        "video_url": "https://video.example.org/r", "active_from": date(2026, 10, 5),
+        "active_until": date(2026, 12, 27), "created_at": BEFORE_START, "updated_at": BEFORE_START,
+    }  # fmt: skip
+    values.update(changes)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SessionSeries.objects.create(**values)
+
+
+def test_the_database_keeps_one_session_per_series_and_day(cohort, lead, admin_user):
+    from django.db import IntegrityError, transaction
+
+    series = series_create(
+        cohort=cohort, fields=fields(lead), acting_user=admin_user, now=BEFORE_START
+    )
+    first = series.occurrences.first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Occurrence.objects.create(
+            series=series, local_date=first.local_date, starts_at=first.starts_at,
+            ends_at=first.ends_at, clinician=lead,
+        )  # fmt: skip
