@@ -1,7 +1,7 @@
 """Sessions: a cohort's recurring group sessions and a clinician's individual sessions with one
 client (`SessionSeries`), and each dated session (`Occurrence`).
 
-The rule, stated once (meetings/generation.py applies it):
+The rule, stated once (meetings/generation.py applies it; docs/decisions/0017 says why):
 
 - A series meets on `weekday` at `start_time` (wall clock) in its `timezone` (the cohort's, or
   the client's for an individual series), for `length_minutes`, on every such day from

@@ -238,6 +238,32 @@ def series_update(
     return locked
 
 
+def cohort_series_follow_timezone(*, cohort: Cohort, acting_user: User, now: datetime) -> int:
+    """After `cohort`'s time zone changed: its group series take the new zone, keeping their
+    wall-clock day and time, and their sessions still to come follow (the past stays). Audited
+    per series changed; returns how many. Called by the console's cohort_update, in its
+    transaction."""
+    changed = 0
+    for series in (
+        SessionSeries.objects.select_for_update()
+        .filter(cohort=cohort, kind=SeriesKind.GROUP)
+        .exclude(timezone=cohort.timezone)
+        .order_by("pk")
+    ):
+        series.timezone = cohort.timezone
+        series.updated_at = now
+        series.save(update_fields=["timezone", "updated_at"])
+        touched, created = _regenerate_future(series, now=now)
+        audit_record(
+            action=Action.SESSION_SERIES_UPDATED,
+            actor=acting_user,
+            target=series,
+            metadata={"changed": "timezone", "rewritten": touched, "created": created},
+        )
+        changed += 1
+    return changed
+
+
 def series_generate(*, series: SessionSeries, now: datetime) -> int:
     """Create any session of `series` starting after `now` that is missing (after its cohort's
     dates moved, or for the demo). Idempotent; returns how many were created."""

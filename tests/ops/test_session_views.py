@@ -239,3 +239,31 @@ def test_the_sessions_page_and_forms_are_flat_in_the_number_of_series(
     large = [_count(client, url) for url in urls]
     assert small == large, (small, large)
     assert max(large) <= 15
+
+
+def test_a_new_time_zone_for_the_cohort_keeps_its_sessions_to_come_at_their_local_time(
+    series, admin_user, lead
+):
+    from zoneinfo import ZoneInfo
+
+    from ops.services.cohorts import CohortFields, cohort_update
+
+    cohort = series.cohort
+    past = dict(series.occurrences.filter(starts_at__lte=NOW).values_list("pk", "starts_at"))
+    cohort_update(
+        cohort=cohort,
+        fields=CohortFields(
+            track=cohort.track, name=cohort.name, start_date=cohort.start_date,
+            capacity=cohort.capacity, timezone="Europe/London", meeting_weekday=1,
+            meeting_time=time(18, 30), clinicians=(lead,),
+        ),
+        acting_user=admin_user,
+        now=NOW,
+    )  # fmt: skip
+    series.refresh_from_db()
+    assert series.timezone == "Europe/London"
+    assert dict(series.occurrences.filter(pk__in=past).values_list("pk", "starts_at")) == past
+    future = series.occurrences.filter(starts_at__gt=NOW)
+    assert future.exists()
+    zone = ZoneInfo("Europe/London")
+    assert {o.starts_at.astimezone(zone).time() for o in future} == {time(18, 30)}
