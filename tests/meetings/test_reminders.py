@@ -138,3 +138,16 @@ def test_the_sweep_is_flat_in_the_number_of_sessions_and_clients(cohort, lead, a
             assert session_reminders_enqueue_due(now=START - timedelta(minutes=20)) > 0
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1] <= 10, counts
+
+
+def test_the_beat_task_reads_the_clock_once_and_enqueues_what_is_due(member, session):
+    import time_machine
+
+    from ehab.celery import app
+    from meetings.tasks import evaluate_reminders
+
+    entries = [e for e in app.conf.beat_schedule.values() if e["task"] == evaluate_reminders.name]
+    assert entries and entries[0]["schedule"] <= 300
+    with time_machine.travel(START - timedelta(minutes=25), tick=False):
+        assert evaluate_reminders() == 1
+        assert evaluate_reminders() == 0
