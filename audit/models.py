@@ -64,6 +64,15 @@ class Action:
     ACCOUNT_DEACTIVATED = "account.deactivated"
     ACCOUNT_REACTIVATED = "account.reactivated"
     ACCOUNT_CLOSURE_COMPLETED = "account.closure_completed"
+    # Sessions (meetings): the series and each one-off change, a booking, a client's Join and
+    # calendar download. Never the video link.
+    SESSION_SERIES_CREATED = "meetings.series_created"
+    SESSION_SERIES_UPDATED = "meetings.series_updated"
+    SESSION_CANCELLED = "meetings.session_cancelled"
+    SESSION_MOVED = "meetings.session_moved"
+    SESSION_BOOKED = "meetings.session_booked"
+    SESSION_JOINED = "meetings.session_joined"
+    SESSION_CALENDAR_DOWNLOADED = "meetings.calendar_downloaded"
 
 
 class Outcome(models.TextChoices):

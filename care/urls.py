@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import caseload, measures, notes, pacing, record, risk, worksheets
+from .views import caseload, measures, notes, pacing, record, risk, sessions, worksheets
 
 app_name = "care"
 
@@ -30,6 +30,8 @@ urlpatterns = [
         name="measures_interval",
     ),
     path("clients/<id:client_id>/measures/ask/", measures.measures_ask, name="measures_request"),
+    # --- individual sessions with the client (meetings) ---
+    path("clients/<id:client_id>/sessions/new/", sessions.session_new, name="session_new"),
     # --- pacing and notes (the record's pacing and notes sections) ---
     path("clients/<id:client_id>/pacing/", pacing.pacing, name="pacing"),
     path("clients/<id:client_id>/notes/", notes.note_new, name="note_new"),

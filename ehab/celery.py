@@ -22,6 +22,8 @@ app.conf.beat_schedule = {
     "notification-relay": {"task": "notifications.tasks.relay_due_notifications", "schedule": 60.0},
     "course-reminders": {"task": "courses.tasks.evaluate_reminders", "schedule": 300.0},
     "measure-reminders": {"task": "measures.tasks.evaluate_reminders", "schedule": 900.0},
+    # Sessions (meetings): a reminder the day before and 30 minutes before.
+    "session-reminders": {"task": "meetings.tasks.evaluate_reminders", "schedule": 300.0},
     "care-alerts": {"task": "care.tasks.evaluate_alerts", "schedule": 300.0},
     "risk-escalation": {"task": "care.tasks.escalate_risk_flags", "schedule": 60.0},
     "recover-stale-sends": {"task": "notifications.tasks.recover_stale_sends", "schedule": 300.0},

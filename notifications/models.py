@@ -27,6 +27,10 @@ class Kind(models.TextChoices):
     BILLING_ALERT = "billing_alert", "A payment needs attention (staff)"
     # A short questionnaire (an outcome measure) is ready for the client.
     MEASURE_DUE = "measure_due", "A short questionnaire is ready"
+    # An upcoming session of the client's (meetings): the day before, and 30 minutes before.
+    # Never the video link, the time or what the session is (L-1).
+    APPOINTMENT_REMINDER = "appointment_reminder", "A reminder the day before a session"
+    APPOINTMENT_SOON = "appointment_soon", "A reminder 30 minutes before a session"
     # A client may not be safe: the care team's urgent alert, and its escalation when nobody
     # has acknowledged it in time. Never held for quiet hours; cannot be switched off.
     RISK_ALERT = "risk_alert", "Important: a client needs you (clinicians)"

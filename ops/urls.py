@@ -3,7 +3,7 @@
 from django.urls import path, re_path
 
 from .views import audit as audit_views
-from .views import closures, cohorts, people
+from .views import closures, cohorts, people, sessions
 from .views import enrollments as enrollment_views
 from .views import reports as report_views
 
@@ -15,6 +15,24 @@ urlpatterns = [
     path("cohorts/new/", cohorts.cohort_new, name="cohort_new"),
     path("cohorts/<id:cohort_id>/edit/", cohorts.cohort_edit, name="cohort_edit"),
     path("cohorts/<id:cohort_id>/roster/", cohorts.cohort_roster_view, name="cohort_roster"),
+    # A cohort's sessions (ops/views/sessions.py): its weekly series and one-off changes.
+    path("cohorts/<id:cohort_id>/sessions/", sessions.sessions, name="cohort_sessions"),
+    path("cohorts/<id:cohort_id>/sessions/new/", sessions.series_new, name="series_new"),
+    path(
+        "cohorts/<id:cohort_id>/sessions/<id:series_id>/edit/",
+        sessions.series_edit,
+        name="series_edit",
+    ),
+    path(
+        "cohorts/<id:cohort_id>/sessions/occurrences/<id:occurrence_id>/cancel/",
+        sessions.occurrence_cancel_view,
+        name="occurrence_cancel",
+    ),
+    path(
+        "cohorts/<id:cohort_id>/sessions/occurrences/<id:occurrence_id>/move/",
+        sessions.occurrence_move_view,
+        name="occurrence_move",
+    ),
     # Enrollments (ops/views/enrollments.py): find, invite, enroll by hand, move, switch, status.
     path("enrollments/", enrollment_views.enrollments, name="enrollments"),
     path("enrollments/invite/", enrollment_views.invite, name="invite"),

@@ -539,6 +539,46 @@ def test_the_people_pages_are_valid_html(demo, pages):
     pages.assert_valid("people")
 
 
+def test_the_session_pages_are_valid_html(demo, pages):
+    """Sessions (meetings): the demo client's schedule (a cancelled and a moved session among
+    them) and home card; the console's sessions of the demo cohort, its forms and their
+    refusals; the clinician's booking page and its refusal."""
+    from courses.models import Cohort
+    from meetings.models import OccurrenceStatus, SessionSeries
+    from meetings.services import occurrence_cancel, occurrence_move
+
+    cohort = Cohort.objects.get(name="Demo cohort")
+    series = SessionSeries.objects.get(cohort=cohort)
+    coming = list(series.occurrences.filter(starts_at__gt=NOW)[:2])
+    occurrence_cancel(occurrence=coming[0], acting_user=demo["admin"], now=NOW)
+    occurrence_move(
+        occurrence=coming[1], day=coming[1].local_date + timedelta(days=1),
+        start_time=coming[1].starts_at.time(), acting_user=demo["admin"], now=NOW,
+    )  # fmt: skip
+    assert series.occurrences.filter(status=OccurrenceStatus.MOVED).exists()
+    sign_in(pages.client, demo["client"])
+    pages.get(reverse("meetings:mine"))
+    home = pages.get(reverse("courses:dashboard"))
+    assert b"Your next sessions" in home.content
+    pages.client.logout()
+    sign_in(pages.client, demo["admin"])
+    pages.get(reverse("ops:cohort_sessions", args=[cohort.pk]))
+    pages.get(reverse("ops:series_new", args=[cohort.pk]))
+    pages.post(reverse("ops:series_new", args=[cohort.pk]), {"length_minutes": "0"}, status=400)
+    edit = reverse("ops:series_edit", args=[cohort.pk, series.pk])
+    pages.get(edit)
+    pages.post(edit, {"video_url": "http://x.example"}, status=400)
+    move = reverse("ops:occurrence_move", args=[cohort.pk, coming[1].pk])
+    pages.get(move)
+    pages.post(move, {"day": "2020-01-01", "start_time": "10:00"}, status=400)
+    pages.client.logout()
+    sign_in(pages.client, demo["clinician"])
+    book = reverse("care:session_new", args=[demo["client"].pk])
+    pages.get(book)
+    pages.post(book, {"length_minutes": "0"}, status=400)
+    pages.assert_valid("sessions")
+
+
 def test_a_page_with_an_html_error_fails_the_check(html_checker):
     """The check can fail: a list inside a paragraph (the sign-up page's old password help)."""
     broken = (

@@ -131,6 +131,46 @@ def _matrix_closure(p):
     return {"closure_id": closure.pk}
 
 
+def _matrix_booked(p):
+    """Individual sessions of client A with the assigned clinician, from next week."""
+    from datetime import time, timedelta
+
+    from django.utils import timezone
+
+    from meetings.services import individual_session_book
+
+    return individual_session_book(
+        clinician=p[CL], client=p[CA], day=_matrix_today(p) + timedelta(days=7),
+        start_time=time(10), length_minutes=50, weeks=2,
+        video_url="https://video.example.org/r", now=timezone.now(),
+    )  # fmt: skip
+
+
+def _matrix_series(p):
+    """A weekly group series of client A's cohort, led by the assigned clinician."""
+    from datetime import time, timedelta
+
+    from django.utils import timezone
+
+    from courses.models import Cohort
+    from meetings.services import SeriesFields, series_create
+
+    cohort = Cohort.objects.get(pk=_matrix_cohort(p))
+    cohort.clinicians.add(p[CL])
+    today = _matrix_today(p)
+    fields = SeriesFields(
+        weekday=today.weekday(), start_time=time(23, 59), length_minutes=60,
+        video_url="https://video.example.org/g", active_from=today + timedelta(days=1),
+        active_until=today + timedelta(weeks=3), clinician=p[CL],
+    )  # fmt: skip
+    return series_create(cohort=cohort, fields=fields, acting_user=p[AD], now=timezone.now())
+
+
+def _matrix_occurrence(p):
+    series = _matrix_series(p)
+    return {"cohort_id": series.cohort_id, "occurrence_id": series.occurrences.first().pk}
+
+
 # name -> (kwargs builder or None, {role: expected}, ours): `ours` marks our own gated views,
 # whose refusals must also write a denied audit event.
 MATRIX = {
@@ -378,6 +418,28 @@ MATRIX["ops:person_care_end"] = (
 )
 MATRIX["ops:person_supervisor_add"] = (lambda p: {"person_id": p[CL].pk}, post_only(AD), True)
 MATRIX["ops:person_supervision_end"] = (_matrix_supervision, post_only(AD), True)
+
+
+# Sessions (meetings): the client's own schedule, Join (a redirect: to the video inside the
+# window, else back to the schedule) and calendar file; the care team books; the console runs a
+# cohort's series.
+MATRIX["meetings:mine"] = (None, only(CA, CB), True)
+MATRIX["meetings:join"] = (
+    lambda p: {"occurrence_id": _matrix_booked(p).occurrences.first().pk},
+    only_redirect(CA),
+    True,
+)
+MATRIX["meetings:calendar"] = (lambda p: {"series_id": _matrix_booked(p).pk}, only(CA), True)
+MATRIX["care:session_new"] = (lambda p: {"client_id": p[CA].pk}, only(CL), True)
+MATRIX["ops:cohort_sessions"] = (lambda p: {"cohort_id": _matrix_cohort(p)}, only(AD), True)
+MATRIX["ops:series_new"] = (lambda p: {"cohort_id": _matrix_cohort(p)}, only(AD), True)
+MATRIX["ops:series_edit"] = (
+    lambda p: {"cohort_id": (s := _matrix_series(p)).cohort_id, "series_id": s.pk},
+    only(AD),
+    True,
+)
+MATRIX["ops:occurrence_move"] = (_matrix_occurrence, only(AD), True)
+MATRIX["ops:occurrence_cancel"] = (_matrix_occurrence, post_only(AD), True)
 # The reports (/ops/reports/): administrators only; billing staff too get 404.
 MATRIX["ops:reports"] = (None, only(AD), True)
 MATRIX["ops:report_csv"] = (lambda p: {"table": "funnel"}, only(AD), True)

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "courses",
     "measures",
     "daily",
+    "meetings",
     "care",
     "payments",
     "records",

@@ -6,7 +6,9 @@ the seats taken (courses.services.enrollment.cohort_seats_taken); clinicians are
 caseload (clinicians and clinical supervisors), active; a time zone from the zone database; a
 meeting weekday and time both given or neither. Once people are enrolled the track is fixed, and
 the start date is fixed once the cohort has begun (in its own zone); moving an upcoming cohort
-moves its clients' weeks with it (as the Django admin does).
+moves its clients' weeks with it (as the Django admin does), and a new time zone moves its weekly
+sessions still to come with it (meetings.services.cohort_series_follow_timezone: the same
+wall-clock time in the new zone).
 
 Assignments: every clinician of a cohort follows every client with a live enrollment in it. A
 clinician added to a cohort is assigned its clients; one removed has those assignments ended
@@ -34,6 +36,7 @@ from courses.events import EnrollmentJoinedCohort
 from courses.models import LIVE_STATUSES, Cohort, Enrollment, Track
 from courses.services.enrollment import cohort_seats_taken
 from courses.services.releases import enrollment_reschedule_and_release
+from meetings.services import cohort_series_follow_timezone
 
 MAX_CAPACITY = 500
 
@@ -226,6 +229,9 @@ def cohort_update(
     if before["start_date"] != after["start_date"]:
         for enrollment in locked.enrollments.filter(status__in=LIVE_STATUSES).order_by("pk"):
             enrollment_reschedule_and_release(enrollment=enrollment, now=now)
+    if before["timezone"] != after["timezone"]:
+        # Its weekly sessions keep their wall-clock time in the new zone (those still to come).
+        cohort_series_follow_timezone(cohort=locked, acting_user=acting_user, now=now)
     _assign(clinicians=added, client_ids=_live_client_ids(locked), acting_user=acting_user)
     ended = _unassign(cohort=locked, clinicians=removed, acting_user=acting_user, now=now)
     audit_record(

@@ -8,7 +8,10 @@ from pathlib import Path
 from celery import current_app
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["accounts", "audit", "care", "courses", "notifications", "payments", "records", "ehab"]
+APPS = [
+    "accounts", "audit", "care", "courses", "meetings", "notifications", "payments", "records",
+    "ehab",
+]  # fmt: skip
 MAX_DELAY_SECONDS = 600
 
 

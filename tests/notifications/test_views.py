@@ -218,6 +218,8 @@ def test_the_preferences_page_saves_channels_and_quiet_hours(client, client_a, s
         "kind_checkin_reminder": "email",
         "kind_inactivity_nudge": "email",
         "kind_feedback_ready": "none",
+        "kind_appointment_reminder": "email",
+        "kind_appointment_soon": "none",
     }
     response = client.post(reverse("notifications:preferences"), data)
     assert response.status_code == 302
@@ -225,6 +227,7 @@ def test_the_preferences_page_saves_channels_and_quiet_hours(client, client_a, s
     assert prefs[Kind.MODULE_NOT_STARTED] == Channel.NONE
     assert prefs[Kind.CHECKIN_REMINDER] == Channel.EMAIL
     assert prefs[Kind.FEEDBACK_READY] == Channel.NONE  # a reply's message can be switched off
+    assert prefs[Kind.APPOINTMENT_SOON] == Channel.NONE  # so can a session's reminder
     settings_row = client_a.delivery_settings
     assert settings_row.quiet_start.strftime("%H:%M") == "22:00"
 

@@ -1,6 +1,6 @@
 """Demo accounts and program for the one-command local run. Idempotent; refuses in production."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,14 @@ from courses.services.releases import enrollment_release_due_modules
 from ehab.demo_caseload import DemoCaseload
 from ehab.demo_daily import seed_demo_daily
 from measures.instruments import instruments_load, read_instruments
+from meetings.generation import weeks_of
+from meetings.models import SeriesKind, SessionSeries
+from meetings.services import (
+    SeriesFields,
+    individual_session_book,
+    series_create,
+    series_generate,
+)
 from payments.models import Plan
 
 DEMO_SUPERUSER = "owner@example.com"
@@ -141,7 +149,13 @@ class Command(BaseCommand):
         cohort, _ = Cohort.objects.get_or_create(
             track=track,
             name="Demo cohort",
-            defaults={"start_date": start, "capacity": 10, "timezone": "America/New_York"},
+            defaults={
+                "start_date": start,
+                "capacity": 10,
+                "timezone": "America/New_York",
+                "meeting_weekday": 1,
+                "meeting_time": time(18, 30),
+            },
         )
         if cohort.start_date != start:
             cohort.start_date = start
@@ -157,3 +171,35 @@ class Command(BaseCommand):
             "track", "cohort", "client"
         ):
             enrollment_release_due_modules(enrollment=enrollment, now=now)
+        self._seed_sessions(cohort, first, clinician, now=now)
+
+    def _seed_sessions(self, cohort: Cohort, client: User, clinician: User, *, now: datetime):
+        """The demo cohort's weekly group session (Tuesdays 18:30 in New York, for the track's
+        weeks, the three weeks held so far included) and one appointment of the first demo
+        client with the demo clinician in two days."""
+        series = SessionSeries.objects.filter(cohort=cohort, kind=SeriesKind.GROUP).first()
+        if series is None:
+            first, last = weeks_of(start=cohort.start_date, weeks=cohort.track.weeks)
+            fields = SeriesFields(
+                weekday=1,
+                start_time=time(18, 30),
+                length_minutes=90,
+                video_url="https://video.example.org/demo-group",
+                active_from=first,
+                active_until=last,
+                clinician=clinician,
+            )
+            series_create(cohort=cohort, fields=fields, acting_user=None, now=now)
+        else:
+            series_generate(series=series, now=now)
+        if not SessionSeries.objects.filter(client=client).exists():
+            individual_session_book(
+                clinician=clinician,
+                client=client,
+                day=client.local_date(now) + timedelta(days=2),
+                start_time=time(11, 0),
+                length_minutes=50,
+                weeks=1,
+                video_url="https://video.example.org/demo-appointment",
+                now=now,
+            )
