@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import caseload, measures, notes, pacing, record, risk, worksheets
+from .views import caseload, measures, notes, pacing, record, risk, sessions, worksheets
 
 app_name = "care"
 
@@ -43,5 +43,12 @@ urlpatterns = [
         "clients/<id:client_id>/notes/<id:note_id>/amend/",
         notes.note_amend_view,
         name="note_amend",
+    ),
+    # --- sessions the clinician runs, and each one's attendance ---
+    path("sessions/", sessions.sessions, name="sessions"),
+    path(
+        "sessions/<id:occurrence_id>/attendance/",
+        sessions.session_attendance,
+        name="session_attendance",
     ),
 ]
