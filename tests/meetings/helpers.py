@@ -33,7 +33,7 @@ def group_with_sessions(
     """A cohort of `weeks` weeks from `start` led by `lead`, with `members` clients (each
     assigned to `lead`) and a weekly 90-minute group at 18:30 on `weekday`, made at `now`."""
     if cohort is None:
-        track = make_track(weeks=weeks, lessons_per_module=1, trauma_weeks=())
+        track = make_track(weeks=weeks, lessons_per_module=3, trauma_weeks=())
         cohort = CohortFactory(track=track, start_date=start, timezone=tz)
     cohort.clinicians.add(lead)
     clients = []
