@@ -23,6 +23,7 @@ urlpatterns = [
     path("me/measures/", include("measures.urls")),
     path("me/safety-plan/", include("care.urls_safety_plan")),
     path("me/records/", include("records.urls")),
+    path("me/attendance/", include("meetings.urls_attendance")),
     path("me/", include("daily.urls")),
     path("me/", include("courses.urls")),
     path("care/", include("care.urls")),

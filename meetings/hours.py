@@ -122,14 +122,13 @@ def weekly_hours(
     *, client_id: int, zone: str, first_day: date, now: datetime, target_hours: Decimal
 ) -> list[WeekHours]:
     """A client's hours for every week from the one holding `first_day` (their program's
-    start) to the current one at `now`, oldest first, at most the newest MAX_WEEKS; weeks with
-    nothing recorded are there at 0. Two queries."""
+    start) to the current one at `now`, oldest first, at most the newest MAX_WEEKS (at least
+    the current week); weeks with nothing recorded are there at 0. Two queries."""
     tz = ZoneInfo(zone)
     last = monday_of(now, tz)
     first = first_day - timedelta(days=first_day.weekday())
-    first = max(first, last - timedelta(weeks=MAX_WEEKS - 1))
-    if first > last:
-        return []
+    # Before the program begins, the current week alone (at 0, unless something was recorded).
+    first = min(max(first, last - timedelta(weeks=MAX_WEEKS - 1)), last)
     since = local_instant(first, time(0), zone)
     per_week = program_minutes(zones={client_id: zone}, since=since)[client_id]
     weeks = []
@@ -190,18 +189,31 @@ class Hours:
 _HOURS_STATUSES = (EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED, EnrollmentStatus.COMPLETED)
 
 
-def client_hours(*, client: User, now: datetime, chart_id: str = "hours") -> Hours | None:
-    """The client's hours since their program began, against their track's target; None with
-    no enrollment that has begun. Three queries (the enrollment, then program_minutes)."""
+def _hours_enrollment(client: User) -> Enrollment | None:
     enrollments = list(
         Enrollment.objects.filter(client=client, status__in=_HOURS_STATUSES)
         .select_related("track", "cohort")
         .order_by("-created_at", "-pk")
     )
-    if not enrollments:
-        return None
     current = [e for e in enrollments if e.status != EnrollmentStatus.COMPLETED]
-    enrollment = (current or enrollments)[0]
+    return (current or enrollments or [None])[0]
+
+
+def client_hours(
+    *,
+    client: User,
+    now: datetime,
+    chart_id: str = "hours",
+    enrollment: Enrollment | None = None,
+) -> Hours | None:
+    """The client's hours since their program began, against their track's target; None with
+    no enrollment that has begun. `enrollment`: the one the caller has read already (the
+    record's), else the newest current one, else the newest finished one. Three queries (the
+    enrollment, then program_minutes); two with `enrollment`."""
+    if enrollment is None:
+        enrollment = _hours_enrollment(client)
+    if enrollment is None:
+        return None
     target = enrollment.track.weekly_hours_target
     weeks = weekly_hours(
         client_id=client.pk,

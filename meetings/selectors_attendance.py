@@ -97,13 +97,14 @@ class MyAttendance:
     length: int
 
 
-def client_attendance(*, client: User, zone) -> list[MyAttendance]:
-    """The client's own attendance, newest session first, times in `zone` (one query)."""
+def client_attendance(*, client: User, zone, limit: int | None = None) -> list[MyAttendance]:
+    """The client's own attendance, newest session first (the newest `limit` of it), times in
+    `zone` (one query)."""
     rows = (
         Attendance.objects.filter(client=client)
         .select_related("occurrence__series")
         .order_by("-occurrence__starts_at", "-pk")
-    )
+    )[:limit]
     return [
         MyAttendance(
             starts_at=row.occurrence.starts_at.astimezone(zone),

@@ -375,6 +375,8 @@ MATRIX = {
 # its own clinician's alone.
 MATRIX["care:sessions"] = (None, only(CL, OC), True)
 MATRIX["care:session_attendance"] = (_matrix_session, only(CL), True)
+# A client's own attendance and hours (/me/attendance/): every client, their own rows only.
+MATRIX["attendance:mine"] = (None, only(CA, CB), True)
 # The reports (/ops/reports/): administrators only; billing staff too get 404.
 MATRIX["ops:reports"] = (None, only(AD), True)
 MATRIX["ops:report_csv"] = (lambda p: {"table": "funnel"}, only(AD), True)
