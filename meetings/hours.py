@@ -196,7 +196,8 @@ def _hours_enrollment(client: User) -> Enrollment | None:
         .order_by("-created_at", "-pk")
     )
     current = [e for e in enrollments if e.status != EnrollmentStatus.COMPLETED]
-    return (current or enrollments or [None])[0]
+    chosen = current or enrollments
+    return chosen[0] if chosen else None
 
 
 def client_hours(
