@@ -34,8 +34,8 @@ SECTIONS = (
     ("measures", "Measures", measures_section),
     ("suds", "SUDS", suds_section),
     ("daily", "Daily", daily_section),
-    ("hours", "Hours", hours_section),
     ("worksheets", "Worksheets", worksheets_section),
+    ("hours", "Hours", hours_section),
     ("pacing", "Pacing", pacing_section),
     ("notes", "Notes", notes_section),
 )
