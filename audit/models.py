@@ -73,6 +73,11 @@ class Action:
     SESSION_BOOKED = "meetings.session_booked"
     SESSION_JOINED = "meetings.session_joined"
     SESSION_CALENDAR_DOWNLOADED = "meetings.calendar_downloaded"
+    # Attendance (meetings): marked, corrected (old and new status, never a note), and the
+    # attendance screen opened (it shows several clients at once).
+    ATTENDANCE_RECORDED = "meetings.attendance_recorded"
+    ATTENDANCE_CORRECTED = "meetings.attendance_corrected"
+    ATTENDANCE_VIEWED = "meetings.attendance_viewed"
 
 
 class Outcome(models.TextChoices):

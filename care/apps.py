@@ -10,7 +10,9 @@ class CareConfig(AppConfig):
         from courses.events import WorksheetSubmitted
         from daily.events import CheckinUnsafe
         from measures.events import RiskAnswered
+        from meetings.events import MissedInARow
 
+        from .reminders import absence_alert
         from .services import (
             risk_flag_from_answer,
             risk_flag_from_checkin,
@@ -23,3 +25,5 @@ class CareConfig(AppConfig):
         subscribe(CheckinUnsafe, risk_flag_from_checkin)
         # Week 1's safety-plan worksheet starts the client's safety plan (decision 0014).
         subscribe(WorksheetSubmitted, safety_plan_from_worksheet)
+        # A client's second group session missed in a row alerts their care team.
+        subscribe(MissedInARow, absence_alert)

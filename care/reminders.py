@@ -4,6 +4,7 @@ period by dedupe key)."""
 from datetime import datetime
 
 from courses.selectors import inactive_clients
+from meetings.events import MissedInARow
 from notifications.models import Kind
 from notifications.services import OutboxItem, outbox_enqueue
 
@@ -29,6 +30,26 @@ def inactivity_alert_items(now: datetime) -> list[OutboxItem]:
             client_id__in=away, is_active=True
         ).select_related("clinician")
     ]
+
+
+def absence_alert(event: MissedInARow) -> int:
+    """A client has missed two group sessions in a row (meetings announces it as the second
+    absence is recorded, in that transaction): an alert to each of their clinicians, once per
+    client and session, discreet like the inactivity alert and opening the caseload at their
+    row. Returns how many outbox rows were new."""
+    items = [
+        OutboxItem(
+            assignment.clinician,
+            Kind.ABSENCE_ALERT,
+            f"absence_alert:{assignment.clinician_id}:{event.client_id}:{event.occurrence_id}",
+            link_target="care:caseload",
+            link_anchor=caseload_row_anchor(client_id=event.client_id),
+        )
+        for assignment in CareAssignment.objects.filter(
+            client_id=event.client_id, is_active=True
+        ).select_related("clinician")
+    ]
+    return outbox_enqueue(items, now=event.at)
 
 
 def care_alerts_enqueue_due(*, now: datetime) -> int:

@@ -1,6 +1,16 @@
 from django.urls import path
 
-from .views import caseload, measures, notes, pacing, record, risk, sessions, worksheets
+from .views import (
+    attendance,
+    caseload,
+    measures,
+    notes,
+    pacing,
+    record,
+    risk,
+    sessions,
+    worksheets,
+)
 
 app_name = "care"
 
@@ -45,5 +55,12 @@ urlpatterns = [
         "clients/<id:client_id>/notes/<id:note_id>/amend/",
         notes.note_amend_view,
         name="note_amend",
+    ),
+    # --- sessions the clinician runs, and each one's attendance ---
+    path("sessions/", attendance.sessions, name="sessions"),
+    path(
+        "sessions/<id:occurrence_id>/attendance/",
+        attendance.session_attendance,
+        name="session_attendance",
     ),
 ]

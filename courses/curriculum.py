@@ -8,6 +8,7 @@ progress or writing (content that disappears from the folder is retired, never d
 import re
 from dataclasses import dataclass, field
 from datetime import time
+from decimal import Decimal
 from pathlib import Path
 
 import yaml
@@ -90,6 +91,7 @@ class TrackSpec:
     weeks: int
     release_weekday: int
     release_time: time
+    weekly_hours_target: Decimal = Decimal("9")
     modules: list[ModuleSpec] = field(default_factory=list)
 
 
@@ -160,6 +162,18 @@ class _Checker:
             self.err(path, data.get("__line__"), f"'{key}' must be {minimum} to {maximum}")
         return value
 
+    def hours(self, data, key, path, *, default) -> Decimal:
+        """A number of hours from 0.5 to 40, to the tenth (9, 7.5)."""
+        value = data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.err(path, data.get("__line__"), f"'{key}' must be a number of hours")
+            return Decimal(default)
+        hours = Decimal(str(value))
+        if not Decimal("0.5") <= hours <= 40 or hours != hours.quantize(Decimal("0.1")):
+            self.err(path, data.get("__line__"), f"'{key}' must be 0.5 to 40, to the tenth")
+            return Decimal(default)
+        return hours
+
     def boolean(self, data, key, path, default: bool) -> bool:
         value = data.get(key, default)
         if not isinstance(value, bool):
@@ -218,6 +232,7 @@ class _Checker:
                 data, "release_weekday", path, minimum=0, maximum=6, default=0
             ),
             release_time=release_time,
+            weekly_hours_target=self.hours(data, "weekly_hours_target", path, default=9),
         )
         entries = data.get("modules")
         if not isinstance(entries, list) or not entries:
@@ -463,6 +478,7 @@ def _load_track(spec: ProgramSpec, track_spec: TrackSpec, report: LoadReport) ->
             "weeks": track_spec.weeks,
             "release_weekday": track_spec.release_weekday,
             "release_time": track_spec.release_time,
+            "weekly_hours_target": track_spec.weekly_hours_target,
         },
         report,
     )

@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -73,6 +74,14 @@ class Track(models.Model):
     requires_previous_completion = models.BooleanField(
         default=False,
         help_text="Open a week only when the required lessons of the week before are done.",
+    )
+    weekly_hours_target = models.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("9.0"),
+        validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal("40"))],
+        help_text="The program's hours a week (groups, individual sessions, lessons) a client "
+        "of this track aims for; set in the curriculum (weekly_hours_target).",
     )
     content_token = models.CharField(
         max_length=32,

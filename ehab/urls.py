@@ -24,6 +24,7 @@ urlpatterns = [
     path("me/safety-plan/", include("care.urls_safety_plan")),
     path("me/records/", include("records.urls")),
     path("me/sessions/", include("meetings.urls")),
+    path("me/attendance/", include("meetings.urls_attendance")),
     path("me/", include("daily.urls")),
     path("me/", include("courses.urls")),
     path("care/", include("care.urls")),

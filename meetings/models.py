@@ -129,3 +129,59 @@ class Occurrence(models.Model):
 
     def __str__(self) -> str:
         return f"Session {self.pk} ({self.local_date})"
+
+
+# --- Attendance: who came to a session, and for how long -------------------------------------
+
+
+class AttendanceStatus(models.TextChoices):
+    PRESENT = "present", "Present"
+    LATE = "late", "Late"
+    LEFT_EARLY = "left_early", "Left early"
+    ABSENT = "absent", "Absent"
+    EXCUSED = "excused", "Excused"
+
+
+# The statuses that mean the client was not there: their minutes are 0.
+NOT_THERE = (AttendanceStatus.ABSENT, AttendanceStatus.EXCUSED)
+
+
+class Attendance(models.Model):
+    """One client at one session, marked by the session's own clinician
+    (meetings/attendance_services.py). `minutes` is what the client attended, 0 to the session's
+    length (0 when absent or excused). Corrected on the same row; each change is audited."""
+
+    occurrence = models.ForeignKey(Occurrence, on_delete=models.PROTECT, related_name="attendances")
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="attendances"
+    )
+    status = models.CharField(max_length=16, choices=AttendanceStatus.choices)
+    minutes = models.PositiveSmallIntegerField(validators=[MaxValueValidator(MAX_LENGTH_MINUTES)])
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    marked_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["occurrence", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["occurrence", "client"], name="meetings_one_attendance_per_client"
+            ),
+            models.CheckConstraint(
+                condition=Q(minutes__gte=0, minutes__lte=MAX_LENGTH_MINUTES),
+                name="meetings_attendance_minutes",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=AttendanceStatus.values), name="meetings_attendance_status"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=NOT_THERE) | Q(minutes=0),
+                name="meetings_attendance_absent_is_zero",
+            ),
+        ]
+        indexes = [models.Index(fields=["client", "occurrence"], name="meetings_att_client")]
+
+    def __str__(self) -> str:
+        return f"Attendance {self.pk}"

@@ -23,6 +23,8 @@ class Kind(models.TextChoices):
     CHECKIN_REMINDER = "checkin_reminder", "Daily reminder"
     INACTIVITY_NUDGE = "inactivity_nudge", "We're here when you're ready"
     INACTIVITY_ALERT = "inactivity_alert", "A client has been away (clinicians)"
+    # A client was marked absent from two group sessions in a row (to their care team).
+    ABSENCE_ALERT = "absence_alert", "A client has missed sessions (clinicians)"
     BILLING_PAST_DUE = "billing_past_due", "A payment didn't go through"
     BILLING_ALERT = "billing_alert", "A payment needs attention (staff)"
     # A short questionnaire (an outcome measure) is ready for the client.
@@ -76,6 +78,7 @@ MANDATORY_KINDS = (
         {
             Kind.WELCOME,
             Kind.INACTIVITY_ALERT,
+            Kind.ABSENCE_ALERT,
             Kind.BILLING_PAST_DUE,
             Kind.BILLING_ALERT,
             Kind.ACCOUNT_CLOSURE,

@@ -920,3 +920,43 @@ def test_the_reports_pages_are_valid_html(demo, pages):
     pages.get(reverse("ops:reports") + f"?group=cohort-{cohort.pk}")
     pages.get(reverse("ops:reports") + "?group=nonsense", status=400)
     pages.assert_valid("reports")
+
+
+def test_the_attendance_and_hours_pages_are_valid_html(demo, pages):
+    """The clinician's sessions, a session's attendance (empty, sent back with errors, saved),
+    the record's Hours section, and the client's own attendance and hours."""
+    from meetings.attendance_services import Mark, attendance_record
+    from tests.meetings.helpers import group_with_sessions
+
+    lead = demo["clinician"]
+    _, (first, second), sessions = group_with_sessions(
+        lead=lead,
+        members=2,
+        start=datetime(2026, 11, 2, tzinfo=UTC).date(),
+        now=datetime(2026, 11, 1, tzinfo=UTC),
+        weeks=6,
+    )
+    attendance_record(
+        occurrence=sessions[0],
+        marks=[Mark(first.pk, "present"), Mark(second.pk, "absent")],
+        by=lead,
+        now=NOW,
+    )
+    sign_in(pages.client, lead)
+    pages.get(reverse("care:sessions"))
+    url = reverse("care:session_attendance", args=[sessions[1].pk])
+    pages.get(url)
+    pages.post(url, {f"status_{first.pk}": "late", f"minutes_{first.pk}": "500"}, status=400)
+    saved = pages.client.post(url, {f"status_{first.pk}": "late", f"minutes_{first.pk}": "60",
+                                    f"status_{second.pk}": "absent"})  # fmt: skip
+    assert saved.status_code == 302
+    pages.get(url)
+    pages.get(reverse("care:session_attendance", args=[sessions[5].pk]))  # not begun
+    pages.get(reverse("care:client_detail", args=[first.pk]))
+    pages.client.logout()
+    sign_in(pages.client, first)
+    pages.get(reverse("attendance:mine"))
+    pages.client.logout()
+    sign_in(pages.client, demo["client"])
+    pages.get(reverse("attendance:mine"))
+    pages.assert_valid("attendance")

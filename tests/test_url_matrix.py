@@ -171,6 +171,33 @@ def _matrix_occurrence(p):
     return {"cohort_id": series.cohort_id, "occurrence_id": series.occurrences.first().pk}
 
 
+def _matrix_session(p):
+    """A group session of client A's cohort that began two hours ago, run by the assigned
+    clinician (its attendance screen's address)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from courses.models import Cohort
+    from meetings.models import Occurrence, SessionSeries
+
+    now = timezone.now()
+    cohort = Cohort.objects.get(pk=_matrix_cohort(p))
+    cohort.clinicians.add(p[CL])
+    day = now.date()
+    series = SessionSeries.objects.create(
+        kind="group", cohort=cohort, clinician=p[CL], weekday=day.weekday(),
+        start_time=(now - timedelta(hours=2)).time(), length_minutes=60, timezone="UTC",
+        video_url="https://video.example.org/m", active_from=day, active_until=day,
+        created_at=now, updated_at=now,
+    )  # fmt: skip
+    occurrence = Occurrence.objects.create(
+        series=series, local_date=day, starts_at=now - timedelta(hours=2),
+        ends_at=now - timedelta(hours=1), clinician=p[CL],
+    )  # fmt: skip
+    return {"occurrence_id": occurrence.pk}
+
+
 # name -> (kwargs builder or None, {role: expected}, ours): `ours` marks our own gated views,
 # whose refusals must also write a denied audit event.
 MATRIX = {
@@ -440,6 +467,14 @@ MATRIX["ops:series_edit"] = (
 )
 MATRIX["ops:occurrence_move"] = (_matrix_occurrence, only(AD), True)
 MATRIX["ops:occurrence_cancel"] = (_matrix_occurrence, post_only(AD), True)
+
+
+# Sessions (/care/sessions/): every clinician has the list; a session's attendance screen is
+# its own clinician's alone.
+MATRIX["care:sessions"] = (None, only(CL, OC), True)
+MATRIX["care:session_attendance"] = (_matrix_session, only(CL), True)
+# A client's own attendance and hours (/me/attendance/): every client, their own rows only.
+MATRIX["attendance:mine"] = (None, only(CA, CB), True)
 # The reports (/ops/reports/): administrators only; billing staff too get 404.
 MATRIX["ops:reports"] = (None, only(AD), True)
 MATRIX["ops:report_csv"] = (lambda p: {"table": "funnel"}, only(AD), True)

@@ -20,6 +20,9 @@ What a row shows, and where it comes from:
 - **Risk**: the client's open risk flags (care.RiskFlag), linked to the flags page.
 - **Measures**: the latest answer to each questionnaire (PHQ-9, GAD-7): total, band, and whether
   it is reliably worse or better than the client's first (measures.selectors.latest_scores).
+- **Sessions**: whether the client's two latest group sessions with attendance were both
+  absences (meetings.selectors_attendance.missed_in_a_row: the same rule that alerts the care
+  team as the second absence is recorded; excused is not missed).
 - **Check-ins**: over the client's last DAILY_DAYS local days (today included, in their own
   zone), the days with an evening check-in and the lapses recorded (daily.Checkin, daily.Lapse),
   counted in the figures' read. A check-in's "not safe tonight" is already an open risk flag.
@@ -27,6 +30,7 @@ What a row shows, and where it comes from:
 The urgency score, the sum of (each reason is shown on the row as a chip):
 
     an open risk flag (whatever the enrollment)                           +10
+    missed the last two group sessions in a row (a current enrollment)     +6
     a lapse recorded in the last DAILY_DAYS days                           +3
     a questionnaire's latest answer reliably worse than the first          +4
     a questionnaire's latest answer in an elevated band (15 and up)       +3
@@ -39,11 +43,12 @@ The urgency score, the sum of (each reason is shown on the row as a chip):
 Worst first is the highest score first; ties go by name (then email), so the order never
 depends on the database.
 
-Query count: six queries whatever the caseload's size or the clients' history (the
+Query count: seven queries whatever the caseload's size or the clients' history (the
 assignments; each client's figures and row enrollment; at most SUDS_WINDOW readings per client
 through a window function, these two hand-written in care/queries/caseload.py, the first also
 counting the check-ins and lapses; the open risk
-flags; and the instruments with each client's latest answer to each). Filters,
+flags; the instruments with each client's latest answer to each; and each client's two latest
+group attendances, through a window function). Filters,
 search and sorting work on those rows in memory: a caseload is tens of rows.
 """
 
@@ -61,6 +66,7 @@ from accounts.models import User
 from courses.models import EnrollmentStatus
 from daily.days import local_today
 from measures.selectors import LatestScore, latest_scores
+from meetings.selectors_attendance import MISSED_IN_A_ROW, missed_in_a_row
 
 from ..models import RiskFlag
 from ..queries.caseload import ClientFigures, RowEnrollment, caseload_figures, suds_readings
@@ -74,6 +80,7 @@ REVIEW_CAP = 3
 DAILY_DAYS = 14
 
 POINTS_RISK = 10
+POINTS_MISSED_SESSIONS = 6
 POINTS_LAPSES = 3
 POINTS_MEASURE_WORSE = 4
 POINTS_MEASURE_HIGH = 3
@@ -220,6 +227,8 @@ class CaseloadRow:
     measures: list[LatestScore] = field(default_factory=list)  # latest answer per instrument
     # The last DAILY_DAYS days' check-ins and lapses (None only for a row made without them).
     checkins: DailyCounts | None = None
+    # The last two group sessions with attendance were both absences (a current enrollment).
+    missed_sessions: bool = False
     reasons: list[Reason] = field(default_factory=list)
 
     @property
@@ -319,6 +328,9 @@ def _reasons(row: CaseloadRow) -> list[Reason]:
     if row.risk:
         label = "Safety flag open" if row.risk == 1 else f"{row.risk} safety flags open"
         reasons.append(Reason("risk", label, POINTS_RISK))
+    if row.missed_sessions:
+        label = f"Missed the last {MISSED_IN_A_ROW} group sessions"
+        reasons.append(Reason("missed_sessions", label, POINTS_MISSED_SESSIONS))
     if row.checkins is not None and row.checkins.lapses:
         lapses = row.checkins.lapses
         label = f"{lapses} lapse{'' if lapses == 1 else 's'} in {row.checkins.days} days"
@@ -363,6 +375,7 @@ def _row(
     now: datetime,
     zone: ZoneInfo,
     window: int,
+    missed: bool = False,
 ) -> CaseloadRow:
     enrollment = figures.enrollment if figures else None
     current = enrollment if enrollment and enrollment.status in CURRENT_STATUSES else None
@@ -397,6 +410,7 @@ def _row(
             days=DAILY_DAYS,
             lapses=figures.lapses[window] if figures and figures.lapses else 0,
         ),
+        missed_sessions=missed and current is not None,
     )
     row.reasons = _reasons(row)
     return row
@@ -454,7 +468,7 @@ def caseload_rows(
     """The viewer's caseload at `now`: one row per client with an active care assignment to the
     viewer or, for a supervisor, to a clinician they actively supervise; filtered and sorted by
     `filters` (ranked worst first by default, see the module docstring). Times are in the
-    viewer's own time zone. Six queries, whatever the caseload's size or history."""
+    viewer's own time zone. Seven queries, whatever the caseload's size or history."""
     filters = filters or CaseloadFilters()
     zone = ZoneInfo(viewer.timezone)
     assignments = _assignments(viewer=viewer)
@@ -464,6 +478,7 @@ def caseload_rows(
     readings = suds_readings(client_ids=client_ids, window=SUDS_WINDOW)
     risks = open_flag_counts(client_ids=client_ids)
     scores = latest_scores(client_ids=client_ids)
+    missed = missed_in_a_row(client_ids=client_ids)
     rows: dict[int, CaseloadRow] = {}
     for client, clinician in assignments:
         seen = rows.get(client.pk)
@@ -480,6 +495,7 @@ def caseload_rows(
             now=now,
             zone=zone,
             window=pick[client.timezone],
+            missed=client.pk in missed,
         )
     shown = sorted(
         (row for row in rows.values() if _matches(row, filters)), key=_sort_key(filters.sort)

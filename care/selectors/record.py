@@ -15,6 +15,7 @@ from courses.selectors import ModuleState
 from ..queries import record as queries
 from ..queries.record import ProgressReads, progress_reads
 from .record_daily import daily_section
+from .record_hours import hours_section
 from .record_measures import measures_section
 from .record_notes import notes_section
 from .record_pacing import pacing_section
@@ -34,6 +35,7 @@ SECTIONS = (
     ("suds", "SUDS", suds_section),
     ("daily", "Daily", daily_section),
     ("worksheets", "Worksheets", worksheets_section),
+    ("hours", "Hours", hours_section),
     ("pacing", "Pacing", pacing_section),
     ("notes", "Notes", notes_section),
 )
@@ -150,6 +152,7 @@ def record_context(*, client: User, viewer: User, now: datetime) -> dict[str, ob
         "measures": measures_section(client=client, enrollment=enrollment, viewer=viewer, now=now),
         "suds": suds_section(client=client, enrollment=enrollment, viewer=viewer, now=now),
         "daily": daily_section(client=client, enrollment=enrollment, viewer=viewer, now=now),
+        "hours": hours_section(client=client, enrollment=enrollment, viewer=viewer, now=now),
         "worksheets": worksheets_section(
             client=client, enrollment=enrollment, viewer=viewer, now=now
         ),

@@ -22,8 +22,9 @@ from .record_history import NOW, record_track, with_history
 # plan, the enrollment, its history (one read for the header, progress and pacing:
 # care/queries/record.py), SUDS, the worksheets and their replies, the pacing history and the
 # notes; the measures (instruments, answers, "not now" choices, the client's schedule); the
-# Daily section's figures and DSAP (one read: daily/queries.py) and its lapses.
-BUDGET = 19
+# Daily section's figures and DSAP (one read: daily/queries.py) and its lapses; the Hours
+# section's attendance, completed lessons and latest sessions (meetings.hours).
+BUDGET = 22
 
 
 @pytest.fixture(autouse=True)

@@ -345,3 +345,31 @@ def test_week_one_of_the_core_track_starts_the_safety_plan_with_all_seven_sectio
         "safe_space",
         "reasons",
     ]
+
+
+def _with_target(curriculum, value):
+    program = curriculum / "program.yaml"
+    data = yaml.safe_load(program.read_text())
+    data["tracks"][0]["weekly_hours_target"] = value
+    program.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def test_a_tracks_weekly_hours_target_is_nine_unless_the_curriculum_says(db, curriculum):
+    from decimal import Decimal
+
+    run(curriculum)
+    assert Track.objects.get().weekly_hours_target == Decimal("9")
+    _with_target(curriculum, 7.5)
+    out, _ = run(curriculum)
+    assert "1 updated" in out or "updated" in out
+    assert Track.objects.get().weekly_hours_target == Decimal("7.5")
+    out, _ = run(curriculum)
+    assert "0 created, 0 updated" in out
+
+
+@pytest.mark.parametrize("value", ["lots", 0, 41, 7.25, True])
+def test_a_weekly_hours_target_out_of_range_is_reported(db, curriculum, value):
+    _with_target(curriculum, value)
+    with pytest.raises(CommandError, match="nothing was loaded"):
+        run(curriculum)
+    assert not Track.objects.exists()

@@ -32,6 +32,7 @@ EXPECTED_KINDS = {
     "checkin_reminder",
     "inactivity_nudge",
     "inactivity_alert",
+    "absence_alert",
     "welcome",
     "feedback_ready",
 }
