@@ -55,10 +55,16 @@ class Action:
     RISK_FLAG_VIEWED = "care.risk_flag_viewed"
     # The client's safety plan (care, S-4): the version saved, never its words.
     SAFETY_PLAN_SAVED = "care.safety_plan_saved"
+    # The diagnosis code for superbills (care.Diagnosis): that it was entered, never the code.
+    DIAGNOSIS_ENTERED = "care.diagnosis_entered"
     # Each client's records (records): the export's id and size, never its content (U-1).
     RECORDS_EXPORT_REQUESTED = "records.export_requested"
     RECORDS_EXPORT_READY = "records.export_ready"
     RECORDS_EXPORT_DOWNLOADED = "records.export_downloaded"
+    # Superbills and receipts (records, payments): the range and counts, never names or codes.
+    CLAIM_DETAILS_SAVED = "records.claim_details_saved"
+    SUPERBILL_GENERATED = "records.superbill_generated"
+    RECEIPT_VIEWED = "billing.receipt_viewed"
     # Closing an account: the request (never the reason's words), access ending, completion.
     ACCOUNT_CLOSURE_REQUESTED = "account.closure_requested"
     ACCOUNT_DEACTIVATED = "account.deactivated"

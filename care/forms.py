@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any, ClassVar, cast
 
 from django import forms
+from django.conf import settings
 from django.utils.safestring import SafeString
 
 from courses.models import Module, PacingReason
@@ -298,3 +299,17 @@ def _section_length(value: str) -> None:
             f"This part is {len(value):,} characters; the limit is "
             f"{SAFETY_PLAN_SECTION_MAX:,}. Nothing was lost: shorten it a little."
         )
+
+
+class DiagnosisForm(forms.Form):
+    """The diagnosis code for the client's superbills, from the practice's configured list."""
+
+    code = forms.ChoiceField(label="Diagnosis code (ICD-10-CM)")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [
+            (code, f"{code}: {description}")
+            for code, description in settings.EHAB_DIAGNOSIS_CODES.items()
+        ]
+        cast(forms.ChoiceField, self.fields["code"]).choices = [("", "Choose a code"), *choices]

@@ -335,3 +335,27 @@ class SafetyPlan(models.Model):
     def sections(self) -> dict[str, str]:
         """The plan's text by section key."""
         return {section.key: getattr(self, section.key) for section in SAFETY_PLAN_SECTIONS}
+
+
+class Diagnosis(models.Model):
+    """The diagnosis code a clinician entered for the client's superbills: one of the codes the
+    practice configured (settings.EHAB_DIAGNOSIS_CODES, ICD-10-CM). Each entry is a row; the
+    newest entered by a given instant is the one in force then. Seen by the care team on the
+    record and by the client on their own superbill only: never by billing staff or
+    administrators, never in the audit trail."""
+
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="diagnoses"
+    )
+    code = models.CharField(max_length=16)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    entered_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["client", "-entered_at", "-pk"]
+        indexes = [models.Index(fields=["client", "entered_at"])]
+
+    def __str__(self) -> str:
+        return f"Diagnosis #{self.pk}"

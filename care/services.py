@@ -33,6 +33,7 @@ from notifications.services import OutboxItem, outbox_enqueue
 from .models import (
     SAFETY_PLAN_SECTIONS,
     CareAssignment,
+    Diagnosis,
     ProgressNote,
     RiskFlag,
     SafetyPlan,
@@ -682,3 +683,24 @@ def safety_plan_from_worksheet(event: WorksheetSubmitted) -> None:
             event.response_id,
             ", ".join(sorted(exc.errors)),
         )
+
+
+class DiagnosisError(ValueError):
+    """The code is not one the practice configured."""
+
+
+UNKNOWN_DIAGNOSIS = "Choose one of the practice's diagnosis codes."
+
+
+def diagnosis_enter(*, client: User, code: str, by: User, now: datetime) -> Diagnosis:
+    """Record the diagnosis code for `client`'s superbills, in force from `now` (a new row; the
+    earlier ones stay as history). Audited without the code (U-1). DiagnosisError for a code
+    the practice has not configured."""
+    if code not in settings.EHAB_DIAGNOSIS_CODES:
+        raise DiagnosisError(UNKNOWN_DIAGNOSIS)
+    with transaction.atomic():
+        diagnosis = Diagnosis.objects.create(
+            client=client, code=code, entered_by=by, entered_at=now
+        )
+        audit_record(action=Action.DIAGNOSIS_ENTERED, actor=by, subject=client, target=diagnosis)
+    return diagnosis

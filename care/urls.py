@@ -3,6 +3,7 @@ from django.urls import path
 from .views import (
     attendance,
     caseload,
+    diagnosis,
     measures,
     notes,
     pacing,
@@ -44,6 +45,8 @@ urlpatterns = [
     path("clients/<id:client_id>/sessions/new/", sessions.session_new, name="session_new"),
     # --- pacing and notes (the record's pacing and notes sections) ---
     path("clients/<id:client_id>/pacing/", pacing.pacing, name="pacing"),
+    # --- the diagnosis code for superbills (the record's Diagnosis section) ---
+    path("clients/<id:client_id>/diagnosis/", diagnosis.diagnosis, name="diagnosis"),
     path("clients/<id:client_id>/notes/", notes.note_new, name="note_new"),
     path("clients/<id:client_id>/notes/<id:note_id>/", notes.note_edit, name="note_edit"),
     path(

@@ -1,9 +1,47 @@
 """Settings read from the environment fail loudly on values they cannot parse."""
 
+from decimal import Decimal
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from ehab.settings.env import env_bool, env_choice, env_int, env_list, env_str, env_timezone
+from ehab.settings.env import (
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_money,
+    env_pairs,
+    env_str,
+    env_timezone,
+    npi_is_valid,
+)
+
+
+def test_pairs_and_amounts(monkeypatch):
+    monkeypatch.delenv("CODES", raising=False)
+    assert env_pairs("CODES", {"group": "90853"}) == {"group": "90853"}
+    monkeypatch.setenv("CODES", "F52.8=Other sexual dysfunction, not due to a substance; Z63.0=X")
+    assert env_pairs("CODES", {}, separator=";") == {
+        "F52.8": "Other sexual dysfunction, not due to a substance",
+        "Z63.0": "X",
+    }
+    for bad in ("group", "=120", "group="):
+        monkeypatch.setenv("CODES", bad)
+        with pytest.raises(ImproperlyConfigured):
+            env_pairs("CODES", {})
+    monkeypatch.setenv("FEES", "group=120, individual=175.5")
+    assert env_money("FEES", {}) == {"group": Decimal("120.00"), "individual": Decimal("175.50")}
+    for bad in ("group=0", "group=-5", "group=1.005", "group=NaN", "group=Infinity", "group=ten"):
+        monkeypatch.setenv("FEES", bad)
+        with pytest.raises(ImproperlyConfigured):
+            env_money("FEES", {})
+
+
+def test_an_npi_has_ten_digits_and_its_check_digit():
+    assert npi_is_valid("1234567893")  # CMS's own example
+    for bad in ("1234567890", "123456789", "12345678931", "12345678a3", ""):
+        assert not npi_is_valid(bad)
 
 
 def test_env_bool_reads_the_usual_spellings(monkeypatch):

@@ -15,6 +15,7 @@ from courses.selectors import ModuleState
 from ..queries import record as queries
 from ..queries.record import ProgressReads, progress_reads
 from .record_daily import daily_section
+from .record_diagnosis import diagnosis_section
 from .record_hours import hours_section
 from .record_measures import measures_section
 from .record_notes import notes_section
@@ -38,6 +39,7 @@ SECTIONS = (
     ("hours", "Hours", hours_section),
     ("pacing", "Pacing", pacing_section),
     ("notes", "Notes", notes_section),
+    ("diagnosis", "Diagnosis", diagnosis_section),
 )
 
 
@@ -160,5 +162,8 @@ def record_context(*, client: User, viewer: User, now: datetime) -> dict[str, ob
             client=client, enrollment=enrollment, viewer=viewer, now=now, weeks=program
         ),
         "notes": notes_section(client=client, enrollment=enrollment, viewer=viewer, now=now),
+        "diagnosis": diagnosis_section(
+            client=client, enrollment=enrollment, viewer=viewer, now=now
+        ),
     }
     return context

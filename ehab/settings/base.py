@@ -11,7 +11,17 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from .env import env_bool, env_choice, env_int, env_list, env_str, env_timezone
+from .env import (
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_money,
+    env_pairs,
+    env_str,
+    env_timezone,
+    npi_is_valid,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("EHAB_VAR_DIR", str(BASE_DIR / "var")))
@@ -358,6 +368,32 @@ EHAB_MEASURE_SNOOZE_DAYS = env_int("EHAB_MEASURE_SNOOZE_DAYS", 3, minimum=1)
 # psychotherapy records; the statement on the closing page follows this setting).
 EHAB_RECORDS_EXPORT_HOURS = env_int("EHAB_RECORDS_EXPORT_HOURS", 24, minimum=1)
 EHAB_RECORDS_RETENTION_YEARS = env_int("EHAB_RECORDS_RETENTION_YEARS", 7, minimum=7)
+
+# Superbills for out-of-network claims (records/superbill.py): the practice's address (lines
+# separated by ";"), tax id (EIN) and type 2 NPI, the service code billed for each kind of
+# session, each kind's fee in dollars, and the diagnosis codes (ICD-10-CM, a public US
+# standard) a clinician may enter, `code=description` separated by ";". Until the address, tax
+# id, NPI and a fee for every kind are set, clients are told superbills are not available yet.
+EHAB_PRACTICE_ADDRESS = env_str("EHAB_PRACTICE_ADDRESS", "")
+EHAB_PRACTICE_TAX_ID = env_str("EHAB_PRACTICE_TAX_ID", "")
+EHAB_PRACTICE_NPI = env_str("EHAB_PRACTICE_NPI", "")
+if EHAB_PRACTICE_NPI and not npi_is_valid(EHAB_PRACTICE_NPI):
+    raise ImproperlyConfigured(f"EHAB_PRACTICE_NPI={EHAB_PRACTICE_NPI!r} is not a valid NPI.")
+EHAB_SERVICE_CODES = env_pairs("EHAB_SERVICE_CODES", {"group": "90853", "individual": "90837"})
+EHAB_SESSION_FEES = env_money("EHAB_SESSION_FEES", {})
+EHAB_DIAGNOSIS_CODES = env_pairs(
+    "EHAB_DIAGNOSIS_CODES",
+    {
+        "F52.8": "Other sexual dysfunction not due to a substance or known physiological condition",
+        "F63.89": "Other specified impulse disorders",
+        "F43.10": "Post-traumatic stress disorder, unspecified",
+        "F43.12": "Post-traumatic stress disorder, chronic",
+        "F41.1": "Generalized anxiety disorder",
+        "F32.A": "Depression, unspecified",
+        "Z63.0": "Problems in relationship with spouse or partner",
+    },
+    separator=";",
+)
 
 # --- Logging ------------------------------------------------------------------------------------
 LOG_LEVEL = env_choice("EHAB_LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"})

@@ -6,6 +6,7 @@ deployment stops the process at start instead of running with a silent default.
 
 import os
 import zoneinfo
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -74,3 +75,50 @@ def env_choice(name: str, default: str, choices: set[str]) -> str:
     if value not in choices:
         raise ImproperlyConfigured(f"{name}={value!r} must be one of {sorted(choices)}.")
     return value
+
+
+def env_pairs(name: str, default: dict[str, str], *, separator: str = ",") -> dict[str, str]:
+    """`key=value` items separated by `separator` as a dict (keys and values stripped); unset
+    or empty → `default`. An item without `=`, or with an empty key or value, is refused."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return dict(default)
+    pairs: dict[str, str] = {}
+    for item in raw.split(separator):
+        if not item.strip():
+            continue
+        key, found, value = item.partition("=")
+        if not found or not key.strip() or not value.strip():
+            raise ImproperlyConfigured(f"{name}: {item.strip()!r} is not key=value.")
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
+def env_money(name: str, default: dict[str, str]) -> dict[str, Decimal]:
+    """`key=amount` pairs (amounts in dollars with at most two decimal places, above zero), as
+    exact Decimals."""
+    amounts: dict[str, Decimal] = {}
+    for key, raw in env_pairs(name, default).items():
+        try:
+            amount = Decimal(raw)
+        except InvalidOperation:
+            raise ImproperlyConfigured(f"{name}: {raw!r} is not an amount.") from None
+        if not amount.is_finite() or amount <= 0 or amount.as_tuple().exponent < -2:  # type: ignore[operator]
+            raise ImproperlyConfigured(f"{name}: {raw!r} must be above zero, in cents at most.")
+        amounts[key] = amount.quantize(Decimal("0.01"))
+    return amounts
+
+
+def npi_is_valid(npi: str) -> bool:
+    """A National Provider Identifier: ten digits whose last is the Luhn check digit of the
+    first nine prefixed with 80840 (CMS's rule)."""
+    if len(npi) != 10 or not npi.isdigit():
+        return False
+    digits = [int(d) for d in "80840" + npi[:9]]
+    total = 0
+    for position, digit in enumerate(reversed(digits)):
+        if position % 2 == 0:
+            digit *= 2
+            digit = digit - 9 if digit > 9 else digit
+        total += digit
+    return (10 - total % 10) % 10 == int(npi[9])

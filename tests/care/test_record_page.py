@@ -23,8 +23,9 @@ from .record_history import NOW, record_track, with_history
 # care/queries/record.py), SUDS, the worksheets and their replies, the pacing history and the
 # notes; the measures (instruments, answers, "not now" choices, the client's schedule); the
 # Daily section's figures and DSAP (one read: daily/queries.py) and its lapses; the Hours
-# section's attendance, completed lessons and latest sessions (meetings.hours).
-BUDGET = 22
+# section's attendance, completed lessons and latest sessions (meetings.hours); the diagnosis
+# codes for superbills.
+BUDGET = 23
 
 
 @pytest.fixture(autouse=True)
