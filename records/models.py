@@ -97,3 +97,19 @@ class ClosureRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Closure request #{self.pk} ({self.status})"
+
+
+class ClaimDetails(models.Model):
+    """What an insurer needs to match a superbill to the client, as the client gives it: their
+    legal name and date of birth (records/superbill.py prints them). The client's own; changed
+    only by them."""
+
+    client = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claim_details"
+    )
+    legal_name = models.CharField(max_length=120)
+    date_of_birth = models.DateField()
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Claim details #{self.pk}"

@@ -5,7 +5,7 @@ its completion by an administrator. Every write is audited with ids and counts o
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -19,8 +19,9 @@ from notifications.models import Kind
 from notifications.services import OutboxItem, outbox_enqueue
 
 from .export import export_build
-from .models import ClosureRequest, RecordExport, token_digest
+from .models import ClaimDetails, ClosureRequest, RecordExport, token_digest
 from .selectors import closure_recipients
+from .superbill import Superbill, superbill_build, superbill_missing
 
 
 class ClosureError(Exception):
@@ -190,3 +191,45 @@ def closure_complete(*, request: ClosureRequest, by: User, now: datetime) -> Clo
         metadata={"retention_years": settings.EHAB_RECORDS_RETENTION_YEARS},
     )
     return locked
+
+
+@transaction.atomic
+def claim_details_save(
+    *, client: User, legal_name: str, date_of_birth: date, now: datetime
+) -> ClaimDetails:
+    """The client's legal name and date of birth for their superbills (one row, kept up to
+    date); audited without the values."""
+    details, _ = ClaimDetails.objects.update_or_create(
+        client=client,
+        defaults={"legal_name": legal_name, "date_of_birth": date_of_birth, "updated_at": now},
+    )
+    audit_record(action=Action.CLAIM_DETAILS_SAVED, actor=client, subject=client, target=details)
+    return details
+
+
+class SuperbillError(ValueError):
+    """A superbill cannot be issued yet (the practice's details, or the client's, are missing)."""
+
+
+def superbill_issue(*, client: User, since: date, until: date, now: datetime) -> Superbill:
+    """The client's superbill for `since` to `until`, audited with the range and counts only
+    (U-1). SuperbillError when the practice has not finished setting superbills up or the
+    client has not given their legal name and date of birth."""
+    if superbill_missing():
+        raise SuperbillError("Superbills are not available yet.")
+    details = ClaimDetails.objects.filter(client=client).first()
+    if details is None:
+        raise SuperbillError("Add your legal name and date of birth first.")
+    bill = superbill_build(client=client, details=details, since=since, until=until, now=now)
+    audit_record(
+        action=Action.SUPERBILL_GENERATED,
+        actor=client,
+        subject=client,
+        metadata={
+            "since": since.isoformat(),
+            "until": until.isoformat(),
+            "sessions": len(bill.services),
+            "payments": len(bill.payments),
+        },
+    )
+    return bill

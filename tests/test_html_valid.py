@@ -960,3 +960,42 @@ def test_the_attendance_and_hours_pages_are_valid_html(demo, pages):
     sign_in(pages.client, demo["client"])
     pages.get(reverse("attendance:mine"))
     pages.assert_valid("attendance")
+
+
+def test_the_superbill_and_receipt_pages_are_valid_html(demo, pages, settings):
+    """Superbills and receipts: the page before the practice has set them up, then with its
+    details (no client details yet, a refused form, saved), a refused range, the printable
+    superbill (the demo client's attended sessions and a payment) and a receipt; the record's
+    Diagnosis section with a code entered and a refused code."""
+    from decimal import Decimal
+
+    from care.services import diagnosis_enter
+    from payments.models import Payment
+
+    client, clinician = demo["client"], demo["clinician"]
+    sign_in(pages.client, client)
+    superbill = reverse("records:superbill")
+    pages.get(superbill)
+    settings.EHAB_PRACTICE_ADDRESS = "1 Calm Street;Miami, FL 33101"
+    settings.EHAB_PRACTICE_TAX_ID = "12-3456789"
+    settings.EHAB_PRACTICE_NPI = "1234567893"
+    settings.EHAB_SESSION_FEES = {"group": Decimal("120.00"), "individual": Decimal("175.00")}
+    pages.get(superbill)
+    pages.post(superbill, {"legal_name": "", "date_of_birth": "3000-01-01"}, status=400)
+    pages.post(superbill, {"legal_name": "Sam <Rivera>", "date_of_birth": "1980-04-02"},
+               follow=True)  # fmt: skip
+    printed = reverse("records:superbill_print")
+    pages.get(printed + "?since=2030-01-01&until=2020-01-01", status=400)
+    diagnosis_enter(client=client, code="F52.8", by=clinician, now=NOW)
+    enrollment = _client_enrollment(client)
+    plan = Plan.objects.get(slug=f"{TRACK}-full")
+    account = BillingAccount.objects.create(enrollment=enrollment, plan=plan)
+    payment = Payment.objects.create(account=account, amount=Decimal("3000.00"), paid_at=NOW)
+    since = (NOW - timedelta(days=60)).date().isoformat()
+    pages.get(printed + f"?since={since}&until={NOW.date().isoformat()}")
+    pages.get(reverse("records:receipt", args=[payment.pk]))
+    pages.client.logout()
+    sign_in(pages.client, clinician)
+    pages.get(reverse("care:client_detail", args=[client.pk]))
+    pages.post(reverse("care:diagnosis", args=[client.pk]), {"code": "nope"}, status=400)
+    pages.assert_valid("superbills")

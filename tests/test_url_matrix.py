@@ -284,6 +284,7 @@ MATRIX = {
     "measures:answer": (lambda p: {"key": "phq9"}, only(CA), True),
     "measures:not_now": (lambda p: {"key": "phq9"}, post_only(CA), True),
     "care:measures_interval": (lambda p: {"client_id": p[CA].pk}, post_only(CL), True),
+    "care:diagnosis": (lambda p: {"client_id": p[CA].pk}, post_only(CL), True),
     "care:measures_request": (lambda p: {"client_id": p[CA].pk}, post_only(CL), True),
     # The billing console (/billing/): billing staff and administrators.
     "billing:console": (None, only(BI, AD), True),
@@ -340,6 +341,11 @@ MATRIX = {
     "records:export_json": (_matrix_export, only(CA), True),
     "records:close": (None, only(CA, CB), True),
     "records:closed": (None, everyone(OK), False),
+    # Superbills (without a range, the printable page sends back to the form) and receipts
+    # (A's payment: B gets a denied 404).
+    "records:superbill": (None, only(CA, CB), True),
+    "records:superbill_print": (None, only_redirect(CA, CB), True),
+    "records:receipt": (lambda p: {"payment_id": p["payment"].pk}, only(CA), True),
     # The administrators' console (/ops/): account closures.
     "ops:closures": (None, only(AD), True),
     "ops:closure_complete": (_matrix_closure, post_only(AD), True),
@@ -536,11 +542,12 @@ def people(client_a, client_b, clinician, other_clinician, billing_user, admin_u
     preference = Preference.objects.create(user=client_a, kind=Kind.MODULE_RELEASED)
     from decimal import Decimal
 
-    from payments.models import BillingAccount, CheckoutSession, Plan
+    from payments.models import BillingAccount, CheckoutSession, Payment, Plan
 
     plan = Plan.objects.create(track=track, slug="matrix-full", kind="full", amount=Decimal("9"))
     account = BillingAccount.objects.create(enrollment=enrollment, plan=plan)
     checkout = CheckoutSession.objects.create(account=account)
+    payment = Payment.objects.create(account=account, amount=Decimal("9"))
     from courses.models import WorksheetResponse
 
     worksheet_version = WorksheetResponse.objects.create(
@@ -563,6 +570,7 @@ def people(client_a, client_b, clinician, other_clinician, billing_user, admin_u
         "worksheet_version": worksheet_version,
         "plan": plan,
         "checkout": checkout,
+        "payment": payment,
         "notification": notification,
         "preference": preference,
         "week1": week1,
