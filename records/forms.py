@@ -27,7 +27,7 @@ class DateInput(forms.DateInput):
 
 NAME_REFUSED = "Please use letters, spaces and everyday punctuation."
 EARLIEST_BIRTH = date(1900, 1, 1)
-MAX_RANGE_DAYS = 366
+EARLIEST_SERVICE = date(2000, 1, 1)  # anything before is a typo
 
 
 class ClaimDetailsForm(forms.Form):
@@ -60,8 +60,7 @@ class ClaimDetailsForm(forms.Form):
 
 
 class SuperbillRangeForm(forms.Form):
-    """The days a superbill covers, in the client's own zone: up to a year, none in the
-    future."""
+    """The days a superbill covers, in the client's own zone: any range, none in the future."""
 
     since = forms.DateField(label="From", widget=DateInput)
     until = forms.DateField(label="To (included)", widget=DateInput)
@@ -79,6 +78,6 @@ class SuperbillRangeForm(forms.Form):
             self.add_error("until", "Choose a day up to today.")
         elif since > until:
             self.add_error("until", "Choose a day on or after the first day.")
-        elif (until - since).days >= MAX_RANGE_DAYS:
-            self.add_error("since", "A superbill covers a year at most: choose a later first day.")
+        elif since < EARLIEST_SERVICE:
+            self.add_error("since", f"Choose a day from {EARLIEST_SERVICE.year} on.")
         return cleaned
