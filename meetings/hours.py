@@ -16,6 +16,10 @@ it from here):
   open in a tab.
 - The target is the client's track's `weekly_hours_target` (curriculum: `weekly_hours_target`,
   9 hours when not set).
+- For figures over many clients (the reports), a client counts in a week while one of their
+  enrollments in HOURS_STATUSES runs its scheduled weeks (`in_program`): from its start (the
+  cohort's, or its own for rolling enrollment) for the track's weeks plus the days it was
+  paused. A week with nothing recorded counts at 0.
 
 Reads: two queries for any number of clients and weeks (the attendance, the completed lessons).
 """
@@ -118,6 +122,32 @@ def program_minutes(
     return found
 
 
+def weeks_minutes(*, zones: dict[int, str], mondays: list[date]) -> dict[int, dict[date, Minutes]]:
+    """Each listed client's minutes in each week of `mondays` (each Monday to Sunday in the
+    client's own zone), every week there (at 0 when nothing was recorded). Two queries whatever
+    the number of clients or weeks."""
+    if not zones or not mondays:
+        return {client_id: {} for client_id in zones}
+    first, after = min(mondays), max(mondays) + timedelta(weeks=1)
+    own = set(zones.values())
+    found = program_minutes(
+        zones=zones,
+        since=min(local_instant(first, time(0), zone) for zone in own),
+        until=max(local_instant(after, time(0), zone) for zone in own),
+    )
+    return {
+        client_id: {monday: found[client_id].get(monday, Minutes()) for monday in mondays}
+        for client_id in zones
+    }
+
+
+def in_program(*, anchor: date, weeks: int, paused_days: int, monday: date) -> bool:
+    """Whether an enrollment from `anchor` over `weeks` weeks (and `paused_days` more) runs
+    during the week from `monday`."""
+    end = anchor + timedelta(weeks=weeks, days=paused_days)  # the first day after it
+    return anchor <= monday + timedelta(days=6) and end > monday
+
+
 def weekly_hours(
     *, client_id: int, zone: str, first_day: date, now: datetime, target_hours: Decimal
 ) -> list[WeekHours]:
@@ -129,18 +159,12 @@ def weekly_hours(
     first = first_day - timedelta(days=first_day.weekday())
     # Before the program begins, the current week alone (at 0, unless something was recorded).
     first = min(max(first, last - timedelta(weeks=MAX_WEEKS - 1)), last)
-    since = local_instant(first, time(0), zone)
-    per_week = program_minutes(zones={client_id: zone}, since=since)[client_id]
-    weeks = []
-    monday = first
-    while monday <= last:
-        weeks.append(
-            WeekHours(
-                monday=monday, minutes=per_week.get(monday, Minutes()), target_hours=target_hours
-            )
-        )
-        monday += timedelta(weeks=1)
-    return weeks
+    mondays = [first + timedelta(weeks=n) for n in range((last - first).days // 7 + 1)]
+    per_week = weeks_minutes(zones={client_id: zone}, mondays=mondays)[client_id]
+    return [
+        WeekHours(monday=monday, minutes=per_week[monday], target_hours=target_hours)
+        for monday in mondays
+    ]
 
 
 def hours_chart(weeks: list[WeekHours], *, target_hours: Decimal, chart_id: str) -> Chart:
@@ -185,13 +209,14 @@ class Hours:
         return list(reversed(self.weeks))
 
 
-# The enrollment whose track sets the target: the newest current one, else the newest finished.
-_HOURS_STATUSES = (EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED, EnrollmentStatus.COMPLETED)
+# The enrollments that have hours: begun and not left (the one whose track sets a client's target
+# is the newest current one, else the newest finished).
+HOURS_STATUSES = (EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED, EnrollmentStatus.COMPLETED)
 
 
 def _hours_enrollment(client: User) -> Enrollment | None:
     enrollments = list(
-        Enrollment.objects.filter(client=client, status__in=_HOURS_STATUSES)
+        Enrollment.objects.filter(client=client, status__in=HOURS_STATUSES)
         .select_related("track", "cohort")
         .order_by("-created_at", "-pk")
     )

@@ -3,9 +3,10 @@
 Every figure is computed once for every group at the same time (the whole program, each track,
 each cohort), in a fixed number of queries whatever the number of cohorts, and cached whole
 (`report_for`) under a version checked on each visit in one query (`report_marks`): a new
-track, enrollment, payment or cohort, or any audited enrollment, billing or cohort change since
-the report was computed, makes a fresh one, so such changes show at once; everything else
-(activity, check-ins, messages) shows within REPORT_TTL. The view caches each group's rendered
+track, enrollment, payment, cohort or attendance, or any audited enrollment, billing, cohort or
+attendance change since the report was computed, makes a fresh one, so such changes show at
+once; everything else (activity, check-ins, messages, lessons completed) shows within
+REPORT_TTL. The view caches each group's rendered
 figures under the same version.
 
 Suppression (PRIVACY_AND_SAFETY: no group under 5 can be seen):
@@ -25,9 +26,14 @@ Suppression (PRIVACY_AND_SAFETY: no group under 5 can be seen):
   (check-in rate with its active clients, the activity table's own cell; revenue with its
   paying clients, so a cohort with fewer than 5 paying clients shows no revenue; outstanding
   balances with the clients who owe).
+- Program hours: the average hours is shown only with its week's clients; the share who reached
+  the target says how many did and did not, so both counts go through the rules like any shown
+  count (in the tree's sums, and adding up to the week's clients) and the share is shown only
+  when the clients, those who reached it and those who did not are all shown (5 or more each).
 
 Counts are of enrollments (one person per track); the activity, check-in and message figures
-count each client once, under their newest enrollment.
+count each client once, under their newest enrollment, and the hours figures once a week, under
+their newest enrollment running that week (meetings/hours.py states who counts and what).
 
 Not covered: comparing reports from different moments (last week's figures against this week's).
 """
@@ -58,6 +64,8 @@ from courses.models import (
     WorksheetResponse,
 )
 from daily.models import Checkin
+from meetings.hours import HOURS_STATUSES, hours_of, in_program, monday_of, weeks_minutes
+from meetings.models import Attendance
 from notifications.models import Channel, Notification
 from notifications.models import Status as Delivery
 from payments.models import BillingAccount, BillingState, Payment
@@ -67,6 +75,7 @@ REPORT_TTL = 300  # seconds
 CHECKIN_DAYS = 14
 MESSAGE_DAYS = 7
 MONTHS = 12
+HOURS_WEEKS = 8  # the hours table's weeks: this one (so far) and the 7 before it
 # Enrollments that count: not a checkout never finished or cancelled.
 COUNTED = (
     EnrollmentStatus.ACTIVE,
@@ -223,7 +232,7 @@ class Report:
         return next((t for t in self.tables(scope) if t.key == key), None)
 
 
-TABLE_KEYS = ("funnel", "activity", "checkins", "months", "money", "messages")
+TABLE_KEYS = ("funnel", "activity", "checkins", "hours", "months", "money", "messages")
 
 
 def parse_scope(value: str) -> Scope | None:
@@ -509,6 +518,72 @@ def _activity_and_checkins(tree: _Tree, *, now: datetime) -> tuple[dict, dict]:
     return activity_cells, people_cells
 
 
+def _hours_mondays(now: datetime) -> list[date]:
+    """The hours table's weeks, oldest first: the one holding `now` in UTC and those before it
+    (each client's week is the same Monday to Sunday in their own zone)."""
+    current = monday_of(now, ZoneInfo("UTC"))
+    return [current - timedelta(weeks=n) for n in range(HOURS_WEEKS - 1, -1, -1)]
+
+
+def _hours(tree: _Tree, *, now: datetime) -> tuple[dict, list]:
+    """Per week: the clients counted (each once, under their newest enrollment running that
+    week), their average program hours and the share who reached their track's weekly target.
+    Three queries whatever the number of clients or weeks (the enrollments, then
+    meetings.hours.weeks_minutes)."""
+    mondays = _hours_mondays(now)
+    # week → client → (leaf, target), the newest enrollment running that week winning
+    running: dict[date, dict[int, tuple[Leaf, Decimal]]] = defaultdict(dict)
+    zones: dict[int, str] = {}
+    for (
+        track_id, cohort_id, client_id, zone, cohort_start, own_start, weeks, paused_days, target,
+    ) in (
+        Enrollment.objects.filter(status__in=HOURS_STATUSES)
+        .order_by("pk")
+        .values_list(
+            "track_id", "cohort_id", "client_id", "client__timezone", "cohort__start_date",
+            "start_date", "track__weeks", "paused_days", "track__weekly_hours_target",
+        )
+    ):  # fmt: skip
+        anchor = cohort_start if cohort_id is not None else own_start
+        for monday in mondays:
+            if in_program(anchor=anchor, weeks=weeks, paused_days=paused_days, monday=monday):
+                running[monday][client_id] = ((track_id, cohort_id), target)
+                zones[client_id] = zone
+    minutes = weeks_minutes(zones=zones, mondays=mondays)
+    leaves: dict[Leaf, dict[tuple, int]] = defaultdict(lambda: defaultdict(int))
+    totals: dict[tuple[Node, date], int] = defaultdict(int)
+    for monday, in_week in running.items():
+        for client_id, (leaf, target) in in_week.items():
+            total = minutes[client_id][monday].total
+            leaves[leaf][(monday, "Clients")] += 1
+            leaves[leaf][(monday, "Reached" if total >= target * 60 else "Not reached")] += 1
+            for node in (tree.leaf(leaf), ("track", leaf[0]), ALL):
+                totals[(node, monday)] += total
+    positions = [(m, c) for m in mondays for c in ("Clients", "Reached", "Not reached")]
+    cells, _ = _count_table(
+        tree, leaves, positions, row_totals=[("Clients", ["Reached", "Not reached"])]
+    )
+    for node, node_cells in cells.items():
+        for monday in mondays:
+            people, reached, missed = (
+                node_cells.pop((monday, c)) for c in ("Clients", "Reached", "Not reached")
+            )
+            average = share = None
+            if not people.hidden:
+                count = int(people.value or 0)
+                average = hours_of(totals[(node, monday)] / count) if count else None
+                if not (reached.hidden or missed.hidden) and count:
+                    share = Decimal(int(reached.value or 0)) / Decimal(count)
+            node_cells[(monday, "Clients")] = people
+            node_cells[(monday, "Average hours")] = Cell(average, "hours")
+            node_cells[(monday, "Reached the target")] = Cell(share, "rate")
+    current = mondays[-1]
+    return cells, [
+        (m, f"Week of {m:%b} {m.day}, {m.year}" + (" (so far)" if m == current else ""))
+        for m in mondays
+    ]
+
+
 def _month_starts(now: datetime) -> list[date]:
     first = now.date().replace(day=1)
     months = []
@@ -649,6 +724,7 @@ def report_compute(*, now: datetime) -> Report:
     report = Report(groups=groups, weeks=weeks)
     funnel, week_rows = _funnel(tree, weeks[ALL])
     activity, checkins = _activity_and_checkins(tree, now=now)
+    hours, hour_rows = _hours(tree, now=now)
     months, month_rows = _months(tree, enrollments, now=now)
     money, currencies = _money(tree)
     messages, channel_rows = _messages(tree, enrollments, now=now)
@@ -657,6 +733,7 @@ def report_compute(*, now: datetime) -> Report:
         "funnel": funnel,
         "activity": activity,
         "checkins": checkins,
+        "hours": hours,
         "months": months,
         "money": money,
         "messages": messages,
@@ -681,6 +758,15 @@ def report_compute(*, now: datetime) -> Report:
             f"Share of the active clients' last {CHECKIN_DAYS} days with an evening review.",
             ["Check-ins", "Active clients", "Evening reviews", "Check-in rate"],
             [("checkins", f"Last {CHECKIN_DAYS} days")],
+        ),
+        "hours": (
+            "Program hours per week",
+            f"The last {HOURS_WEEKS} weeks, each Monday to Sunday in the client's own zone: the "
+            "clients in their program's weeks, their average hours (group and individual "
+            "sessions attended, lessons completed) and the share who reached their track's "
+            "weekly target (shown when 5 or more did and 5 or more did not).",
+            ["Week", "Clients", "Average hours", "Reached the target"],
+            hour_rows,
         ),
         "months": (
             "Enrollments and withdrawals",
@@ -709,8 +795,12 @@ def report_compute(*, now: datetime) -> Report:
 
 META = "ops:report:v2:meta"
 # Audited writes that change what the report counts (enrollment.created, .status_changed, moves;
-# billing.*; cohort edits): any action under these prefixes since the report was computed.
-CHANGES = r"^(enrollment|billing|payment|cohort)\."
+# billing.*; cohort edits; attendance recorded or corrected, for the hours): any action under
+# these prefixes since the report was computed.
+CHANGES = (
+    r"^(enrollment\.|billing\.|payment\.|cohort\."
+    r"|meetings\.attendance_(recorded|corrected))"
+)
 
 
 def _newest(model) -> Subquery:
@@ -718,9 +808,9 @@ def _newest(model) -> Subquery:
 
 
 def report_marks(*, since: datetime) -> tuple[tuple, bool]:
-    """One query: the newest track, enrollment, payment and cohort ids (rows made without an
-    audited service still show), and whether an audited change (CHANGES) happened after `since`
-    (read through the audit trail's time index: only the events since then)."""
+    """One query: the newest track, enrollment, payment, cohort and attendance ids (rows made
+    without an audited service still show), and whether an audited change (CHANGES) happened
+    after `since` (read through the audit trail's time index: only the events since then)."""
     row = (
         Program.objects.order_by()
         .annotate(
@@ -728,13 +818,14 @@ def report_marks(*, since: datetime) -> tuple[tuple, bool]:
             enrollment=_newest(Enrollment),
             payment=_newest(Payment),
             cohort=_newest(Cohort),
+            attendance=_newest(Attendance),
             changed=Exists(AuditEvent.objects.filter(occurred_at__gt=since, action__regex=CHANGES)),
         )
-        .values_list("track", "enrollment", "payment", "cohort", "changed")[:1]
+        .values_list("track", "enrollment", "payment", "cohort", "attendance", "changed")[:1]
     )
     found = list(row)
     if not found:  # no program yet: nothing to count
-        return (None, None, None, None), False
+        return (None, None, None, None, None), False
     *marks, changed = found[0]
     return tuple(marks), bool(changed)
 

@@ -151,3 +151,38 @@ def test_the_demo_caseload_holds_a_realistic_morning(db):
         "submitted_at"
     )
     assert [a.reliable_change for a in easing] == ["", "improved", "improved"]
+
+
+def test_the_demo_cohorts_first_three_sessions_have_attendance_and_the_client_sees_hours(
+    client, db
+):
+    """Present, late and absent at the three Tuesdays held before week 4, each marked by the
+    session's clinician after it ended; the client's attendance page shows the hours."""
+    from datetime import UTC, datetime, timedelta
+
+    import time_machine
+
+    from meetings.models import Attendance
+    from tests.conftest import sign_in
+
+    with time_machine.travel("2026-12-01 13:30:00Z", tick=False):
+        call_command("seed_demo")
+        call_command("seed_demo")  # a second run marks nothing more
+        rows = list(
+            Attendance.objects.filter(client__email="client@example.com")
+            .select_related("occurrence")
+            .order_by("occurrence__starts_at")
+        )
+        assert [(r.status, r.minutes) for r in rows] == [
+            ("present", 90), ("late", 60), ("absent", 0)
+        ]  # fmt: skip
+        assert [r.occurrence.starts_at for r in rows] == [
+            datetime(2026, 11, d, 23, 30, tzinfo=UTC) for d in (10, 17, 24)
+        ]
+        for row in rows:
+            assert row.marked_by == row.occurrence.clinician
+            assert row.marked_at == row.occurrence.ends_at + timedelta(minutes=10)
+        sign_in(client, User.objects.get(email="client@example.com"))
+        page = client.get(reverse("attendance:mine")).content.decode()
+    assert "Hours each week" in page and "Program hours each week" in page
+    assert "<td>90 min</td>" in page and "<td>60 min</td>" in page

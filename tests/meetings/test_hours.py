@@ -2,14 +2,21 @@
 lessons' minutes, in the client's own weeks (Monday to Sunday in their zone), across a week
 boundary that is also New York's autumn clock change (Sunday 1 November 2026, 02:00)."""
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
 
 from courses.models import Lesson, LessonProgress
 from meetings.attendance_services import Mark, attendance_record
-from meetings.hours import client_hours, hours_of, program_minutes, weekly_hours
+from meetings.hours import (
+    client_hours,
+    hours_of,
+    in_program,
+    program_minutes,
+    weekly_hours,
+    weeks_minutes,
+)
 from meetings.models import Occurrence
 from meetings.services import individual_session_book
 from tests.factories import UserFactory
@@ -88,6 +95,34 @@ def test_the_worked_example_week_by_week(week_of_work, django_assert_num_queries
     by_utc = program_minutes(zones={client.pk: "UTC"})[client.pk]
     assert by_utc[date(2026, 11, 2)].total == 50 + 60 + 20 + 15
     assert dict(program_minutes(zones={other.pk: NY})[other.pk]) == {}
+
+
+def test_many_clients_at_once_agree_with_one_at_a_time(week_of_work, django_assert_num_queries):
+    """The reports' read (every client, every week, two queries) gives the worked example's
+    figures, and a client in another zone has their own weeks."""
+    client, other = week_of_work
+    mondays = [date(2026, 10, 19), date(2026, 10, 26), date(2026, 11, 2)]
+    with django_assert_num_queries(2):
+        many = weeks_minutes(zones={client.pk: NY, other.pk: "Asia/Tokyo"}, mondays=mondays)
+    one = weekly_hours(
+        client_id=client.pk, zone=NY, first_day=date(2026, 10, 26), now=NOW,
+        target_hours=Decimal("9"),
+    )  # fmt: skip
+    assert [many[client.pk][w.monday] for w in one] == [w.minutes for w in one]
+    assert many[client.pk][date(2026, 10, 19)].total == 0
+    assert {m: v.total for m, v in many[other.pk].items()} == dict.fromkeys(mondays, 0)
+    assert weeks_minutes(zones={}, mondays=mondays) == {}
+
+
+def test_a_client_counts_in_the_weeks_their_program_runs():
+    start = date(2026, 11, 4)  # a Wednesday: its week counts
+    weeks = [date(2026, 11, 2) + timedelta(weeks=n) for n in range(-1, 4)]
+    assert [in_program(anchor=start, weeks=2, paused_days=0, monday=m) for m in weeks] == [
+        False, True, True, True, False
+    ]  # fmt: skip
+    # 2 weeks from Wednesday 4 Nov end on Tuesday 17 Nov; 6 paused days more reach Monday 23.
+    assert in_program(anchor=start, weeks=2, paused_days=6, monday=date(2026, 11, 23))
+    assert not in_program(anchor=start, weeks=2, paused_days=5, monday=date(2026, 11, 23))
 
 
 def test_the_clients_hours_take_their_tracks_target(week_of_work):

@@ -338,7 +338,7 @@ def test_the_page_stays_within_its_query_budget(
 def test_the_page_shows_charts_with_tables_and_no_names(client, admin_user, program):
     sign_in(client, admin_user)
     page = client.get(reverse(REPORTS), {"group": f"track-{program['track'].pk}"}).content.decode()
-    assert page.count("<svg") == 4 and page.count("<table") == 6
+    assert page.count("<svg") == 5 and page.count("<table") == 7
     assert 'role="img"' in page and "Download this table (CSV)" in page
     for e in program["in_a"] + program["in_b"]:
         assert e.client.preferred_name not in page and e.client.email not in page

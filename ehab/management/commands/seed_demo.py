@@ -21,8 +21,9 @@ from courses.services.releases import enrollment_release_due_modules
 from ehab.demo_caseload import DemoCaseload
 from ehab.demo_daily import seed_demo_daily
 from measures.instruments import instruments_load, read_instruments
+from meetings.attendance_services import Mark, attendance_record
 from meetings.generation import weeks_of
-from meetings.models import SeriesKind, SessionSeries
+from meetings.models import AttendanceStatus, OccurrenceStatus, SeriesKind, SessionSeries
 from meetings.services import (
     SeriesFields,
     individual_session_book,
@@ -33,6 +34,16 @@ from payments.models import Plan
 
 DEMO_SUPERUSER = "owner@example.com"
 DEMO_PASSWORD = "calm-harbor-2026"  # noqa: S105 - printed on purpose; never used in production
+
+# The demo client's attendance at the demo cohort's first three group sessions (the ones held
+# before week 4): (status, minutes; None for the whole session).
+DEMO_ATTENDANCE = [
+    (AttendanceStatus.PRESENT, None),
+    (AttendanceStatus.LATE, 60),
+    (AttendanceStatus.ABSENT, None),
+]
+# How long after a session its clinician marks attendance.
+MARKED_AFTER = timedelta(minutes=10)
 
 # (email, role, preferred name, what `make run` prints about it; the README's Quick start table
 # lists the same accounts with the same words, tests/accounts/test_seed_demo.py holds them to it)
@@ -175,8 +186,9 @@ class Command(BaseCommand):
 
     def _seed_sessions(self, cohort: Cohort, client: User, clinician: User, *, now: datetime):
         """The demo cohort's weekly group session (Tuesdays 18:30 in New York, for the track's
-        weeks, the three weeks held so far included) and one appointment of the first demo
-        client with the demo clinician in two days."""
+        weeks, the three weeks held so far included), the first demo client's attendance at the
+        first three (DEMO_ATTENDANCE, marked by the session's clinician after each), and one
+        appointment of the first demo client with the demo clinician in two days."""
         series = SessionSeries.objects.filter(cohort=cohort, kind=SeriesKind.GROUP).first()
         if series is None:
             first, last = weeks_of(start=cohort.start_date, weeks=cohort.track.weeks)
@@ -192,6 +204,21 @@ class Command(BaseCommand):
             series_create(cohort=cohort, fields=fields, acting_user=None, now=now)
         else:
             series_generate(series=series, now=now)
+        series = SessionSeries.objects.get(cohort=cohort, kind=SeriesKind.GROUP)
+        held = series.occurrences.exclude(status=OccurrenceStatus.CANCELLED).filter(
+            starts_at__lte=now
+        )
+        for occurrence, (status, minutes) in zip(
+            held.order_by("starts_at")[: len(DEMO_ATTENDANCE)], DEMO_ATTENDANCE, strict=False
+        ):
+            # Marked by the session's clinician soon after it ended (a mark that changes
+            # nothing is left alone, so a second run adds nothing).
+            attendance_record(
+                occurrence=occurrence,
+                marks=[Mark(client.pk, status, minutes)],
+                by=occurrence.clinician,
+                now=min(occurrence.ends_at + MARKED_AFTER, now),
+            )
         if not SessionSeries.objects.filter(client=client).exists():
             individual_session_book(
                 clinician=clinician,
