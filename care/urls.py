@@ -43,6 +43,11 @@ urlpatterns = [
     path("clients/<id:client_id>/measures/ask/", measures.measures_ask, name="measures_request"),
     # --- individual sessions with the client (meetings) ---
     path("clients/<id:client_id>/sessions/new/", sessions.session_new, name="session_new"),
+    path(
+        "clients/<id:client_id>/sessions/<id:occurrence_id>/cancel/",
+        sessions.session_cancel,
+        name="session_cancel",
+    ),
     # --- pacing and notes (the record's pacing and notes sections) ---
     path("clients/<id:client_id>/pacing/", pacing.pacing, name="pacing"),
     # --- the diagnosis code for superbills (the record's Diagnosis section) ---

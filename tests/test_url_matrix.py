@@ -464,6 +464,11 @@ MATRIX["meetings:join"] = (
 )
 MATRIX["meetings:calendar"] = (lambda p: {"series_id": _matrix_booked(p).pk}, only(CA), True)
 MATRIX["care:session_new"] = (lambda p: {"client_id": p[CA].pk}, only(CL), True)
+MATRIX["care:session_cancel"] = (
+    lambda p: {"client_id": p[CA].pk, "occurrence_id": _matrix_booked(p).occurrences.first().pk},
+    post_only(CL),
+    True,
+)
 MATRIX["ops:cohort_sessions"] = (lambda p: {"cohort_id": _matrix_cohort(p)}, only(AD), True)
 MATRIX["ops:series_new"] = (lambda p: {"cohort_id": _matrix_cohort(p)}, only(AD), True)
 MATRIX["ops:series_edit"] = (

@@ -13,9 +13,11 @@ from django.utils import timezone
 
 from accounts.permissions import capability_required
 from accounts.roles import Capability
+from audit.access import gate
 from meetings.forms import BookForm
+from meetings.models import Occurrence, SeriesKind
 from meetings.selectors import client_sessions
-from meetings.services import SessionError, individual_session_book
+from meetings.services import SessionError, individual_session_book, occurrence_cancel
 
 from ..permissions import access_client
 from .notes import SignedInRequest
@@ -54,3 +56,29 @@ def session_new(request: SignedInRequest, client_id: int) -> HttpResponse:
         {"client": client, "form": form, "rows": client_sessions(client=client, now=now)},
         status=400 if form.is_bound else 200,
     )
+
+
+@capability_required(Capability.CASELOAD)
+def session_cancel(request: SignedInRequest, client_id: int, occurrence_id: int) -> HttpResponse:
+    """POST: cancel one upcoming individual session with the client that the clinician leads
+    (audited; the rest of the series stays). The client's gate first, then the session's: any
+    other session, the client's group sessions included, is a denied 404."""
+    client = access_client(user=request.user, client_id=client_id, for_write=True)
+    occurrence = gate(
+        Occurrence.objects.filter(
+            series__kind=SeriesKind.INDIVIDUAL, series__client=client, clinician=request.user
+        ),
+        user=request.user,
+        pk=occurrence_id,
+        target_type="meetings.occurrence",
+        for_write=True,
+    )
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        occurrence_cancel(occurrence=occurrence, acting_user=request.user, now=timezone.now())
+    except SessionError as error:
+        messages.info(request, str(error))
+    else:
+        messages.success(request, "Cancelled. The client sees it as cancelled on their page.")
+    return redirect(reverse("care:session_new", args=[client.pk]))

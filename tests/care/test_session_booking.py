@@ -14,6 +14,7 @@ from django.urls import reverse
 from audit.models import Action, AuditEvent
 from audit.selectors import audit_denials_counted
 from meetings.models import Occurrence, SeriesKind, SessionSeries
+from tests.factories import CareAssignmentFactory
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 LINK = "https://video.example.org/room/1"
@@ -110,3 +111,66 @@ def test_the_booking_page_is_flat_in_the_number_of_sessions(client, signed_in, c
             assert client.get(url).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1] <= 15, counts
+
+
+# --- cancelling one of them -------------------------------------------------------------------
+
+
+def _booked(client, client_a):
+    client.post(reverse("care:session_new", args=[client_a.pk]), _form())
+    return list(Occurrence.objects.filter(series__client=client_a).order_by("starts_at"))
+
+
+def test_the_leading_clinician_cancels_one_upcoming_appointment(client, signed_in, clinician,
+                                                               client_a):  # fmt: skip
+    signed_in(clinician)
+    first, second, third = _booked(client, client_a)
+    page = client.get(reverse("care:session_new", args=[client_a.pk])).content.decode()
+    assert reverse("care:session_cancel", args=[client_a.pk, second.pk]) in page
+    response = client.post(reverse("care:session_cancel", args=[client_a.pk, second.pk]))
+    assert response.status_code == 302
+    statuses = list(Occurrence.objects.filter(series__client=client_a)
+                    .order_by("starts_at").values_list("status", flat=True))  # fmt: skip
+    assert statuses == ["scheduled", "cancelled", "scheduled"]
+    assert AuditEvent.objects.filter(action=Action.SESSION_CANCELLED, actor=clinician).exists()
+    # Again: already cancelled, a calm message and nothing else changes.
+    client.post(reverse("care:session_cancel", args=[client_a.pk, second.pk]))
+    assert AuditEvent.objects.filter(action=Action.SESSION_CANCELLED).count() == 1
+
+
+def test_a_session_that_has_begun_stays_as_it_was(client, signed_in, clinician, client_a):
+    signed_in(clinician)
+    first, *_ = _booked(client, client_a)
+    with time_machine.travel(first.starts_at, tick=False):
+        signed_in(clinician)
+        client.post(reverse("care:session_cancel", args=[client_a.pk, first.pk]))
+    first.refresh_from_db()
+    assert first.status == "scheduled"
+
+
+@pytest.mark.parametrize("who", ["other_clinician", "billing_user", "admin_user", "client_a"])
+def test_nobody_else_cancels(client, signed_in, clinician, client_a, who, request):
+    signed_in(clinician)
+    first, *_ = _booked(client, client_a)
+    client.logout()
+    signed_in(request.getfixturevalue(who))
+    before = audit_denials_counted()
+    url = reverse("care:session_cancel", args=[client_a.pk, first.pk])
+    assert client.post(url).status_code == 404
+    assert client.get(url).status_code == 404
+    assert audit_denials_counted() == before + 2
+    first.refresh_from_db()
+    assert first.status == "scheduled"
+
+
+def test_another_clients_appointment_through_this_clients_address_is_404(
+    client, signed_in, clinician, client_a, client_b
+):
+    CareAssignmentFactory(clinician=clinician, client=client_b)
+    signed_in(clinician)
+    first, *_ = _booked(client, client_a)
+    assert (
+        client.post(reverse("care:session_cancel", args=[client_b.pk, first.pk])).status_code == 404
+    )
+    first.refresh_from_db()
+    assert first.status == "scheduled"
